@@ -1,0 +1,141 @@
+//! Seeded defects: "faulty firmware" switches that make the simulated unit
+//! break one property each, so that the conformance harness can be proven to
+//! catch every property broken. A conforming unit carries none.
+
+use crate::rule::Property;
+use serde::{Deserialize, Serialize};
+
+/// One seeded defect. The serialised name is the one traces use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum Defect {
+    /// Two buttons pressed at once record two votes.
+    DoubleVoteOnTwoButtons,
+    /// A balloting-unit press records a vote with no ballot enabled.
+    VoteWithoutBallot,
+    /// The enable is not consumed by a vote: the next press records again.
+    BallotStaysEnabled,
+    /// `Result` works while the paper seal is intact.
+    ResultWhileSealed,
+    /// `Result` works before `Close`.
+    ResultBeforeClose,
+    /// `Total` shows the count of every candidate beside the total.
+    TotalShowsBreakdown,
+    /// Votes are still recorded after `Close`.
+    VoteAfterClose,
+    /// `Close` leaves a pending enable alive (booth capture mid-ballot).
+    CloseKeepsBallotEnabled,
+    /// A pending enable survives a power cycle or a balloting-unit detach.
+    EnableSurvivesPowerCycle,
+    /// A power cut erases the recorded votes.
+    PowerLossErasesVotes,
+    /// Reading the result erases the recorded votes.
+    ResultErasesVotes,
+    /// `Clear` leaves one vote for the first candidate: the poll starts at 1.
+    ClearLeavesVote,
+    /// `Cand Set` still works after the section is sealed.
+    CandidateSetChangesAfterSeal,
+    /// Votes for the last ballot button are not added to the total.
+    TotalMissesLastButton,
+    /// The vote-recorded event names the candidate voted for.
+    EventNamesCandidate,
+}
+
+impl Defect {
+    pub const ALL: [Defect; 15] = [
+        Defect::DoubleVoteOnTwoButtons,
+        Defect::VoteWithoutBallot,
+        Defect::BallotStaysEnabled,
+        Defect::ResultWhileSealed,
+        Defect::ResultBeforeClose,
+        Defect::TotalShowsBreakdown,
+        Defect::VoteAfterClose,
+        Defect::CloseKeepsBallotEnabled,
+        Defect::EnableSurvivesPowerCycle,
+        Defect::PowerLossErasesVotes,
+        Defect::ResultErasesVotes,
+        Defect::ClearLeavesVote,
+        Defect::CandidateSetChangesAfterSeal,
+        Defect::TotalMissesLastButton,
+        Defect::EventNamesCandidate,
+    ];
+
+    /// The property the defect breaks.
+    pub const fn breaks(self) -> Property {
+        match self {
+            Defect::DoubleVoteOnTwoButtons
+            | Defect::VoteWithoutBallot
+            | Defect::BallotStaysEnabled
+            | Defect::EnableSurvivesPowerCycle => Property::OneVote,
+            Defect::ResultWhileSealed | Defect::ResultBeforeClose => Property::SealedResult,
+            Defect::TotalShowsBreakdown => Property::TotalOnly,
+            Defect::VoteAfterClose => Property::Close,
+            Defect::CloseKeepsBallotEnabled => Property::BoothCapture,
+            Defect::PowerLossErasesVotes | Defect::ResultErasesVotes => Property::Retain,
+            Defect::ClearLeavesVote => Property::Zero,
+            Defect::CandidateSetChangesAfterSeal => Property::CandidateSet,
+            Defect::TotalMissesLastButton => Property::PartII,
+            Defect::EventNamesCandidate => Property::Secrecy,
+        }
+    }
+
+    const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
+impl std::str::FromStr for Defect {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(text.to_owned()))
+            .map_err(|_| format!("unknown defect {text:?}"))
+    }
+}
+
+/// A set of seeded defects, a bit per [`Defect`]. Empty for a conforming unit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Defects {
+    bits: u32,
+}
+
+impl Defects {
+    pub const NONE: Defects = Defects { bits: 0 };
+
+    pub fn contains(self, defect: Defect) -> bool {
+        self.bits & defect.bit() != 0
+    }
+
+    pub fn insert(&mut self, defect: Defect) {
+        self.bits |= defect.bit();
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.bits == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Defect> {
+        Defect::ALL.into_iter().filter(move |defect| self.contains(*defect))
+    }
+
+    /// The raw bits, as sent in the protocol's test-mode message.
+    pub const fn bits(self) -> u32 {
+        self.bits
+    }
+
+    /// Defects from raw bits; unknown bits are an error.
+    pub fn from_bits(bits: u32) -> Option<Defects> {
+        let known = Defect::ALL.iter().fold(0, |all, defect| all | defect.bit());
+        (bits & !known == 0).then_some(Defects { bits })
+    }
+}
+
+impl FromIterator<Defect> for Defects {
+    fn from_iter<I: IntoIterator<Item = Defect>>(iterator: I) -> Self {
+        let mut defects = Defects::NONE;
+        for defect in iterator {
+            defects.insert(defect);
+        }
+        defects
+    }
+}

@@ -1,0 +1,25 @@
+//! # evm-sim: a sans-IO model of an Indian electronic voting machine
+//!
+//! The crate models a **control unit** with its **balloting units** (rules 39A,
+//! 39B and 39E of the West Bengal Municipalities (Conduct of Elections) Rules,
+//! 1995) as a pure state machine: every call takes the input and the time `now`,
+//! and returns what the machine did. Nothing here reads a clock, opens a file or
+//! touches a descriptor; the drivers (pseudo-terminal, serial port, TCP, the
+//! in-process conformance target) live at the edge and only pump.
+//!
+//! Start with [`unit::ControlUnit`].
+
+pub mod defects;
+pub mod display;
+pub mod example;
+pub mod profile;
+pub mod rule;
+pub mod time;
+pub mod unit;
+
+pub use defects::{Defect, Defects};
+pub use display::{Display, DisplayText};
+pub use profile::{MachineProfile, ProfileName};
+pub use rule::{Property, Refusal};
+pub use time::Timestamp;
+pub use unit::{ButtonAddress, ControlUnit, Event, Input, Lamps, Reaction, ResultReadout};

@@ -1,0 +1,123 @@
+//! Machine profiles: the capacities that differ between machine generations.
+
+use serde::{Deserialize, Serialize};
+
+/// Candidate buttons on one balloting unit (practice: 16 on every model).
+pub const BUTTONS_PER_BALLOTING_UNIT: u16 = 16;
+/// The most balloting units any profile may chain (M3: 24).
+pub const MAX_BALLOTING_UNITS: u8 = 24;
+/// The most ballot buttons any profile may use: 24 × 16 = 384.
+pub const MAX_BALLOT_BUTTONS: usize = MAX_BALLOTING_UNITS as usize * BUTTONS_PER_BALLOTING_UNIT as usize;
+/// The most votes per minute a rate limit may be set to (bounds its window).
+pub const MAX_RATE_LIMIT_VOTES_PER_MINUTE: u8 = 16;
+/// The most votes any profile may hold (older machines: 3,840).
+pub const MAX_VOTE_CAPACITY: u32 = 3_840;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ProfileName {
+    /// Post-2006 machines: up to 4 balloting units (64 buttons).
+    M2,
+    /// Post-2013 machines: up to 24 balloting units (384 buttons).
+    M3,
+}
+
+impl std::str::FromStr for ProfileName {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "M2" => Ok(ProfileName::M2),
+            "M3" => Ok(ProfileName::M3),
+            other => Err(format!("unknown machine profile {other:?}: expected \"M2\" or \"M3\"")),
+        }
+    }
+}
+
+/// What a machine generation can hold and how fast it may be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MachineProfile {
+    pub name: ProfileName,
+    /// How many balloting units the control unit accepts.
+    pub balloting_units_max: u8,
+    /// How many votes the memory holds; when full, no more votes.
+    pub vote_capacity: u32,
+    /// At most this many votes in any 60 seconds (a booth-capture safeguard);
+    /// `None` switches the limit off.
+    pub rate_limit_votes_per_minute: Option<u8>,
+    /// Whether the button after the last candidate is "None of the Above".
+    pub none_of_the_above: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error("balloting_units_max must be 1 to {MAX_BALLOTING_UNITS}, not {0}")]
+    BallotingUnits(u8),
+    #[error("vote_capacity must be 1 to {MAX_VOTE_CAPACITY}, not {0}")]
+    VoteCapacity(u32),
+    #[error("rate_limit_votes_per_minute must be 1 to {MAX_RATE_LIMIT_VOTES_PER_MINUTE}, not {0}")]
+    RateLimit(u8),
+}
+
+impl MachineProfile {
+    pub const fn m2() -> Self {
+        MachineProfile {
+            name: ProfileName::M2,
+            balloting_units_max: 4,
+            vote_capacity: 2_000,
+            rate_limit_votes_per_minute: Some(5),
+            none_of_the_above: true,
+        }
+    }
+
+    pub const fn m3() -> Self {
+        MachineProfile {
+            name: ProfileName::M3,
+            balloting_units_max: 24,
+            vote_capacity: 2_000,
+            rate_limit_votes_per_minute: Some(5),
+            none_of_the_above: true,
+        }
+    }
+
+    pub const fn named(name: ProfileName) -> Self {
+        match name {
+            ProfileName::M2 => Self::m2(),
+            ProfileName::M3 => Self::m3(),
+        }
+    }
+
+    /// Ballot buttons the attached units can carry at most.
+    pub const fn ballot_buttons_max(&self) -> u16 {
+        self.balloting_units_max as u16 * BUTTONS_PER_BALLOTING_UNIT
+    }
+
+    /// Contesting candidates the profile can take (NOTA takes one button).
+    pub const fn candidates_max(&self) -> u16 {
+        self.ballot_buttons_max() - self.none_of_the_above as u16
+    }
+
+    /// Ballot buttons in use for `candidates` contesting candidates.
+    pub const fn ballot_buttons_for(&self, candidates: u16) -> u16 {
+        candidates + self.none_of_the_above as u16
+    }
+
+    /// Balloting units needed for `candidates` contesting candidates.
+    pub const fn balloting_units_for(&self, candidates: u16) -> u8 {
+        self.ballot_buttons_for(candidates).div_ceil(BUTTONS_PER_BALLOTING_UNIT) as u8
+    }
+
+    pub fn validate(&self) -> Result<(), ProfileError> {
+        if self.balloting_units_max == 0 || self.balloting_units_max > MAX_BALLOTING_UNITS {
+            return Err(ProfileError::BallotingUnits(self.balloting_units_max));
+        }
+        if self.vote_capacity == 0 || self.vote_capacity > MAX_VOTE_CAPACITY {
+            return Err(ProfileError::VoteCapacity(self.vote_capacity));
+        }
+        if let Some(limit) = self.rate_limit_votes_per_minute {
+            if limit == 0 || limit > MAX_RATE_LIMIT_VOTES_PER_MINUTE {
+                return Err(ProfileError::RateLimit(limit));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,849 @@
+//! The control unit with its balloting units, as a pure state machine.
+
+mod memory;
+mod rate;
+
+pub use memory::VoteMemory;
+
+use crate::defects::{Defect, Defects};
+use crate::display::Display;
+use crate::profile::{MachineProfile, BUTTONS_PER_BALLOTING_UNIT};
+use crate::rule::Refusal;
+use crate::time::Timestamp;
+use rate::RateWindow;
+use serde::{Deserialize, Serialize};
+
+/// Battery level at or below which the display asks for a new battery.
+pub const LOW_BATTERY_PERCENT: u8 = 10;
+/// Most events one input can produce.
+pub const MAX_EVENTS_PER_INPUT: usize = 6;
+
+/// One button of one balloting unit: `balloting_unit` is the unit's position
+/// switch (1, 2, 3, …), `button` its button (1 to 16, top to bottom).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct ButtonAddress {
+    pub balloting_unit: u8,
+    pub button: u8,
+}
+
+impl ButtonAddress {
+    /// The button of the `number`-th ballot entry (1-based) in ballot order.
+    pub fn of_ballot_entry(number: u16) -> Option<ButtonAddress> {
+        let index = number.checked_sub(1)?;
+        Some(ButtonAddress {
+            balloting_unit: u8::try_from(index / BUTTONS_PER_BALLOTING_UNIT + 1).ok()?,
+            button: (index % BUTTONS_PER_BALLOTING_UNIT + 1) as u8,
+        })
+    }
+
+    /// The 0-based ballot index, or `None` for an address no unit has.
+    pub fn ballot_index(self) -> Option<usize> {
+        if self.balloting_unit == 0 || self.button == 0 || u16::from(self.button) > BUTTONS_PER_BALLOTING_UNIT {
+            return None;
+        }
+        Some(
+            usize::from(self.balloting_unit - 1) * usize::from(BUTTONS_PER_BALLOTING_UNIT)
+                + usize::from(self.button - 1),
+        )
+    }
+}
+
+/// Everything an officer, an elector or the world can do to the unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum Input {
+    /// `Cand Set`: the number of contesting candidates (39B(4)(b)).
+    CandSet { candidates: u16 },
+    /// Close and seal the candidate set section (39B(4)(b)).
+    SealCandidateSetSection,
+    /// `Ballot`: enable the balloting units for one vote (39L(2)).
+    Ballot,
+    /// `Total`: show the total of votes recorded.
+    Total,
+    /// `Close`: no vote can be recorded after it (39S, 39W).
+    Close,
+    /// `Result`: show the result; behind the paper seal (39E(5), 61H).
+    Result,
+    /// `Clear`: erase the memory after the result was read.
+    Clear,
+    /// Fix the signed paper seal over the result section (39E(3)–(4)).
+    FixResultSeal,
+    /// Break the paper seal (at counting, 61H; or tampering).
+    BreakResultSeal,
+    /// Plug a balloting unit in, its slide switch at `position`.
+    AttachBallotingUnit { position: u8 },
+    /// Unplug the balloting unit at `position` (39S, 39W).
+    DetachBallotingUnit { position: u8 },
+    /// An elector presses one candidate button.
+    PressButton { address: ButtonAddress },
+    /// Two candidate buttons pressed at the same instant.
+    PressTwoButtons { first: ButtonAddress, second: ButtonAddress },
+    /// Power removed (switch off, battery pulled, cut).
+    PowerOff,
+    /// Power restored; `held_button` is a button held down while it comes up.
+    PowerOn { held_button: Option<ButtonAddress> },
+    /// The battery's charge; 0 is a dead battery (as a power cut).
+    BatteryLevel { percent: u8 },
+    /// The unit's case is opened: the unit goes fail-safe (M3).
+    OpenCase,
+}
+
+/// Why a pending enable was cancelled (it never yields a vote).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelCause {
+    Close,
+    PowerOff,
+    Detach,
+    CaseOpened,
+}
+
+/// Something the unit did. `VoteRecorded` never names the candidate
+/// (39L(1)); the candidate lamp it lights on the balloting unit is visible only
+/// inside the voting compartment and is not reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    CandidatesSet {
+        candidates: u16,
+    },
+    CandidateSetSectionSealed,
+    BallotEnabled,
+    BallotCancelled {
+        cause: CancelCause,
+    },
+    VoteRecorded,
+    /// The long beep that confirms a vote.
+    LongBeep,
+    TotalShown {
+        total: u32,
+    },
+    Closed {
+        total: u32,
+    },
+    ResultShown {
+        total: u32,
+    },
+    Cleared,
+    ResultSealFixed,
+    ResultSealBroken,
+    BallotingUnitAttached {
+        position: u8,
+    },
+    BallotingUnitDetached {
+        position: u8,
+    },
+    PoweredOff,
+    PoweredOn,
+    HeldButtonIgnored,
+    CaseOpened,
+    /// Only a defective unit emits this: a vote's candidate made visible
+    /// outside the compartment (seeded defect `event_names_candidate`).
+    CandidateDisclosed {
+        address: ButtonAddress,
+    },
+}
+
+/// The events of one input, in a fixed buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Events {
+    items: [Option<Event>; MAX_EVENTS_PER_INPUT],
+    length: u8,
+}
+
+impl Events {
+    fn push(&mut self, event: Event) {
+        // Every input produces at most MAX_EVENTS_PER_INPUT events by construction.
+        debug_assert!((self.length as usize) < MAX_EVENTS_PER_INPUT, "event buffer overflow");
+        if let Some(slot) = self.items.get_mut(self.length as usize) {
+            *slot = Some(event);
+            self.length += 1;
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Event> + '_ {
+        self.items[..self.length as usize].iter().flatten().copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.length as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.length == 0
+    }
+
+    pub fn contains(&self, event: Event) -> bool {
+        self.iter().any(|candidate| candidate == event)
+    }
+}
+
+/// What one input did: refused (with the reason, nothing changed but the
+/// display), or accepted with its events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reaction {
+    pub refusal: Option<Refusal>,
+    pub events: Events,
+}
+
+impl Reaction {
+    fn refused(refusal: Refusal) -> Reaction {
+        Reaction { refusal: Some(refusal), events: Events::default() }
+    }
+
+    pub fn is_accepted(&self) -> bool {
+        self.refusal.is_none()
+    }
+
+    /// Votes recorded by this input (0 for a conforming unit but after a
+    /// single press on an enabled ballot, where it is 1).
+    pub fn votes_recorded(&self) -> u32 {
+        self.events.iter().filter(|event| *event == Event::VoteRecorded).count() as u32
+    }
+}
+
+/// The lamps of the control unit and of the balloting units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lamps {
+    /// CU `On` (green).
+    pub on: bool,
+    /// CU `Busy` (red): a ballot is enabled.
+    pub busy: bool,
+    /// BU `Ready` (green): the balloting units accept one vote.
+    pub ready: bool,
+}
+
+/// The paper seal over the result section (39E(3)–(5)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultSeal {
+    #[default]
+    NotFixed,
+    Intact,
+    /// Broken: evident at counting (61G(2)) until a new seal is fixed.
+    Broken,
+}
+
+/// The result as `Result` shows it: every ballot button's count (candidates
+/// in ballot order, then NOTA where the profile has it) and the total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResultReadout<'unit> {
+    pub total: u32,
+    pub counts: &'unit [u32],
+}
+
+/// A control unit with its balloting units.
+///
+/// # Call contract
+///
+/// - Build it with [`ControlUnit::new`] (switched off, nothing attached) or
+///   [`ControlUnit::with_defects`] for a seeded-defect unit.
+/// - Feed every input with [`ControlUnit::step`]`(now, input)`. `now` comes
+///   from the caller and should not go backwards (the model tolerates it: a
+///   backwards clock only makes the rate limit stricter). The model never reads
+///   a clock nor touches a descriptor.
+/// - Read what a person could see with [`display`](ControlUnit::display) and
+///   [`lamps`](ControlUnit::lamps). Candidate-wise figures are only reachable
+///   through [`result_readout`](ControlUnit::result_readout), after `Close` and
+///   `Result` with the seal broken (39E(5), 61H).
+/// - A refused input changes nothing but the display, and says why with a
+///   [`Refusal`] that names the rule.
+///
+/// The state is fixed-size; no input allocates.
+#[derive(Clone, Debug)]
+pub struct ControlUnit {
+    profile: MachineProfile,
+    defects: Defects,
+    powered: bool,
+    fail_safe: bool,
+    battery_percent: u8,
+    /// Contesting candidates set with `Cand Set`; 0 while not set.
+    candidates: u16,
+    candidate_set_sealed: bool,
+    /// Bit `p - 1` set when a balloting unit is attached at position `p`.
+    attached_positions: u32,
+    result_seal: ResultSeal,
+    ballot_enabled: bool,
+    closed: bool,
+    result_shown: bool,
+    poll_start: Option<Timestamp>,
+    poll_end: Option<Timestamp>,
+    display: Display,
+    rate_window: RateWindow,
+    memory: VoteMemory,
+}
+
+impl ControlUnit {
+    /// A conforming unit of `profile`, switched off, no balloting unit attached.
+    pub fn new(profile: MachineProfile) -> Self {
+        Self::with_defects(profile, Defects::NONE)
+    }
+
+    /// A unit carrying seeded defects (see [`Defect`]).
+    pub fn with_defects(profile: MachineProfile, defects: Defects) -> Self {
+        ControlUnit {
+            profile,
+            defects,
+            powered: false,
+            fail_safe: false,
+            battery_percent: 100,
+            candidates: 0,
+            candidate_set_sealed: false,
+            attached_positions: 0,
+            result_seal: ResultSeal::NotFixed,
+            ballot_enabled: false,
+            closed: false,
+            result_shown: false,
+            poll_start: None,
+            poll_end: None,
+            display: Display::Off,
+            rate_window: RateWindow::default(),
+            memory: VoteMemory::default(),
+        }
+    }
+
+    pub fn profile(&self) -> &MachineProfile {
+        &self.profile
+    }
+
+    pub fn defects(&self) -> Defects {
+        self.defects
+    }
+
+    pub fn display(&self) -> Display {
+        self.display
+    }
+
+    pub fn lamps(&self) -> Lamps {
+        Lamps {
+            on: self.powered,
+            busy: self.powered && self.ballot_enabled,
+            ready: self.powered && self.ballot_enabled && self.balloting_units_match(),
+        }
+    }
+
+    pub fn is_powered(&self) -> bool {
+        self.powered
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    pub fn is_fail_safe(&self) -> bool {
+        self.fail_safe
+    }
+
+    pub fn ballot_enabled(&self) -> bool {
+        self.ballot_enabled
+    }
+
+    pub fn result_seal(&self) -> ResultSeal {
+        self.result_seal
+    }
+
+    /// Contesting candidates set, 0 while not set.
+    pub fn candidates(&self) -> u16 {
+        self.candidates
+    }
+
+    pub fn candidate_set_sealed(&self) -> bool {
+        self.candidate_set_sealed
+    }
+
+    /// Ballot buttons in use: candidates, plus NOTA where the profile has it.
+    pub fn ballot_buttons(&self) -> u16 {
+        if self.candidates == 0 {
+            0
+        } else {
+            self.profile.ballot_buttons_for(self.candidates)
+        }
+    }
+
+    /// Positions with a balloting unit attached, as a bit set (bit `p - 1`).
+    pub fn attached_positions(&self) -> u32 {
+        self.attached_positions
+    }
+
+    pub fn poll_start(&self) -> Option<Timestamp> {
+        self.poll_start
+    }
+
+    pub fn poll_end(&self) -> Option<Timestamp> {
+        self.poll_end
+    }
+
+    /// What `Total` would show: the total of votes recorded, never a
+    /// candidate breakdown.
+    pub fn total(&self) -> u32 {
+        self.memory.total()
+    }
+
+    /// Sum of all per-button counters. Equal to [`total`](Self::total) in a
+    /// conforming unit (PART-II); reveals no candidate-wise figure.
+    pub fn counts_sum(&self) -> u64 {
+        self.memory.counts_sum()
+    }
+
+    /// The candidate-wise result, reachable only after `Result` was pressed
+    /// (which needs `Close` and the paper seal broken).
+    pub fn result_readout(&self) -> Result<ResultReadout<'_>, Refusal> {
+        if !self.result_shown {
+            return Err(if self.closed { Refusal::ResultSealIntact } else { Refusal::ResultBeforeClose });
+        }
+        let counts = self.memory.counts(usize::from(self.ballot_buttons()));
+        if self.defects.is_empty() {
+            // Second path of the PART-II invariant (the first is `record_vote`).
+            assert_eq!(
+                counts.iter().map(|&count| u64::from(count)).sum::<u64>(),
+                u64::from(self.memory.total()),
+                "sum of candidate counts differs from the total"
+            );
+        }
+        Ok(ResultReadout { total: self.memory.total(), counts })
+    }
+
+    /// Feeds one input at time `now` and says what the unit did.
+    pub fn step(&mut self, now: Timestamp, input: Input) -> Reaction {
+        let reaction = self.react(now, input);
+        if let Some(refusal) = reaction.refusal {
+            self.show_refusal(refusal);
+        }
+        reaction
+    }
+
+    fn react(&mut self, now: Timestamp, input: Input) -> Reaction {
+        // Physical actions that need no power.
+        match input {
+            Input::FixResultSeal => return self.fix_result_seal(),
+            Input::BreakResultSeal => return self.break_result_seal(),
+            Input::AttachBallotingUnit { position } => return self.attach(position),
+            Input::DetachBallotingUnit { position } => return self.detach(position),
+            Input::PowerOn { held_button } => return self.power_on(held_button),
+            Input::PowerOff => return self.power_off(),
+            Input::BatteryLevel { percent } => return self.battery_level(percent),
+            Input::OpenCase => return self.open_case(),
+            _ => {}
+        }
+        if !self.powered {
+            return Reaction::refused(Refusal::PoweredOff);
+        }
+        if self.fail_safe {
+            return Reaction::refused(Refusal::FailSafe);
+        }
+        match input {
+            Input::CandSet { candidates } => self.cand_set(candidates),
+            Input::SealCandidateSetSection => self.seal_candidate_set_section(),
+            Input::Ballot => self.ballot(now),
+            Input::Total => self.show_total(),
+            Input::Close => self.close(now),
+            Input::Result => self.result(),
+            Input::Clear => self.clear(),
+            Input::PressButton { address } => self.press(now, address, None),
+            Input::PressTwoButtons { first, second } => self.press(now, first, Some(second)),
+            Input::FixResultSeal
+            | Input::BreakResultSeal
+            | Input::AttachBallotingUnit { .. }
+            | Input::DetachBallotingUnit { .. }
+            | Input::PowerOn { .. }
+            | Input::PowerOff
+            | Input::BatteryLevel { .. }
+            | Input::OpenCase => unreachable!("handled above"),
+        }
+    }
+
+    fn show_refusal(&mut self, refusal: Refusal) {
+        self.display = match refusal {
+            Refusal::PoweredOff => Display::Off,
+            Refusal::FailSafe => Display::FailSafe,
+            Refusal::PositionTaken { .. } => Display::LinkError,
+            Refusal::BallotingUnitNotAttached { .. } | Refusal::CandidatesExceedAttachedUnits { .. } => {
+                if self.powered {
+                    Display::BallotingUnitNotFound
+                } else {
+                    Display::Off
+                }
+            }
+            Refusal::BallotingUnitSetMismatch => Display::IncorrectNumberOfBallotingUnits,
+            Refusal::MemoryFull { .. } => Display::MemoryFull,
+            // A seal refused while the unit is off leaves the panel dark.
+            _ if !self.powered => Display::Off,
+            // Refusals of the balloting unit leave the control unit's panel as it was.
+            Refusal::BallotNotEnabled | Refusal::MaskedButton { .. } | Refusal::TwoButtonsAtOnce => self.display,
+            _ => Display::Invalid,
+        };
+    }
+
+    fn idle_display(&self) -> Display {
+        if self.battery_percent <= LOW_BATTERY_PERCENT {
+            Display::ChangeBattery
+        } else {
+            Display::Ready
+        }
+    }
+
+    fn position_bit(&self, position: u8) -> Result<u32, Refusal> {
+        if position == 0 || position > self.profile.balloting_units_max {
+            return Err(Refusal::PositionOutOfRange { position });
+        }
+        Ok(1 << (position - 1))
+    }
+
+    /// Positions 1 to `needed` attached, as the candidate set requires.
+    fn required_positions(&self, candidates: u16) -> u32 {
+        let needed = u32::from(self.profile.balloting_units_for(candidates));
+        if needed >= 32 {
+            u32::MAX
+        } else {
+            (1u32 << needed) - 1
+        }
+    }
+
+    fn balloting_units_match(&self) -> bool {
+        self.candidates != 0 && self.attached_positions == self.required_positions(self.candidates)
+    }
+
+    /// Cancels a pending enable without a vote, unless a seeded defect keeps it.
+    fn cancel_enable(&mut self, cause: CancelCause, events: &mut Events) {
+        if !self.ballot_enabled {
+            return;
+        }
+        let kept = match cause {
+            CancelCause::Close => self.defects.contains(Defect::CloseKeepsBallotEnabled),
+            CancelCause::PowerOff | CancelCause::Detach => self.defects.contains(Defect::EnableSurvivesPowerCycle),
+            CancelCause::CaseOpened => false,
+        };
+        if !kept {
+            self.ballot_enabled = false;
+            events.push(Event::BallotCancelled { cause });
+        }
+    }
+
+    fn cand_set(&mut self, candidates: u16) -> Reaction {
+        if self.candidate_set_sealed && !self.defects.contains(Defect::CandidateSetChangesAfterSeal) {
+            return Reaction::refused(Refusal::CandidateSetSealed);
+        }
+        if candidates == 0 {
+            return Reaction::refused(Refusal::NoCandidates);
+        }
+        let maximum = self.profile.candidates_max();
+        if candidates > maximum {
+            return Reaction::refused(Refusal::TooManyCandidates { candidates, maximum });
+        }
+        let required = self.required_positions(candidates);
+        if self.attached_positions & required != required {
+            let needed = self.profile.balloting_units_for(candidates);
+            return Reaction::refused(Refusal::CandidatesExceedAttachedUnits { candidates, needed });
+        }
+        if self.ballot_enabled {
+            return Reaction::refused(Refusal::BallotAlreadyEnabled);
+        }
+        if self.memory.total() != 0 {
+            return Reaction::refused(Refusal::VotesInMemory);
+        }
+        self.candidates = candidates;
+        self.display = Display::Candidates { candidates };
+        let mut events = Events::default();
+        events.push(Event::CandidatesSet { candidates });
+        Reaction { refusal: None, events }
+    }
+
+    fn seal_candidate_set_section(&mut self) -> Reaction {
+        if self.candidates == 0 {
+            return Reaction::refused(Refusal::CandidatesNotSet);
+        }
+        if self.candidate_set_sealed {
+            return Reaction::refused(Refusal::CandidateSetSealed);
+        }
+        self.candidate_set_sealed = true;
+        let mut events = Events::default();
+        events.push(Event::CandidateSetSectionSealed);
+        Reaction { refusal: None, events }
+    }
+
+    fn ballot(&mut self, now: Timestamp) -> Reaction {
+        if self.candidates == 0 {
+            return Reaction::refused(Refusal::CandidatesNotSet);
+        }
+        if !self.candidate_set_sealed {
+            return Reaction::refused(Refusal::CandidateSetNotSealed);
+        }
+        if self.closed {
+            return Reaction::refused(Refusal::Closed);
+        }
+        if self.ballot_enabled {
+            return Reaction::refused(Refusal::BallotAlreadyEnabled);
+        }
+        let required = self.required_positions(self.candidates);
+        if self.attached_positions & required != required {
+            let missing = (!self.attached_positions & required).trailing_zeros() + 1;
+            return Reaction::refused(Refusal::BallotingUnitNotAttached { position: missing as u8 });
+        }
+        if self.attached_positions != required {
+            return Reaction::refused(Refusal::BallotingUnitSetMismatch);
+        }
+        if self.memory.total() >= self.profile.vote_capacity {
+            return Reaction::refused(Refusal::MemoryFull { capacity: self.profile.vote_capacity });
+        }
+        if let Some(votes_per_minute) = self.profile.rate_limit_votes_per_minute {
+            if !self.rate_window.allows(now, votes_per_minute) {
+                return Reaction::refused(Refusal::RateLimited { votes_per_minute });
+            }
+        }
+        self.ballot_enabled = true;
+        self.poll_start.get_or_insert(now);
+        self.display = Display::Busy;
+        let mut events = Events::default();
+        events.push(Event::BallotEnabled);
+        Reaction { refusal: None, events }
+    }
+
+    fn show_total(&mut self) -> Reaction {
+        let total = self.memory.total();
+        self.display = if self.defects.contains(Defect::TotalShowsBreakdown) {
+            Display::TotalWithBreakdown {
+                total,
+                first_candidate_votes: self.memory.counts(1).first().copied().unwrap_or(0),
+            }
+        } else {
+            Display::Total { total }
+        };
+        let mut events = Events::default();
+        events.push(Event::TotalShown { total });
+        Reaction { refusal: None, events }
+    }
+
+    /// `Close` works in every powered state once candidates are set: rule 39W
+    /// demands it at any moment, a pending enable included.
+    fn close(&mut self, now: Timestamp) -> Reaction {
+        if self.candidates == 0 {
+            return Reaction::refused(Refusal::CandidatesNotSet);
+        }
+        if self.closed {
+            return Reaction::refused(Refusal::AlreadyClosed);
+        }
+        let mut events = Events::default();
+        self.cancel_enable(CancelCause::Close, &mut events);
+        self.closed = true;
+        self.poll_end = Some(now);
+        let total = self.memory.total();
+        self.display = Display::Closed { poll_start: self.poll_start, poll_end: now, total };
+        events.push(Event::Closed { total });
+        Reaction { refusal: None, events }
+    }
+
+    fn result(&mut self) -> Reaction {
+        if !self.closed && !self.defects.contains(Defect::ResultBeforeClose) {
+            return Reaction::refused(Refusal::ResultBeforeClose);
+        }
+        if self.result_seal == ResultSeal::Intact && !self.defects.contains(Defect::ResultWhileSealed) {
+            return Reaction::refused(Refusal::ResultSealIntact);
+        }
+        let total = self.memory.total();
+        self.result_shown = true;
+        self.display = Display::Result { total };
+        let mut events = Events::default();
+        events.push(Event::ResultShown { total });
+        if self.defects.contains(Defect::ResultErasesVotes) {
+            self.memory.clear();
+        }
+        Reaction { refusal: None, events }
+    }
+
+    /// `Clear` sits behind the paper seal with `Result`, and erases only a
+    /// result that has been read.
+    fn clear(&mut self) -> Reaction {
+        if self.result_seal == ResultSeal::Intact {
+            return Reaction::refused(Refusal::ResultSealIntact);
+        }
+        if !self.result_shown {
+            return Reaction::refused(Refusal::ClearBeforeResult);
+        }
+        self.memory.clear();
+        if self.defects.contains(Defect::ClearLeavesVote) {
+            self.memory.set(0, 1, 1);
+        }
+        self.closed = false;
+        self.result_shown = false;
+        self.poll_start = None;
+        self.poll_end = None;
+        self.rate_window.reset();
+        self.display = Display::Cleared;
+        let mut events = Events::default();
+        events.push(Event::Cleared);
+        Reaction { refusal: None, events }
+    }
+
+    fn fix_result_seal(&mut self) -> Reaction {
+        if self.result_seal == ResultSeal::Intact {
+            return Reaction::refused(Refusal::SealAlreadyFixed);
+        }
+        self.result_seal = ResultSeal::Intact;
+        let mut events = Events::default();
+        events.push(Event::ResultSealFixed);
+        Reaction { refusal: None, events }
+    }
+
+    fn break_result_seal(&mut self) -> Reaction {
+        if self.result_seal != ResultSeal::Intact {
+            return Reaction::refused(Refusal::NoIntactSeal);
+        }
+        self.result_seal = ResultSeal::Broken;
+        let mut events = Events::default();
+        events.push(Event::ResultSealBroken);
+        Reaction { refusal: None, events }
+    }
+
+    fn attach(&mut self, position: u8) -> Reaction {
+        let bit = match self.position_bit(position) {
+            Ok(bit) => bit,
+            Err(refusal) => return Reaction::refused(refusal),
+        };
+        if self.attached_positions & bit != 0 {
+            return Reaction::refused(Refusal::PositionTaken { position });
+        }
+        self.attached_positions |= bit;
+        let mut events = Events::default();
+        events.push(Event::BallotingUnitAttached { position });
+        Reaction { refusal: None, events }
+    }
+
+    fn detach(&mut self, position: u8) -> Reaction {
+        let bit = match self.position_bit(position) {
+            Ok(bit) => bit,
+            Err(refusal) => return Reaction::refused(refusal),
+        };
+        if self.attached_positions & bit == 0 {
+            return Reaction::refused(Refusal::BallotingUnitNotAttached { position });
+        }
+        let mut events = Events::default();
+        self.cancel_enable(CancelCause::Detach, &mut events);
+        self.attached_positions &= !bit;
+        events.push(Event::BallotingUnitDetached { position });
+        Reaction { refusal: None, events }
+    }
+
+    fn power_on(&mut self, held_button: Option<ButtonAddress>) -> Reaction {
+        if self.powered {
+            return Reaction::refused(Refusal::AlreadyOn);
+        }
+        if self.battery_percent == 0 {
+            return Reaction::refused(Refusal::BatteryExhausted);
+        }
+        self.powered = true;
+        self.display = if self.fail_safe { Display::FailSafe } else { self.idle_display() };
+        let mut events = Events::default();
+        events.push(Event::PoweredOn);
+        if held_button.is_some() {
+            // The held button is read as stuck and ignored: it records nothing.
+            events.push(Event::HeldButtonIgnored);
+        }
+        Reaction { refusal: None, events }
+    }
+
+    fn power_off(&mut self) -> Reaction {
+        if !self.powered {
+            return Reaction::refused(Refusal::PoweredOff);
+        }
+        let mut events = Events::default();
+        self.cancel_enable(CancelCause::PowerOff, &mut events);
+        self.powered = false;
+        self.display = Display::Off;
+        if self.defects.contains(Defect::PowerLossErasesVotes) {
+            self.memory.clear();
+        }
+        events.push(Event::PoweredOff);
+        Reaction { refusal: None, events }
+    }
+
+    fn battery_level(&mut self, percent: u8) -> Reaction {
+        self.battery_percent = percent.min(100);
+        if self.battery_percent == 0 && self.powered {
+            return self.power_off();
+        }
+        if self.powered && self.battery_percent <= LOW_BATTERY_PERCENT && self.display == Display::Ready {
+            self.display = Display::ChangeBattery;
+        }
+        Reaction::default()
+    }
+
+    fn open_case(&mut self) -> Reaction {
+        let mut events = Events::default();
+        self.cancel_enable(CancelCause::CaseOpened, &mut events);
+        self.fail_safe = true;
+        if self.powered {
+            self.display = Display::FailSafe;
+        }
+        events.push(Event::CaseOpened);
+        Reaction { refusal: None, events }
+    }
+
+    fn press(&mut self, now: Timestamp, first: ButtonAddress, second: Option<ButtonAddress>) -> Reaction {
+        for address in std::iter::once(first).chain(second) {
+            let attached =
+                self.position_bit(address.balloting_unit).is_ok_and(|bit| self.attached_positions & bit != 0);
+            if !attached {
+                return Reaction::refused(Refusal::BallotingUnitNotAttached { position: address.balloting_unit });
+            }
+        }
+        if self.closed {
+            let allowed = self.defects.contains(Defect::VoteAfterClose)
+                || (self.ballot_enabled && self.defects.contains(Defect::CloseKeepsBallotEnabled));
+            if !allowed {
+                return Reaction::refused(Refusal::Closed);
+            }
+        } else if !self.ballot_enabled && !self.defects.contains(Defect::VoteWithoutBallot) {
+            return Reaction::refused(Refusal::BallotNotEnabled);
+        }
+        let ballot_buttons = usize::from(self.ballot_buttons());
+        let mut indices = [0usize; 2];
+        for (slot, address) in indices.iter_mut().zip(std::iter::once(first).chain(second)) {
+            match address.ballot_index() {
+                Some(index) if index < ballot_buttons => *slot = index,
+                _ => {
+                    return Reaction::refused(Refusal::MaskedButton {
+                        position: address.balloting_unit,
+                        button: address.button,
+                    })
+                }
+            }
+        }
+        let votes = match second {
+            None => 1,
+            Some(_) if self.defects.contains(Defect::DoubleVoteOnTwoButtons) => 2,
+            Some(_) => return Reaction::refused(Refusal::TwoButtonsAtOnce),
+        };
+        if self.memory.total() + votes > self.profile.vote_capacity {
+            return Reaction::refused(Refusal::MemoryFull { capacity: self.profile.vote_capacity });
+        }
+        let mut events = Events::default();
+        for (&index, address) in indices[..votes as usize].iter().zip([first, second.unwrap_or(first)]) {
+            self.record_vote(now, index);
+            events.push(Event::VoteRecorded);
+            if self.defects.contains(Defect::EventNamesCandidate) {
+                events.push(Event::CandidateDisclosed { address });
+            }
+        }
+        if !self.defects.contains(Defect::BallotStaysEnabled) {
+            self.ballot_enabled = false;
+        }
+        self.display = self.idle_display();
+        events.push(Event::LongBeep);
+        Reaction { refusal: None, events }
+    }
+
+    fn record_vote(&mut self, now: Timestamp, index: usize) {
+        let last_button = usize::from(self.ballot_buttons()).saturating_sub(1);
+        let counted_in_total = !(index == last_button && self.defects.contains(Defect::TotalMissesLastButton));
+        self.memory.record(index, counted_in_total);
+        self.rate_window.record(now);
+        // First path of the PART-II invariant (the second is `result_readout`).
+        debug_assert!(
+            !self.defects.is_empty() || self.memory.counts_sum() == u64::from(self.memory.total()),
+            "sum of candidate counts differs from the total"
+        );
+    }
+}
