@@ -682,6 +682,9 @@ impl ControlUnit {
             return Reaction::refused(Refusal::SealAlreadyFixed);
         }
         self.result_seal = ResultSeal::Intact;
+        // The inner door closes over a result on display: it must be read
+        // again with `Result` after the seal is broken (39E(5)).
+        self.result_shown = false;
         let mut events = Events::default();
         events.push(Event::ResultSealFixed);
         Reaction { refusal: None, events }
