@@ -2,5 +2,18 @@
 //!
 //! Replays poll-day traces against a voting-machine *target* and reports
 //! every rule broken, with the rule, the trace line and the figures.
+//!
+//! - [`trace`]: the trace format (docs/TRACE_FORMAT.md) and its parser.
+//! - [`reference`]: the reference model every target is compared with.
+//! - [`target`]: the `Target` trait and the in-process simulated unit.
+//! - [`replay`]: the engine that replays a trace and checks every step.
+//! - [`verdict`]: verdicts and findings.
 
+pub mod cli;
 pub mod reference;
+pub mod replay;
+pub mod report;
+pub mod runner;
+pub mod target;
+pub mod trace;
+pub mod verdict;

@@ -1,0 +1,97 @@
+//! What the `evm-conformance` binary does, as library calls: argument types,
+//! target selection and the human summary. The binary only parses flags.
+
+use crate::report;
+use crate::runner::{self, RunReport};
+use crate::target::{SimTarget, Target};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// Exit code: every verdict matched its expectation.
+pub const EXIT_ALL_MATCH: u8 = 0;
+/// Exit code: at least one verdict did not match.
+pub const EXIT_MISMATCH: u8 = 1;
+/// Exit code: bad usage or unreadable input.
+pub const EXIT_USAGE: u8 = 2;
+
+/// A failure that is the caller's: bad flags, unreadable input, unwritable output.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Builds the target named on the command line.
+pub fn target_named(name: &str) -> Result<Box<dyn Target>, UsageError> {
+    match name {
+        "sim" => Ok(Box::new(SimTarget::new())),
+        other => Err(UsageError(format!(
+            "unknown target {other:?}: expected \"sim\" (the in-process simulated unit); \
+             serial targets (serial:PATH@BAUD, tcp:ADDR, sim-pty) come with the serial protocol"
+        ))),
+    }
+}
+
+/// Runs the traces under `paths` and writes the requested report files.
+pub fn run(
+    target_name: &str,
+    paths: &[PathBuf],
+    json_path: Option<&Path>,
+    junit_path: Option<&Path>,
+    progress: impl FnMut(usize, usize),
+) -> Result<RunReport, UsageError> {
+    let mut target = target_named(target_name)?;
+    if paths.is_empty() {
+        return Err(UsageError("no trace file or folder given".to_owned()));
+    }
+    let report = runner::run(paths, target.as_mut(), progress).map_err(|error| UsageError(error.to_string()))?;
+    if let Some(path) = json_path {
+        write_file(path, &report::json(&report))?;
+    }
+    if let Some(path) = junit_path {
+        write_file(path, &report::junit(&report))?;
+    }
+    Ok(report)
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<(), UsageError> {
+    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|error| UsageError(format!("{}: {error}", parent.display())))?;
+    }
+    std::fs::write(path, contents).map_err(|error| UsageError(format!("{}: {error}", path.display())))
+}
+
+/// The short human summary printed after a run.
+pub fn summary(report: &RunReport) -> String {
+    let mut text = String::new();
+    for trace in report.traces.iter().filter(|trace| !trace.matches_expected) {
+        let _ = writeln!(
+            text,
+            "MISMATCH {}: {}{}{} — {}",
+            trace.path,
+            trace.verdict.as_str(),
+            trace.property.map(|property| format!(" {property}")).unwrap_or_default(),
+            trace.line.map(|line| format!(" at line {line}")).unwrap_or_default(),
+            trace.reason.as_deref().unwrap_or("")
+        );
+    }
+    let summary = &report.summary;
+    let _ = writeln!(
+        text,
+        "{} traces against {}: {} as expected, {} not; verdicts: {} pass, {} violation, {} discrepancy, {} error, {} not applicable",
+        summary.traces,
+        report.target,
+        summary.matching_expectation,
+        summary.not_matching_expectation,
+        summary.pass,
+        summary.violation,
+        summary.discrepancy,
+        summary.error,
+        summary.not_applicable
+    );
+    let broken: Vec<&str> = summary.properties_broken.iter().map(|property| property.id()).collect();
+    let _ = writeln!(
+        text,
+        "properties caught broken: {}",
+        if broken.is_empty() { "none".to_owned() } else { broken.join(", ") }
+    );
+    text
+}

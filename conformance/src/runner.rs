@@ -1,0 +1,210 @@
+//! The runner: walks files and folders of traces, replays each against a
+//! target, and compares every verdict with the expected-verdict file beside
+//! the trace.
+
+use crate::replay::replay;
+use crate::target::Target;
+use crate::trace::{parse_expectation, parse_trace_file, ExpectedVerdict};
+use crate::verdict::{AccountOfVotes, Finding, TraceOutcome, VerdictKind};
+use evm_sim::Property;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The suffix of trace files.
+pub const TRACE_SUFFIX: &str = ".jsonl";
+/// The suffix of expected-verdict files, which replaces `TRACE_SUFFIX`.
+pub const EXPECTED_SUFFIX: &str = ".expected.json";
+/// Most trace files one run walks.
+pub const MAX_TRACE_FILES: usize = 1_000_000;
+
+/// A path given to the runner that cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", path.display())]
+pub struct InputError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Every trace file under `paths` (files as given; folders walked
+/// recursively, in name order).
+pub fn collect_traces(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    let mut traces = Vec::new();
+    for path in paths {
+        let metadata =
+            std::fs::metadata(path).map_err(|source| InputError { path: path.clone(), message: source.to_string() })?;
+        if metadata.is_dir() {
+            walk(path, &mut traces)?;
+        } else {
+            traces.push(path.clone());
+        }
+    }
+    Ok(traces)
+}
+
+fn walk(folder: &Path, traces: &mut Vec<PathBuf>) -> Result<(), InputError> {
+    let unreadable = |source: std::io::Error| InputError { path: folder.to_owned(), message: source.to_string() };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(unreadable)?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<_, _>>()
+        .map_err(unreadable)?;
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            walk(&entry, traces)?;
+        } else if entry.to_string_lossy().ends_with(TRACE_SUFFIX) {
+            if traces.len() >= MAX_TRACE_FILES {
+                return Err(InputError { path: entry, message: format!("more than {MAX_TRACE_FILES} traces") });
+            }
+            traces.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// The expected-verdict file of a trace.
+pub fn expected_path(trace: &Path) -> PathBuf {
+    let text = trace.to_string_lossy();
+    let stem = text.strip_suffix(TRACE_SUFFIX).unwrap_or(&text);
+    PathBuf::from(format!("{stem}{EXPECTED_SUFFIX}"))
+}
+
+/// One trace's line in the run report.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceReport {
+    pub path: String,
+    pub verdict: VerdictKind,
+    pub property: Option<Property>,
+    pub rule: Option<String>,
+    pub line: Option<usize>,
+    pub matches_expected: bool,
+    pub expected: Option<ExpectedVerdict>,
+    /// Form 16C Part I items 2 to 6, where the trace keeps the station's papers.
+    pub form_16c: Option<AccountOfVotes>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub findings: Vec<Finding>,
+    pub events: usize,
+}
+
+/// The whole run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub target: String,
+    pub traces: Vec<TraceReport>,
+    pub summary: Summary,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub traces: usize,
+    pub matching_expectation: usize,
+    pub not_matching_expectation: usize,
+    pub pass: usize,
+    pub violation: usize,
+    pub discrepancy: usize,
+    pub error: usize,
+    pub not_applicable: usize,
+    /// Properties found broken at least once in this run.
+    pub properties_broken: Vec<Property>,
+}
+
+impl RunReport {
+    pub fn all_match(&self) -> bool {
+        self.summary.not_matching_expectation == 0
+    }
+}
+
+/// Whether `outcome` is what `expected` says.
+pub fn matches(outcome: &TraceOutcome, expected: &ExpectedVerdict) -> bool {
+    if outcome.verdict != expected.verdict {
+        return false;
+    }
+    let principal = outcome.principal_finding();
+    if expected.property.is_some() && principal.and_then(|finding| finding.property) != expected.property {
+        return false;
+    }
+    if expected.line.is_some() && principal.map(|finding| finding.line) != expected.line {
+        return false;
+    }
+    if let Some(discrepancy) = expected.item_6_discrepancy {
+        if outcome.account_of_votes.map(|account| account.item_6_discrepancy) != Some(discrepancy) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Replays one trace file and judges it against its expected verdict.
+pub fn run_trace(path: &Path, target: &mut dyn Target) -> TraceReport {
+    let outcome = match parse_trace_file(path) {
+        Ok(trace) => replay(&trace, target),
+        Err(error) => TraceOutcome::error(error.to_string()),
+    };
+    let expected_file = expected_path(path);
+    let (expected, mut reason) = match parse_expectation(&expected_file) {
+        Ok(expected) => (Some(expected), outcome.reason.clone()),
+        Err(error) => {
+            (None, Some(outcome.reason.clone().map_or(error.to_string(), |reason| format!("{reason}; {error}"))))
+        }
+    };
+    let matches_expected = match (&expected, outcome.verdict) {
+        (_, VerdictKind::NotApplicable) => true,
+        (Some(expected), _) => matches(&outcome, expected),
+        (None, _) => false,
+    };
+    if reason.is_none() && !matches_expected {
+        reason = Some("the verdict differs from the expected verdict".to_owned());
+    }
+    let principal = outcome.principal_finding();
+    TraceReport {
+        path: path.to_string_lossy().into_owned(),
+        verdict: outcome.verdict,
+        property: principal.and_then(|finding| finding.property),
+        rule: principal.map(|finding| finding.rule.clone()),
+        line: principal.map(|finding| finding.line),
+        matches_expected,
+        expected,
+        form_16c: outcome.account_of_votes,
+        reason,
+        findings: outcome.findings,
+        events: outcome.events,
+    }
+}
+
+/// Replays every trace and builds the run report. `progress` is called after
+/// each trace with (done, total).
+pub fn run(
+    paths: &[PathBuf],
+    target: &mut dyn Target,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<RunReport, InputError> {
+    let files = collect_traces(paths)?;
+    let mut traces = Vec::with_capacity(files.len());
+    for (index, file) in files.iter().enumerate() {
+        traces.push(run_trace(file, target));
+        progress(index + 1, files.len());
+    }
+    let mut summary = Summary { traces: traces.len(), ..Summary::default() };
+    for trace in &traces {
+        if trace.matches_expected {
+            summary.matching_expectation += 1;
+        } else {
+            summary.not_matching_expectation += 1;
+        }
+        match trace.verdict {
+            VerdictKind::Pass => summary.pass += 1,
+            VerdictKind::Violation => summary.violation += 1,
+            VerdictKind::Discrepancy => summary.discrepancy += 1,
+            VerdictKind::Error => summary.error += 1,
+            VerdictKind::NotApplicable => summary.not_applicable += 1,
+        }
+        if let Some(property) = trace.property {
+            if !summary.properties_broken.contains(&property) {
+                summary.properties_broken.push(property);
+            }
+        }
+    }
+    summary.properties_broken.sort();
+    Ok(RunReport { target: target.name(), traces, summary })
+}

@@ -1,0 +1,108 @@
+//! Targets: what a trace is replayed against. The in-process simulated unit
+//! is the first; serial boards speak the protocol of docs/PROTOCOL.md.
+
+use evm_sim::display::DisplayText;
+use evm_sim::unit::{Event, Input, Lamps};
+use evm_sim::{ControlUnit, Defects, MachineProfile, Refusal, Timestamp};
+
+/// What a person (or a harness on the wire) can observe after one input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Observation {
+    pub refusal: Option<Refusal>,
+    pub votes_recorded: u32,
+    /// The unit disclosed a vote's candidate outside the compartment.
+    pub candidate_disclosed: bool,
+    pub display: DisplayText,
+    pub lamps: Lamps,
+    /// What `Total` would show now.
+    pub total: u32,
+}
+
+/// The candidate-wise result after `Result`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Readout {
+    pub total: u32,
+    pub counts: Vec<u32>,
+}
+
+/// A target that failed to answer (link down, garbage, wrong version).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("target {target}: {message}")]
+pub struct TargetError {
+    pub target: String,
+    pub message: String,
+}
+
+/// A voting machine the harness can drive.
+///
+/// Call contract: `start_machine` before the first `step` of a trace and at
+/// each machine change; then `step` for each unit input; `result_readout`
+/// after a `Result` the target accepted.
+pub trait Target {
+    /// A short name for reports ("sim", "serial:/dev/pts/3@115200").
+    fn name(&self) -> String;
+    /// Whether the target can be switched to carry seeded defects.
+    fn can_carry_defects(&self) -> bool;
+    /// Takes a new, switched-off machine into use (no unit attached).
+    fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError>;
+    fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError>;
+    /// The result, if `Result` has been accepted and the unit shows it.
+    fn result_readout(&mut self) -> Result<Option<Readout>, TargetError>;
+    /// Noise on the link; a no-op for targets without one.
+    fn link_noise(&mut self, _bytes: u32, _seed: u64) -> Result<(), TargetError> {
+        Ok(())
+    }
+}
+
+/// The simulated unit, in process.
+#[derive(Default)]
+pub struct SimTarget {
+    unit: Option<ControlUnit>,
+}
+
+impl SimTarget {
+    pub fn new() -> Self {
+        SimTarget { unit: None }
+    }
+
+    fn unit(&mut self) -> Result<&mut ControlUnit, TargetError> {
+        self.unit.as_mut().ok_or_else(|| TargetError { target: "sim".into(), message: "no machine started".into() })
+    }
+}
+
+impl Target for SimTarget {
+    fn name(&self) -> String {
+        "sim".to_owned()
+    }
+
+    fn can_carry_defects(&self) -> bool {
+        true
+    }
+
+    fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
+        self.unit = Some(ControlUnit::with_defects(profile, defects));
+        Ok(())
+    }
+
+    fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError> {
+        let unit = self.unit()?;
+        let reaction = unit.step(now, input);
+        let candidate_disclosed = reaction.events.iter().any(|event| matches!(event, Event::CandidateDisclosed { .. }));
+        Ok(Observation {
+            refusal: reaction.refusal,
+            votes_recorded: reaction.votes_recorded(),
+            candidate_disclosed,
+            display: unit.display().text(),
+            lamps: unit.lamps(),
+            total: unit.total(),
+        })
+    }
+
+    fn result_readout(&mut self) -> Result<Option<Readout>, TargetError> {
+        Ok(self
+            .unit()?
+            .result_readout()
+            .ok()
+            .map(|readout| Readout { total: readout.total, counts: readout.counts.to_vec() }))
+    }
+}

@@ -1,0 +1,139 @@
+//! Poll-day traces: the versioned JSON Lines format of docs/TRACE_FORMAT.md,
+//! parsed into typed lines. Every malformed line is an error naming the file,
+//! the line, the field and what was expected; nothing here panics on input.
+
+mod parse;
+mod verdict_file;
+
+pub use parse::{parse_trace, parse_trace_file, TraceError, MAX_LINE_BYTES, MAX_TRACE_LINES};
+pub use verdict_file::{parse_expectation, ExpectedVerdict};
+
+use evm_sim::unit::{ButtonAddress, Input};
+use evm_sim::{Defects, MachineProfile, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// The format version this harness reads and writes.
+pub const TRACE_FORMAT_VERSION: u32 = 1;
+/// The value of the header's `trace` field.
+pub const TRACE_FORMAT_NAME: &str = "evm-poll-day";
+
+/// A parsed trace: the header and its event lines, in order.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// Where it was read from (for messages and reports).
+    pub path: PathBuf,
+    pub header: Header,
+    pub lines: Vec<TraceLine>,
+}
+
+/// The first line of a trace.
+#[derive(Clone, Debug)]
+pub struct Header {
+    pub profile: MachineProfile,
+    pub polling_station: PollingStationLabel,
+    pub ward: Option<u32>,
+    pub candidates: Vec<String>,
+    pub electors_assigned: u32,
+    pub defects: Defects,
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollingStationLabel {
+    pub number: u32,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// Who or what wrote the trace: "hand-written", "evm-conformance gen", a recorder…
+    pub source: String,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One event line: its line number in the file (1-based), its time, what happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceLine {
+    pub line: usize,
+    pub at: Timestamp,
+    pub event: TraceEvent,
+}
+
+/// What a line says happened, or what must be observed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TraceEvent {
+    /// A button, cable, seal, power or tamper action on the machine in use.
+    Unit(Input),
+    /// Observation point: what the machine must show now.
+    Expect(Expectation),
+    /// Observation point: the candidate-wise result the last `Result` must show.
+    ExpectResult { counts: Vec<u32>, total: u32 },
+    /// The machine set is replaced: the following unit events go to a new
+    /// control unit (adjournment 39V, failure, fresh poll).
+    NewMachine { reason: MachineChange },
+    /// Noise on the serial link (serial targets only; in-process it is a no-op).
+    LinkNoise { bytes: u32, seed: u64 },
+}
+
+/// Why a new machine is taken into use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MachineChange {
+    /// 39V: the adjourned poll uses a new machine; both are counted.
+    Adjournment,
+    /// A unit failed mid-poll: the set is replaced; both are counted.
+    Failure,
+    /// s.62/s.63: a fresh poll; the earlier machine is not counted.
+    FreshPoll,
+}
+
+/// An observation point. Every field is optional; those given must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// The display text, exactly.
+    #[serde(default)]
+    pub display: Option<String>,
+    /// The total of votes recorded (as `Total` would show).
+    #[serde(default)]
+    pub total: Option<u32>,
+    #[serde(default)]
+    pub on: Option<bool>,
+    #[serde(default)]
+    pub busy: Option<bool>,
+    #[serde(default)]
+    pub ready: Option<bool>,
+    /// The previous unit event was refused with this code (`"closed"`), or
+    /// accepted (`null` is not allowed: use `accepted`).
+    #[serde(default)]
+    pub refused: Option<String>,
+    /// The previous unit event was accepted.
+    #[serde(default)]
+    pub accepted: Option<bool>,
+    /// Votes the previous unit event recorded.
+    #[serde(default)]
+    pub votes_recorded: Option<u32>,
+}
+
+impl Header {
+    /// The ballot entries: candidates, then NOTA where the profile has it.
+    pub fn ballot_entries(&self) -> u16 {
+        self.candidates.len() as u16 + u16::from(self.profile.none_of_the_above)
+    }
+
+    pub fn candidate_count(&self) -> u16 {
+        self.candidates.len() as u16
+    }
+}
+
+/// The button of ballot entry `entry` (1-based), for a trace's `press`.
+pub(crate) fn button_of_entry(entry: u16) -> Option<ButtonAddress> {
+    ButtonAddress::of_ballot_entry(entry)
+}

@@ -1,0 +1,503 @@
+//! The trace parser: JSON Lines in, typed lines or a located error out.
+
+use super::{
+    button_of_entry, Expectation, Header, MachineChange, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine,
+    TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+};
+use evm_sim::unit::{ButtonAddress, Input};
+use evm_sim::{Defect, Defects, MachineProfile, ProfileName, Timestamp};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+/// Longest line accepted, in bytes.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Most lines in one trace (a 1,500-elector day with every station event is
+/// well under 100,000).
+pub const MAX_TRACE_LINES: usize = 2_000_000;
+/// Most candidates a header may list (M3: 24 units × 16 buttons, less NOTA).
+const MAX_CANDIDATES: usize = 384;
+/// Most electors assigned to one polling station.
+pub const MAX_ELECTORS_ASSIGNED: u32 = 100_000;
+
+/// A trace that cannot be read: where and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {}{message}", path.display(), field.as_ref().map(|field| format!("field `{field}`: ")).unwrap_or_default())]
+pub struct TraceError {
+    pub path: PathBuf,
+    /// 1-based line number; 0 for the file as a whole.
+    pub line: usize,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+fn error(path: &Path, line: usize, field: Option<&str>, message: impl Into<String>) -> TraceError {
+    TraceError { path: path.to_owned(), line, field: field.map(str::to_owned), message: message.into() }
+}
+
+/// A serde message names the field between backticks ("missing field `at`").
+fn serde_error(path: &Path, line: usize, fallback_field: &str, source: serde_json::Error) -> TraceError {
+    let message = source.to_string();
+    let field = message
+        .split_once("field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field.to_owned())
+        .unwrap_or_else(|| fallback_field.to_owned());
+    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    TraceError { path: path.to_owned(), line, field: Some(field), message }
+}
+
+/// Reads and parses a trace file.
+pub fn parse_trace_file(path: &Path) -> Result<Trace, TraceError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| error(path, 0, None, format!("cannot read: {source}")))?;
+    parse_trace(path, &text)
+}
+
+/// Parses the text of a trace; `path` is used in messages only.
+pub fn parse_trace(path: &Path, text: &str) -> Result<Trace, TraceError> {
+    let mut numbered =
+        text.lines().enumerate().map(|(index, line)| (index + 1, line)).filter(|(_, line)| !line.trim().is_empty());
+    let (header_line, header_text) =
+        numbered.next().ok_or_else(|| error(path, 1, None, "empty trace: expected a header line"))?;
+    let header = parse_header(path, header_line, header_text)?;
+    let mut lines = Vec::new();
+    let mut previous = Timestamp::ZERO;
+    for (line, text) in numbered {
+        if lines.len() >= MAX_TRACE_LINES {
+            return Err(error(path, line, None, format!("more than {MAX_TRACE_LINES} event lines")));
+        }
+        let parsed = parse_event_line(path, line, text, &header)?;
+        if parsed.at < previous {
+            return Err(error(
+                path,
+                line,
+                Some("at"),
+                format!("time goes backwards: {} after {}", parsed.at, previous),
+            ));
+        }
+        previous = parsed.at;
+        lines.push(parsed);
+    }
+    Ok(Trace { path: path.to_owned(), header, lines })
+}
+
+fn object(path: &Path, line: usize, text: &str) -> Result<Map<String, Value>, TraceError> {
+    if text.len() > MAX_LINE_BYTES {
+        return Err(error(path, line, None, format!("line longer than {MAX_LINE_BYTES} bytes")));
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(error(path, line, None, format!("expected a JSON object, found {}", kind_of(&other)))),
+        Err(source) => Err(error(
+            path,
+            line,
+            None,
+            format!("not JSON: {}", source.to_string().split(" at line ").next().unwrap_or("")),
+        )),
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    trace: String,
+    version: u32,
+    profile: String,
+    #[serde(default)]
+    machine: RawMachine,
+    polling_station: PollingStationLabel,
+    #[serde(default)]
+    ward: Option<u32>,
+    candidates: Vec<String>,
+    electors_assigned: u32,
+    #[serde(default)]
+    defects: Vec<String>,
+    provenance: Provenance,
+}
+
+/// Overrides of the profile's settings.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMachine {
+    #[serde(default)]
+    balloting_units_max: Option<u8>,
+    #[serde(default)]
+    vote_capacity: Option<u32>,
+    /// 0 switches the limit off.
+    #[serde(default)]
+    rate_limit_votes_per_minute: Option<u8>,
+    #[serde(default)]
+    none_of_the_above: Option<bool>,
+}
+
+fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceError> {
+    let map = object(path, line, text)?;
+    let raw: RawHeader =
+        serde_json::from_value(Value::Object(map)).map_err(|source| serde_error(path, line, "header", source))?;
+    if raw.trace != TRACE_FORMAT_NAME {
+        return Err(error(
+            path,
+            line,
+            Some("trace"),
+            format!("expected \"{TRACE_FORMAT_NAME}\", found {:?}", raw.trace),
+        ));
+    }
+    if raw.version != TRACE_FORMAT_VERSION {
+        return Err(error(
+            path,
+            line,
+            Some("version"),
+            format!("this harness reads version {TRACE_FORMAT_VERSION}, found {}", raw.version),
+        ));
+    }
+    let name: ProfileName =
+        raw.profile.parse().map_err(|message: String| error(path, line, Some("profile"), message))?;
+    let mut profile = MachineProfile::named(name);
+    if let Some(units) = raw.machine.balloting_units_max {
+        profile.balloting_units_max = units;
+    }
+    if let Some(capacity) = raw.machine.vote_capacity {
+        profile.vote_capacity = capacity;
+    }
+    if let Some(limit) = raw.machine.rate_limit_votes_per_minute {
+        profile.rate_limit_votes_per_minute = (limit != 0).then_some(limit);
+    }
+    if let Some(nota) = raw.machine.none_of_the_above {
+        profile.none_of_the_above = nota;
+    }
+    profile.validate().map_err(|source| error(path, line, Some("machine"), source.to_string()))?;
+    if raw.candidates.is_empty() || raw.candidates.len() > MAX_CANDIDATES {
+        return Err(error(
+            path,
+            line,
+            Some("candidates"),
+            format!("expected 1 to {MAX_CANDIDATES} names, found {}", raw.candidates.len()),
+        ));
+    }
+    if raw.candidates.len() > usize::from(profile.candidates_max()) {
+        return Err(error(
+            path,
+            line,
+            Some("candidates"),
+            format!(
+                "{} candidates do not fit profile {} (at most {})",
+                raw.candidates.len(),
+                raw.profile,
+                profile.candidates_max()
+            ),
+        ));
+    }
+    if raw.electors_assigned > MAX_ELECTORS_ASSIGNED {
+        return Err(error(
+            path,
+            line,
+            Some("electors_assigned"),
+            format!("at most {MAX_ELECTORS_ASSIGNED}, found {}", raw.electors_assigned),
+        ));
+    }
+    let mut defects = Defects::NONE;
+    for name in &raw.defects {
+        let defect: Defect = name.parse().map_err(|message: String| error(path, line, Some("defects"), message))?;
+        defects.insert(defect);
+    }
+    Ok(Header {
+        profile,
+        polling_station: raw.polling_station,
+        ward: raw.ward,
+        candidates: raw.candidates,
+        electors_assigned: raw.electors_assigned,
+        defects,
+        provenance: raw.provenance,
+    })
+}
+
+/// Unit-level event lines, as written in traces.
+#[derive(Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+enum RawUnitEvent {
+    CandSet {
+        candidates: u16,
+    },
+    SealCandidateSetSection,
+    Ballot,
+    Total,
+    Close,
+    Result,
+    Clear,
+    FixResultSeal,
+    BreakResultSeal,
+    AttachBallotingUnit {
+        position: u8,
+    },
+    DetachBallotingUnit {
+        position: u8,
+    },
+    Press {
+        #[serde(default)]
+        candidate: Option<u16>,
+        #[serde(default)]
+        balloting_unit: Option<u8>,
+        #[serde(default)]
+        button: Option<u8>,
+    },
+    PressTwo {
+        candidates: [u16; 2],
+    },
+    PowerOff,
+    PowerOn {
+        #[serde(default)]
+        held_candidate: Option<u16>,
+    },
+    BatteryLevel {
+        percent: u8,
+    },
+    OpenCase,
+    // Fault names, as a fault injector or a recorder writes them.
+    PowerCut,
+    PowerRestored,
+    CablePulled {
+        position: u8,
+    },
+    CableRestored {
+        position: u8,
+    },
+    BatteryLow {
+        percent: u8,
+    },
+}
+
+const UNIT_EVENTS: &[&str] = &[
+    "cand_set",
+    "seal_candidate_set_section",
+    "ballot",
+    "total",
+    "close",
+    "result",
+    "clear",
+    "fix_result_seal",
+    "break_result_seal",
+    "attach_balloting_unit",
+    "detach_balloting_unit",
+    "press",
+    "press_two",
+    "power_off",
+    "power_on",
+    "battery_level",
+    "open_case",
+    "power_cut",
+    "power_restored",
+    "cable_pulled",
+    "cable_restored",
+    "battery_low",
+];
+
+const OTHER_EVENTS: &[&str] = &["expect", "expect_result", "new_machine", "link_noise"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpectResult {
+    counts: Vec<u32>,
+    total: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNewMachine {
+    reason: MachineChange,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLinkNoise {
+    bytes: u32,
+    #[serde(default)]
+    seed: u64,
+}
+
+/// Parses a time of day "HH:MM:SS" or "HH:MM:SS.mmm" (hours up to 47, for
+/// polls that run past midnight).
+pub(crate) fn parse_time(text: &str) -> Option<Timestamp> {
+    let (clock, milliseconds) = match text.split_once('.') {
+        Some((clock, fraction)) if fraction.len() == 3 && fraction.bytes().all(|byte| byte.is_ascii_digit()) => {
+            (clock, fraction.parse::<u64>().ok()?)
+        }
+        Some(_) => return None,
+        None => (text, 0),
+    };
+    let mut parts = clock.split(':');
+    let mut field = |maximum: u64| -> Option<u64> {
+        let part = parts.next()?;
+        if part.len() != 2 || !part.bytes().all(|byte| byte.is_ascii_digit()) {
+            return None;
+        }
+        part.parse::<u64>().ok().filter(|value| *value <= maximum)
+    };
+    let (hours, minutes, seconds) = (field(47)?, field(59)?, field(59)?);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(Timestamp::from_clock(hours, minutes, seconds).plus_milliseconds(milliseconds))
+}
+
+fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Result<TraceLine, TraceError> {
+    let mut map = object(path, line, text)?;
+    let at = match map.remove("at") {
+        Some(Value::String(at)) => parse_time(&at).ok_or_else(|| {
+            error(path, line, Some("at"), format!("expected a time \"HH:MM:SS\" or \"HH:MM:SS.mmm\", found {at:?}"))
+        })?,
+        Some(other) => {
+            return Err(error(path, line, Some("at"), format!("expected a time string, found {}", kind_of(&other))))
+        }
+        None => return Err(error(path, line, Some("at"), "missing: every event line has its time")),
+    };
+    match map.remove("note") {
+        None | Some(Value::String(_)) => {}
+        Some(other) => {
+            return Err(error(path, line, Some("note"), format!("expected a string, found {}", kind_of(&other))))
+        }
+    }
+    let kind = match map.get("event") {
+        Some(Value::String(kind)) => kind.clone(),
+        Some(other) => {
+            return Err(error(path, line, Some("event"), format!("expected a string, found {}", kind_of(other))))
+        }
+        None => return Err(error(path, line, Some("event"), "missing: every event line names its event")),
+    };
+    let event = if UNIT_EVENTS.contains(&kind.as_str()) {
+        let raw: RawUnitEvent =
+            serde_json::from_value(Value::Object(map)).map_err(|source| serde_error(path, line, "event", source))?;
+        TraceEvent::Unit(unit_input(path, line, raw, header)?)
+    } else if OTHER_EVENTS.contains(&kind.as_str()) {
+        map.remove("event");
+        let value = Value::Object(map);
+        match kind.as_str() {
+            "expect" => TraceEvent::Expect(
+                serde_json::from_value::<Expectation>(value)
+                    .map_err(|source| serde_error(path, line, "expect", source))?,
+            ),
+            "expect_result" => {
+                let raw: RawExpectResult =
+                    serde_json::from_value(value).map_err(|source| serde_error(path, line, "expect_result", source))?;
+                if raw.counts.len() != usize::from(header.ballot_entries()) {
+                    return Err(error(
+                        path,
+                        line,
+                        Some("counts"),
+                        format!(
+                            "expected {} counts (candidates, then NOTA where the profile has it), found {}",
+                            header.ballot_entries(),
+                            raw.counts.len()
+                        ),
+                    ));
+                }
+                TraceEvent::ExpectResult { counts: raw.counts, total: raw.total }
+            }
+            "new_machine" => {
+                let raw: RawNewMachine =
+                    serde_json::from_value(value).map_err(|source| serde_error(path, line, "reason", source))?;
+                TraceEvent::NewMachine { reason: raw.reason }
+            }
+            _ => {
+                let raw: RawLinkNoise =
+                    serde_json::from_value(value).map_err(|source| serde_error(path, line, "link_noise", source))?;
+                TraceEvent::LinkNoise { bytes: raw.bytes, seed: raw.seed }
+            }
+        }
+    } else {
+        return Err(error(
+            path,
+            line,
+            Some("event"),
+            format!("unknown event {kind:?}; expected one of: {}, {}", UNIT_EVENTS.join(", "), OTHER_EVENTS.join(", ")),
+        ));
+    };
+    Ok(TraceLine { line, at, event })
+}
+
+fn entry_button(
+    path: &Path,
+    line: usize,
+    field: &str,
+    entry: u16,
+    header: &Header,
+) -> Result<ButtonAddress, TraceError> {
+    let entries = header.ballot_entries();
+    if entry == 0 || entry > entries {
+        return Err(error(
+            path,
+            line,
+            Some(field),
+            format!(
+                "expected a ballot entry 1 to {entries} (candidates 1 to {}{}), found {entry}; press a masked button with \"balloting_unit\" and \"button\"",
+                header.candidate_count(),
+                if header.profile.none_of_the_above { format!(", NOTA {entries}") } else { String::new() }
+            ),
+        ));
+    }
+    button_of_entry(entry).ok_or_else(|| error(path, line, Some(field), "ballot entry out of range"))
+}
+
+fn unit_input(path: &Path, line: usize, raw: RawUnitEvent, header: &Header) -> Result<Input, TraceError> {
+    Ok(match raw {
+        RawUnitEvent::CandSet { candidates } => Input::CandSet { candidates },
+        RawUnitEvent::SealCandidateSetSection => Input::SealCandidateSetSection,
+        RawUnitEvent::Ballot => Input::Ballot,
+        RawUnitEvent::Total => Input::Total,
+        RawUnitEvent::Close => Input::Close,
+        RawUnitEvent::Result => Input::Result,
+        RawUnitEvent::Clear => Input::Clear,
+        RawUnitEvent::FixResultSeal => Input::FixResultSeal,
+        RawUnitEvent::BreakResultSeal => Input::BreakResultSeal,
+        RawUnitEvent::AttachBallotingUnit { position } | RawUnitEvent::CableRestored { position } => {
+            Input::AttachBallotingUnit { position }
+        }
+        RawUnitEvent::DetachBallotingUnit { position } | RawUnitEvent::CablePulled { position } => {
+            Input::DetachBallotingUnit { position }
+        }
+        RawUnitEvent::Press { candidate: Some(entry), balloting_unit: None, button: None } => {
+            Input::PressButton { address: entry_button(path, line, "candidate", entry, header)? }
+        }
+        RawUnitEvent::Press { candidate: None, balloting_unit: Some(balloting_unit), button: Some(button) } => {
+            Input::PressButton { address: ButtonAddress { balloting_unit, button } }
+        }
+        RawUnitEvent::Press { .. } => {
+            return Err(error(
+                path,
+                line,
+                Some("candidate"),
+                "give either \"candidate\" or both \"balloting_unit\" and \"button\"",
+            ))
+        }
+        RawUnitEvent::PressTwo { candidates: [first, second] } => Input::PressTwoButtons {
+            first: entry_button(path, line, "candidates", first, header)?,
+            second: entry_button(path, line, "candidates", second, header)?,
+        },
+        RawUnitEvent::PowerOff | RawUnitEvent::PowerCut => Input::PowerOff,
+        RawUnitEvent::PowerOn { held_candidate } => Input::PowerOn {
+            held_button: match held_candidate {
+                Some(entry) => Some(entry_button(path, line, "held_candidate", entry, header)?),
+                None => None,
+            },
+        },
+        RawUnitEvent::PowerRestored => Input::PowerOn { held_button: None },
+        RawUnitEvent::BatteryLevel { percent } | RawUnitEvent::BatteryLow { percent } => {
+            if percent > 100 {
+                return Err(error(path, line, Some("percent"), format!("expected 0 to 100, found {percent}")));
+            }
+            Input::BatteryLevel { percent }
+        }
+        RawUnitEvent::OpenCase => Input::OpenCase,
+    })
+}

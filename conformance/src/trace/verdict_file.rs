@@ -1,0 +1,38 @@
+//! The expected-verdict file beside each trace (`NAME.expected.json`).
+
+use super::parse::TraceError;
+use crate::verdict::VerdictKind;
+use evm_sim::Property;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// What the trace's author expects of a conforming replay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedVerdict {
+    pub verdict: VerdictKind,
+    /// The property broken, for `violation` and `discrepancy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property: Option<Property>,
+    /// The trace line of the first finding, when the author pins it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Item 6's discrepancy (item 5 − (item 2 − item 3 − item 4)), when pinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_6_discrepancy: Option<i64>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub why: String,
+}
+
+/// Reads the expected-verdict file at `path`.
+pub fn parse_expectation(path: &Path) -> Result<ExpectedVerdict, TraceError> {
+    let located = |message: String| TraceError { path: path.to_owned(), line: 0, field: None, message };
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| located(format!("cannot read the expected verdict: {source}")))?;
+    let expected: ExpectedVerdict = serde_json::from_str(&text).map_err(|source| located(source.to_string()))?;
+    let needs_property = matches!(expected.verdict, VerdictKind::Violation | VerdictKind::Discrepancy);
+    if needs_property && expected.property.is_none() {
+        return Err(located(format!("a {:?} verdict names its property", expected.verdict)));
+    }
+    Ok(expected)
+}
