@@ -303,6 +303,23 @@ const UNIT_EVENTS: &[&str] = &[
     "battery_low",
 ];
 
+/// The fields each kind of event line may carry besides `at`, `event` and `note`.
+fn allowed_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "cand_set" => &["candidates"],
+        "attach_balloting_unit" | "detach_balloting_unit" | "cable_pulled" | "cable_restored" => &["position"],
+        "press" => &["candidate", "balloting_unit", "button"],
+        "press_two" => &["candidates"],
+        "power_on" => &["held_candidate"],
+        "battery_level" | "battery_low" => &["percent"],
+        "expect" => &["display", "total", "on", "busy", "ready", "refused", "accepted", "votes_recorded"],
+        "expect_result" => &["counts", "total"],
+        "new_machine" => &["reason"],
+        "link_noise" => &["bytes", "seed"],
+        _ => &[],
+    }
+}
+
 const OTHER_EVENTS: &[&str] = &["expect", "expect_result", "new_machine", "link_noise"];
 
 #[derive(Deserialize)]
@@ -375,6 +392,18 @@ fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Re
         }
         None => return Err(error(path, line, Some("event"), "missing: every event line names its event")),
     };
+    // serde ignores extra fields of unit variants in an internally tagged
+    // enum, so every line's fields are checked against its kind here.
+    let allowed = allowed_fields(&kind);
+    if let Some(unknown) = map.keys().find(|field| field.as_str() != "event" && !allowed.contains(&field.as_str())) {
+        let expected = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
+        return Err(error(
+            path,
+            line,
+            Some(unknown),
+            format!("unknown field for event {kind:?}; its fields: {expected}"),
+        ));
+    }
     let event = if UNIT_EVENTS.contains(&kind.as_str()) {
         let raw: RawUnitEvent =
             serde_json::from_value(Value::Object(map)).map_err(|source| serde_error(path, line, "event", source))?;

@@ -1,0 +1,117 @@
+//! The trace parser: every malformed line is an error naming the line, the
+//! field and what was expected; nothing panics on any input.
+
+use evm_conformance::trace::{parse_trace, TraceEvent};
+use evm_sim::unit::Input;
+use proptest::prelude::*;
+use rstest::rstest;
+use std::path::Path;
+
+const HEADER: &str = r#"{"trace":"evm-poll-day","version":1,"profile":"M2","polling_station":{"number":1},"candidates":["A","B","C"],"electors_assigned":10,"provenance":{"source":"test"}}"#;
+
+fn with_line(line: &str) -> String {
+    format!("{HEADER}\n{{\"at\":\"07:00:00\",\"event\":\"ballot\"}}\n{line}\n")
+}
+
+#[rstest]
+#[case::not_json("{\"at\":", 3, None, "not JSON")]
+#[case::not_an_object("[1,2]", 3, None, "expected a JSON object, found an array")]
+#[case::no_time(r#"{"event":"ballot"}"#, 3, Some("at"), "missing")]
+#[case::bad_time(r#"{"at":"7:00","event":"ballot"}"#, 3, Some("at"), "HH:MM:SS")]
+#[case::time_backwards(r#"{"at":"06:59:59","event":"ballot"}"#, 3, Some("at"), "time goes backwards")]
+#[case::unknown_event(r#"{"at":"07:00:01","event":"vote_for"}"#, 3, Some("event"), "unknown event \"vote_for\"")]
+#[case::unknown_field(r#"{"at":"07:00:01","event":"ballot","elector":4}"#, 3, Some("elector"), "unknown field")]
+#[case::unknown_field_with_fields(
+    r#"{"at":"07:00:01","event":"cand_set","candidates":3,"x":1}"#,
+    3,
+    Some("x"),
+    "its fields: candidates"
+)]
+#[case::missing_field(r#"{"at":"07:00:01","event":"cand_set"}"#, 3, Some("candidates"), "missing field")]
+#[case::wrong_type(r#"{"at":"07:00:01","event":"cand_set","candidates":"three"}"#, 3, Some("event"), "invalid type")]
+#[case::entry_out_of_range(
+    r#"{"at":"07:00:01","event":"press","candidate":9}"#,
+    3,
+    Some("candidate"),
+    "expected a ballot entry 1 to 4"
+)]
+#[case::press_two_forms(
+    r#"{"at":"07:00:01","event":"press","candidate":1,"button":2}"#,
+    3,
+    Some("candidate"),
+    "give either"
+)]
+#[case::percent(r#"{"at":"07:00:01","event":"battery_level","percent":150}"#, 3, Some("percent"), "0 to 100")]
+#[case::result_counts(
+    r#"{"at":"07:00:01","event":"expect_result","counts":[1],"total":1}"#,
+    3,
+    Some("counts"),
+    "expected 4 counts"
+)]
+#[case::machine_reason(
+    r#"{"at":"07:00:01","event":"new_machine","reason":"lunch"}"#,
+    3,
+    Some("reason"),
+    "unknown variant"
+)]
+#[case::note_type(r#"{"at":"07:00:01","event":"ballot","note":5}"#, 3, Some("note"), "expected a string")]
+fn a_malformed_event_line_is_located(
+    #[case] line: &str,
+    #[case] number: usize,
+    #[case] field: Option<&str>,
+    #[case] message: &str,
+) {
+    let error = parse_trace(Path::new("day.jsonl"), &with_line(line)).expect_err("must be refused");
+    assert_eq!(error.line, number, "{error}");
+    assert_eq!(error.field.as_deref(), field, "{error}");
+    assert!(error.to_string().contains(message), "{error}");
+    assert!(error.to_string().starts_with(&format!("day.jsonl:{number}: ")), "{error}");
+}
+
+#[rstest]
+#[case::wrong_format(r#""trace":"other""#, "trace")]
+#[case::wrong_version(r#""version":2"#, "version")]
+#[case::wrong_profile(r#""profile":"M9""#, "profile")]
+#[case::no_candidates(r#""candidates":[]"#, "candidates")]
+#[case::too_many_for_m2(&format!("\"candidates\":[{}]", vec!["\"x\""; 64].join(",")), "candidates")]
+#[case::unknown_defect(r#""defects":["melts"]"#, "defects")]
+#[case::bad_capacity(r#""machine":{"vote_capacity":0}"#, "machine")]
+fn a_malformed_header_is_located(#[case] replacement: &str, #[case] field: &str) {
+    let key = replacement.split(':').next().unwrap();
+    let mut header: serde_json::Map<String, serde_json::Value> = serde_json::from_str(HEADER).unwrap();
+    let patch: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&format!("{{{replacement}}}")).unwrap();
+    header.remove(key.trim_matches('"'));
+    header.extend(patch);
+    let text = serde_json::to_string(&header).unwrap();
+    let error = parse_trace(Path::new("day.jsonl"), &text).expect_err("must be refused");
+    assert_eq!((error.line, error.field.as_deref()), (1, Some(field)), "{error}");
+}
+
+#[test]
+fn a_well_formed_trace_parses_to_its_events() {
+    let text = format!(
+        "{HEADER}\n\n{}\n{}\n{}\n",
+        r#"{"at":"07:00:00","event":"ballot","note":"first elector"}"#,
+        r#"{"at":"07:00:04.250","event":"press","candidate":4}"#,
+        r#"{"at":"07:00:04.250","event":"cable_pulled","position":1}"#
+    );
+    let trace = parse_trace(Path::new("day.jsonl"), &text).unwrap();
+    assert_eq!(trace.lines.len(), 3);
+    assert_eq!(trace.lines[0].line, 3, "blank lines keep their numbers");
+    assert_eq!(trace.lines[1].at.milliseconds(), 7 * 3_600_000 + 4_250);
+    assert!(matches!(trace.lines[1].event, TraceEvent::Unit(Input::PressButton { address }) if address.button == 4));
+    assert_eq!(trace.lines[2].event, TraceEvent::Unit(Input::DetachBallotingUnit { position: 1 }));
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,400}") {
+        let _ = parse_trace(Path::new("fuzz.jsonl"), &text);
+    }
+
+    #[test]
+    fn arbitrary_event_lines_never_panic(line in r#"\{"at":"0[0-9]:[0-5][0-9]:[0-5][0-9]","event":"[a-z_]{2,14}"(,"[a-z_]{1,10}":(-?[0-9]{1,6}|"[a-z]{0,5}"|\[[0-9,]{0,9}\]|true|null))*\}"#) {
+        let _ = parse_trace(Path::new("fuzz.jsonl"), &with_line(&line));
+    }
+}
