@@ -74,11 +74,16 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
     Ok(TraceOutcome::from_findings(replay.findings, None, events))
 }
 
+/// The event of a line, in words, for findings.
 fn describe(line: &TraceLine) -> String {
-    match &line.event {
-        TraceEvent::Unit(input) => format!("{} {}", line.at, serde_json::to_string(input).unwrap_or_default()),
-        other => format!("{} {other:?}", line.at),
-    }
+    let what = match &line.event {
+        TraceEvent::Unit(input) => serde_json::to_string(input).unwrap_or_default(),
+        TraceEvent::Expect(expectation) => format!("expect {}", serde_json::to_string(expectation).unwrap_or_default()),
+        TraceEvent::ExpectResult { counts, total } => format!("expect_result counts {counts:?} total {total}"),
+        TraceEvent::NewMachine { reason } => format!("new_machine {reason:?}"),
+        TraceEvent::LinkNoise { bytes, seed } => format!("link_noise {bytes} bytes, seed {seed}"),
+    };
+    format!("{} {what}", line.at)
 }
 
 impl Replay<'_> {

@@ -78,5 +78,5 @@ fn the_schema_rejects_what_the_format_forbids() {
         assert!(!schema.is_valid(&value), "the schema accepts {bad}");
     }
     let verdict = validator("expected-verdict.schema.json");
-    assert!(!verdict.is_valid(&serde_json::json!({"verdict": "violation"})), "a violation names its property");
+    assert!(!verdict.is_valid(&serde_json::json!({"verdict": "discrepancy"})), "a discrepancy names its property");
 }

@@ -99,26 +99,26 @@ pub enum MachineChange {
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
     /// The display text, exactly.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
     /// The total of votes recorded (as `Total` would show).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busy: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
     /// The previous unit event was refused with this code (`"closed"`), or
     /// accepted (`null` is not allowed: use `accepted`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused: Option<String>,
     /// The previous unit event was accepted.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted: Option<bool>,
     /// Votes the previous unit event recorded.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub votes_recorded: Option<u32>,
 }
 
