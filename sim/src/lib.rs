@@ -7,13 +7,17 @@
 //! touches a descriptor; the drivers (pseudo-terminal, serial port, TCP, the
 //! in-process conformance target) live at the edge and only pump.
 //!
-//! Start with [`unit::ControlUnit`].
+//! Start with [`unit::ControlUnit`]; the polling station around it (rules
+//! 39C–39W, Form 16C, counting to Forms 23 and 24) is [`station::PollingStation`],
+//! driven together with its machines by [`station::PollDay`].
 
 pub mod defects;
 pub mod display;
 pub mod example;
+pub mod forms;
 pub mod profile;
 pub mod rule;
+pub mod station;
 pub mod time;
 pub mod unit;
 
@@ -21,5 +25,7 @@ pub use defects::{Defect, Defects};
 pub use display::{Display, DisplayText};
 pub use profile::{MachineProfile, ProfileName};
 pub use rule::{Property, Refusal};
+pub use station::counting::{Counting, CountingRefusal, SealInspection};
+pub use station::{PollDay, PollingStation, StationAction, StationIdentity, StationRefusal};
 pub use time::Timestamp;
 pub use unit::{ButtonAddress, ControlUnit, Event, Input, Lamps, Reaction, ResultReadout};

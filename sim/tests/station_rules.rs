@@ -1,0 +1,686 @@
+//! The station's rules, one test per rule, reading like the rule. Each
+//! station-level property of DOMAIN.md section 3 (ITEM-6, TENDERED, ADJOURN,
+//! BOOTH-CAPTURE, PART-II) is shown in both directions: a poll where it holds
+//! and the papers say so, and a poll where it is broken (an officer's slip, a
+//! bypass of the papers, a defective machine) and the model or the forms catch
+//! it. Figures expected are counted from the script of each test, not read
+//! back from the code under test.
+
+mod station_common;
+
+use evm_sim::forms::{text, ItemSixTally, PartTwoTally, Remark};
+use evm_sim::station::{
+    DepositOutcome, ElectorStatus, EntryProgress, InkCheckFailure, Irregularity, MachineCloseCause, PollKind,
+    StationAction, StationPhase,
+};
+use evm_sim::unit::Input;
+use evm_sim::{Counting, Defect, Defects, Property, Refusal, StationRefusal};
+use rstest::rstest;
+use station_common::*;
+
+fn counting() -> Counting {
+    Counting::new(MUNICIPALITY, WARD, DATE_OF_POLL, &CANDIDATE_NAMES, true).expect("a valid count")
+}
+
+fn has_finding(day: &Day, property: Property) -> bool {
+    day.poll_day.station().findings().iter().any(|finding| finding.property == property)
+}
+
+/// Asserts the action is refused with `refusal` and changes nothing.
+fn refused(day: &mut Day, action: StationAction, refusal: StationRefusal) {
+    let before = day.poll_day.station().clone();
+    let total_before = day.poll_day.current_machine().map(|unit| unit.total());
+    let result = day.try_act(action.clone());
+    match result {
+        Err(evm_sim::station::PollDayError::Station(found)) => assert_eq!(found, refusal, "{action:?}"),
+        other => panic!("{action:?} gave {other:?}, expected {refusal:?}"),
+    }
+    assert_eq!(day.poll_day.station(), &before, "a refused {action:?} changed the station");
+    assert_eq!(day.poll_day.current_machine().map(|unit| unit.total()), total_before);
+}
+
+// ----------------------------------------------------------------- ITEM-6 --
+
+#[test]
+fn item_six_tallies_when_every_entry_is_a_vote_or_a_remark() {
+    let mut day = station_open(1, 20);
+    for elector in 1..=6 {
+        day.vote(elector, (elector % 4) as u16 + 1);
+    }
+    // 39N before Ballot: nothing to cancel.
+    day.enter(7);
+    day.act(StationAction::DecidedNotToVote { elector: 7, cancelled_enable: false });
+    // 39L(6) after Ballot, the enable cancelled (unit switched off and on).
+    day.enter(8);
+    day.act(StationAction::BallotPressed { elector: 8 });
+    day.act(StationAction::NotAllowedToVote { elector: 8, cancelled_enable: true });
+    assert_eq!(day.press(1).votes_recorded(), 0, "the cancelled enable records nothing");
+    day.close();
+    let part_one = day.part_one();
+    assert_eq!(
+        (
+            part_one.electors_assigned,
+            part_one.voters_in_register,
+            part_one.voters_deciding_not_to_vote,
+            part_one.voters_not_allowed_to_vote,
+            part_one.total_votes_recorded
+        ),
+        (20, 8, 1, 1, 6)
+    );
+    assert_eq!(part_one.item_six, ItemSixTally::Tallies);
+    assert!(text::form_16c_part_one(&part_one).contains("Tallies (6 = 8 - 1 - 1)"));
+    assert!(day.poll_day.station().findings().is_empty(), "{:?}", day.poll_day.station().findings());
+    let register = day.poll_day.station().form_16a();
+    assert_eq!(register.entries[6].remark, Some(Remark::DecidedNotToVote));
+    assert_eq!(register.entries[7].remark, Some(Remark::VotingProcedureViolated));
+}
+
+/// The classic: one mock-poll vote left in the machine. Item 5 = 2 − 3 − 4 + 1.
+#[rstest]
+#[case::cleared(true, 0)]
+#[case::not_cleared(false, 1)]
+fn item_six_a_mock_poll_vote_not_cleared(#[case] cleared: bool, #[case] difference: i64) {
+    let mut day = station_supplied(2, 10);
+    day.prepare_machine("CU-2-1", Defects::NONE, 1, cleared);
+    for elector in 1..=5 {
+        day.vote(elector, 2);
+    }
+    day.close();
+    let part_one = day.part_one();
+    assert_eq!(part_one.voters_in_register, 5);
+    assert_eq!(part_one.total_votes_recorded, 5 + difference as u64);
+    assert_eq!(part_one.item_six.difference(), difference);
+    assert_eq!(has_finding(&day, Property::Item6), !cleared);
+    assert_eq!(has_finding(&day, Property::Zero), !cleared, "the demonstration showed the mock vote");
+    if !cleared {
+        assert!(text::form_16c_part_one(&part_one).contains("Discrepancy: item 5 exceeds (2 - 3 - 4) by 1"));
+    }
+}
+
+/// The elector leaves after `Ballot` (39N) and a vote is then cast on the
+/// pending enable: counted in item 5 while the elector counts in item 3.
+#[rstest]
+#[case::enable_cancelled(true, 0)]
+#[case::enable_forgotten(false, 1)]
+fn item_six_an_elector_left_after_ballot(#[case] cancelled_enable: bool, #[case] difference: i64) {
+    let mut day = station_open(3, 10);
+    day.vote(1, 1);
+    day.enter(2);
+    day.act(StationAction::BallotPressed { elector: 2 });
+    let step = day.act(StationAction::DecidedNotToVote { elector: 2, cancelled_enable });
+    assert_eq!(
+        step.accepted.irregularities.iter().any(|found| matches!(found, Irregularity::EnableLeftPending { .. })),
+        !cancelled_enable
+    );
+    // Someone presses a button on the balloting unit before the next Ballot.
+    let reaction = day.press(3);
+    assert_eq!(reaction.votes_recorded() as i64, difference);
+    if cancelled_enable {
+        assert_eq!(reaction.refusal, Some(Refusal::BallotNotEnabled));
+    }
+    day.close();
+    let part_one = day.part_one();
+    assert_eq!((part_one.voters_in_register, part_one.voters_deciding_not_to_vote), (2, 1));
+    assert_eq!(part_one.item_six.difference(), difference);
+    assert_eq!(has_finding(&day, Property::Item6), difference != 0);
+    assert_eq!(has_finding(&day, Property::OneVote), difference != 0, "a vote nobody was permitted");
+}
+
+/// The variant Form 16C cannot see: the next elector votes on the stale
+/// enable (the officer's own `Ballot` is refused by the busy machine). Item 6
+/// tallies; only the station's record of irregularities shows it.
+#[test]
+fn item_six_the_next_elector_votes_on_the_stale_enable_and_it_tallies() {
+    let mut day = station_open(4, 10);
+    day.enter(1);
+    day.act(StationAction::BallotPressed { elector: 1 });
+    day.act(StationAction::DecidedNotToVote { elector: 1, cancelled_enable: false });
+    assert!(day.poll_day.station().stale_enable_pending());
+    day.enter(2);
+    let step = day.act(StationAction::BallotPressed { elector: 2 });
+    assert_eq!(step.machine_refusals, vec![(Input::Ballot, Refusal::BallotAlreadyEnabled)]);
+    assert!(matches!(
+        step.accepted.irregularities.as_slice(),
+        [Irregularity::BallotPressedOnPendingEnable { elector: 2, .. }]
+    ));
+    assert_eq!(day.press(2).votes_recorded(), 1, "elector 2 votes on elector 1's enable");
+    day.close();
+    let part_one = day.part_one();
+    assert_eq!(
+        (part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.total_votes_recorded),
+        (2, 1, 1)
+    );
+    assert_eq!(part_one.item_six, ItemSixTally::Tallies, "invisible to Form 16C");
+    assert!(!has_finding(&day, Property::Item6));
+    assert!(day.poll_day.station().irregularities().iter().any(|found| matches!(
+        found,
+        Irregularity::EnableLeftPending { elector: 1, remark: Remark::DecidedNotToVote, .. }
+    )));
+}
+
+#[rstest]
+#[case::tallies(10, 12, 1, 1, 0, "Tallies")]
+#[case::one_more(11, 12, 1, 1, 1, "Discrepancy: item 5 exceeds (2 - 3 - 4) by 1")]
+#[case::two_fewer(8, 12, 1, 1, -2, "Discrepancy: item 5 falls short of (2 - 3 - 4) by 2")]
+#[case::remarks_exceed_register(0, 1, 1, 1, 1, "Discrepancy: item 5 exceeds (2 - 3 - 4) by 1")]
+fn item_six_reports_the_size_and_sign(
+    #[case] five: u64,
+    #[case] two: u64,
+    #[case] three: u64,
+    #[case] four: u64,
+    #[case] difference: i64,
+    #[case] shown: &str,
+) {
+    let tally = ItemSixTally::compare(five, two, three, four);
+    assert_eq!(tally.difference(), difference);
+    assert_eq!(tally.to_string(), shown);
+}
+
+/// 39J: an ink refusal happens before the Form 16A entry, so it is in no item.
+#[test]
+fn an_ink_refusal_is_in_no_item_of_form_16c() {
+    let mut day = station_open(5, 10);
+    day.act(StationAction::ElectorIdentified { elector: 1 });
+    day.act(StationAction::InkCheckFailed { elector: 1, reason: InkCheckFailure::AlreadyMarked });
+    refused(
+        &mut day,
+        StationAction::EnteredInRegister { elector: 1, thumb_impression: false },
+        StationRefusal::FailedInkCheck { elector: 1 },
+    );
+    day.vote(2, 1);
+    day.close();
+    let part_one = day.part_one();
+    assert_eq!((part_one.voters_in_register, part_one.voters_not_allowed_to_vote), (1, 0));
+    assert_eq!(part_one.item_six, ItemSixTally::Tallies);
+    assert_eq!(day.poll_day.station().current_poll().ink_check_failures(), &[(1, InkCheckFailure::AlreadyMarked)]);
+}
+
+// --------------------------------------------------------------- TENDERED --
+
+#[test]
+fn tendered_votes_never_touch_the_machine_and_16b_entries_equal_item_seven() {
+    let mut day = station_open(6, 10);
+    day.vote(3, 1);
+    day.vote(4, 2);
+    let total = day.machine_total();
+    // A person claiming to be elector 3 comes after elector 3 voted.
+    refused(&mut day, StationAction::ElectorIdentified { elector: 3 }, StationRefusal::AlreadyVoted { elector: 3 });
+    refused(
+        &mut day,
+        StationAction::TenderedBallotPaperIssued { elector: 5, ballot_paper: 1001, thumb_impression: false },
+        StationRefusal::EntryNotUsed { elector: 5 },
+    );
+    let step =
+        day.act(StationAction::TenderedBallotPaperIssued { elector: 3, ballot_paper: 1004, thumb_impression: true });
+    assert!(step.machine_refusals.is_empty());
+    assert_eq!(day.machine_total(), total, "a tendered vote never reaches the machine");
+    assert!(!day.poll_day.current_machine().expect("machine").ballot_enabled());
+    refused(&mut day, StationAction::BallotPressed { elector: 3 }, StationRefusal::AlreadyVoted { elector: 3 });
+    refused(
+        &mut day,
+        StationAction::TenderedBallotPaperIssued { elector: 4, ballot_paper: 1004, thumb_impression: false },
+        StationRefusal::TenderedBallotPaperAlreadyIssued { ballot_paper: 1004 },
+    );
+    refused(
+        &mut day,
+        StationAction::TenderedBallotPaperIssued { elector: 4, ballot_paper: 2000, thumb_impression: false },
+        StationRefusal::TenderedBallotPaperNotReceived { ballot_paper: 2000 },
+    );
+    day.act(StationAction::TenderedBallotPaperIssued { elector: 4, ballot_paper: 1001, thumb_impression: false });
+    day.close();
+    let part_one = day.part_one();
+    let form_16b = day.poll_day.station().form_16b();
+    assert_eq!(form_16b.entries.len(), 2);
+    assert_eq!(part_one.voters_issued_tendered_ballot_papers, 2);
+    assert_eq!(form_16b.entries[0].register_serial_of_person_who_voted, 1, "elector 3 was entered first");
+    assert_eq!(part_one.tendered_ballot_papers.issued, vec![1001, 1004]);
+    assert_eq!(part_one.tendered_ballot_papers.not_used_and_returned, 8);
+    assert_eq!(part_one.total_votes_recorded, 2);
+    assert_eq!(part_one.item_six, ItemSixTally::Tallies);
+    let rendered = text::form_16c_part_one(&part_one);
+    assert!(rendered.contains("1001, 1004"), "{rendered}");
+    assert!(rendered.contains("1002-1003, 1005-1010"), "{rendered}");
+    let mut count = counting();
+    let now = day.now();
+    day.poll_day.count(now, &mut count).expect("counted");
+    let part_two = &count.form_16c(6).expect("station 6").part_two[0];
+    assert_eq!(part_two.candidates.iter().map(|line| line.votes).collect::<Vec<_>>(), vec![1, 1, 0, 0]);
+}
+
+/// Broken: the officer presses `Ballot` on the machine for the person holding
+/// a tendered paper, who votes on the balloting unit. The papers catch it.
+#[test]
+fn tendered_a_tendered_person_voting_on_the_machine_is_caught() {
+    let mut day = station_open(7, 10);
+    day.vote(3, 1);
+    day.act(StationAction::TenderedBallotPaperIssued { elector: 3, ballot_paper: 1002, thumb_impression: false });
+    let now = day.now();
+    day.poll_day.machine_input(now, Input::Ballot).expect("machine");
+    assert_eq!(day.press(2).votes_recorded(), 1);
+    assert!(has_finding(&day, Property::Tendered));
+    day.close();
+    assert_eq!(day.part_one().item_six.difference(), 1);
+    assert!(has_finding(&day, Property::Item6));
+}
+
+// ---------------------------------------------------------------- ADJOURN --
+
+fn adjourned_day() -> Day {
+    let mut day = station_open(8, 10);
+    day.vote(1, 1);
+    day.vote(2, 2);
+    day.enter(3);
+    day.act(StationAction::DecidedNotToVote { elector: 3, cancelled_enable: false });
+    day.act(StationAction::ElectorIdentified { elector: 4 });
+    day.act(StationAction::PollAdjourned { total_shown: 0 });
+    day
+}
+
+#[test]
+fn adjourn_the_account_at_adjournment_is_as_if_closed_at_the_hour() {
+    let day = adjourned_day();
+    assert_eq!(day.poll_day.station().phase(), StationPhase::Adjourned);
+    let part_one = day.part_one();
+    assert_eq!(
+        (part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.total_votes_recorded),
+        (3, 1, 2)
+    );
+    assert_eq!(part_one.item_six, ItemSixTally::Tallies);
+    assert!(day.poll_day.current_machine().expect("machine").is_closed());
+}
+
+#[test]
+fn adjourn_an_elector_who_voted_cannot_vote_at_the_adjourned_poll() {
+    let mut day = adjourned_day();
+    day.prepare_machine("CU-8-2", Defects::NONE, 4, true);
+    refused(
+        &mut day,
+        StationAction::ElectorIdentified { elector: 1 },
+        StationRefusal::MarkedBeforeAdjournment { elector: 1 },
+    );
+    // Marked in the roll without voting (39N): the marked copy bars him too.
+    refused(
+        &mut day,
+        StationAction::ElectorIdentified { elector: 3 },
+        StationRefusal::MarkedBeforeAdjournment { elector: 3 },
+    );
+    assert_eq!(StationRefusal::MarkedBeforeAdjournment { elector: 1 }.property(), Some(Property::Adjourn));
+    // Identified but never entered: comes afresh.
+    day.vote(4, 3);
+    day.vote(5, 1);
+    day.close();
+    let part_one = day.part_one();
+    assert_eq!(part_one.adjourned_polls, 1);
+    assert_eq!(
+        part_one
+            .machines
+            .iter()
+            .map(|machine| (machine.control_unit.as_str(), machine.votes_recorded))
+            .collect::<Vec<_>>(),
+        vec![("CU-8-1", 2), ("CU-8-2", 2)]
+    );
+    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (5, 4));
+    assert_eq!(part_one.item_six, ItemSixTally::Tallies);
+    // Both machines are counted (s.61(2)).
+    let mut count = counting();
+    let now = day.now();
+    day.poll_day.count(now, &mut count).expect("counted");
+    let form = count.form_16c(8).expect("station 8");
+    assert_eq!(form.part_two.len(), 2);
+    assert!(form.part_two.iter().all(|part_two| part_two.tally == PartTwoTally::Tallies));
+    assert_eq!(count.form_23().expect("form 23").totals, vec![2, 1, 1, 0]);
+}
+
+/// Broken: the officer enables the new machine for an elector the marked roll
+/// bars, bypassing the papers. Item 6 of the combined account shows it.
+#[test]
+fn adjourn_a_vote_bypassing_the_marked_roll_is_caught() {
+    let mut day = adjourned_day();
+    day.prepare_machine("CU-8-2", Defects::NONE, 4, true);
+    let now = day.now();
+    day.poll_day.machine_input(now, Input::Ballot).expect("machine");
+    assert_eq!(day.press(1).votes_recorded(), 1);
+    day.close();
+    assert_eq!(day.part_one().item_six.difference(), 1);
+    assert!(has_finding(&day, Property::Item6));
+}
+
+// ---------------------------------------------------------- BOOTH-CAPTURE --
+
+#[test]
+fn booth_capture_close_mid_ballot_yields_no_vote_and_a_fresh_poll_starts_over() {
+    let mut day = station_open(9, 10);
+    day.vote(1, 1);
+    day.vote(2, 1);
+    day.enter(3);
+    day.act(StationAction::BallotPressed { elector: 3 });
+    let step = day.act(StationAction::BoothCaptured { total_shown: 0 });
+    assert!(matches!(
+        step.accepted.irregularities.as_slice(),
+        [Irregularity::PendingEnableAtClose { elector: 3, cause: MachineCloseCause::BoothCaptured, .. }]
+    ));
+    let unit = day.poll_day.current_machine().expect("machine");
+    assert!(unit.is_closed() && !unit.ballot_enabled() && unit.attached_positions() == 0);
+    assert_eq!(day.press(2).votes_recorded(), 0, "the balloting unit is detached");
+    let now = day.now();
+    day.poll_day.machine_input(now, Input::AttachBallotingUnit { position: 1 }).expect("machine");
+    assert_eq!(day.press(2).votes_recorded(), 0, "closed: no vote even with the unit attached again");
+    let part_one = day.part_one();
+    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (3, 2));
+    assert_eq!(part_one.item_six.to_string(), "Discrepancy: item 5 falls short of (2 - 3 - 4) by 1");
+    assert!(!has_finding(&day, Property::BoothCapture));
+    refused(
+        &mut day,
+        StationAction::ElectorIdentified { elector: 4 },
+        StationRefusal::NotInThisPhase {
+            action: "elector_identified".to_owned(),
+            phase: StationPhase::BoothCaptured,
+            rule: "39H".to_owned(),
+        },
+    );
+    // s.63(2)(a): the poll is void; a fresh poll on a new machine.
+    day.act(StationAction::FreshPollOrdered {});
+    day.supply();
+    day.prepare_machine("CU-9-2", Defects::NONE, 4, true);
+    day.vote(1, 2);
+    day.vote(3, 2);
+    day.close();
+    let station = day.poll_day.station();
+    assert_eq!(station.polls().len(), 2);
+    assert_eq!(station.polls()[0].phase(), StationPhase::Voided);
+    let part_one = day.part_one();
+    assert_eq!(part_one.poll, PollKind::Fresh { ordinal: 1 });
+    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (2, 2));
+    assert_eq!(part_one.machines.len(), 1, "the voided machine is not in the fresh poll's account");
+    let mut count = counting();
+    let now = day.now();
+    day.poll_day.count(now, &mut count).expect("counted");
+    assert_eq!(count.form_23().expect("form 23").totals, vec![0, 2, 0, 0], "the voided machine is not counted");
+}
+
+/// Broken: a machine that still records after `Close`. The capturers plug
+/// the balloting unit back and vote; the station and Part II catch it.
+#[test]
+fn booth_capture_a_vote_after_the_capture_close_is_caught() {
+    let mut day = station_open_with(10, 10, Defects::from_iter([Defect::VoteAfterClose]));
+    day.vote(1, 1);
+    day.enter(2);
+    day.act(StationAction::BallotPressed { elector: 2 });
+    day.act(StationAction::BoothCaptured { total_shown: 0 });
+    let now = day.now();
+    day.poll_day.machine_input(now, Input::AttachBallotingUnit { position: 1 }).expect("machine");
+    assert_eq!(day.press(3).votes_recorded(), 1, "the defective unit records after Close");
+    assert!(has_finding(&day, Property::BoothCapture));
+    let mut count = counting();
+    let now = day.now();
+    day.poll_day.count(now, &mut count).expect("counted");
+    let part_two = &count.form_16c(10).expect("station 10").part_two[0];
+    assert_eq!((part_two.sum_of_counts, part_two.total_shown, part_two.item_five), (2, 2, 1));
+    assert!(matches!(part_two.tally, PartTwoTally::Discrepancy { .. }));
+}
+
+// ---------------------------------------------------------------- PART-II --
+
+#[rstest]
+#[case::held(None, true)]
+#[case::broken(Some(Defect::TotalMissesLastButton), false)]
+fn part_two_the_candidates_sum_to_the_total_and_item_five(#[case] defect: Option<Defect>, #[case] holds: bool) {
+    let mut day = station_open_with(11, 10, defect.into_iter().collect());
+    let choices = [1, 2, 2, NOTA, 3, NOTA];
+    for (elector, candidate) in (1..).zip(choices) {
+        day.vote(elector, candidate);
+    }
+    day.close();
+    let mut count = counting();
+    let now = day.now();
+    day.poll_day.count(now, &mut count).expect("counted");
+    let form = count.form_16c(11).expect("station 11");
+    let part_two = &form.part_two[0];
+    assert_eq!(part_two.candidates.iter().map(|line| line.votes).collect::<Vec<_>>(), vec![1, 2, 1, 2]);
+    assert_eq!(part_two.sum_of_counts, 6);
+    assert_eq!(part_two.tally == PartTwoTally::Tallies, holds, "{}", part_two.tally);
+    let rendered = text::form_16c(&form);
+    assert_eq!(rendered.contains("Tallies with item 5 of Part I"), holds, "{rendered}");
+}
+
+#[test]
+fn part_two_a_tampered_machine_is_not_counted_and_the_station_goes_to_a_fresh_poll() {
+    let mut day = station_open(12, 10);
+    day.vote(1, 1);
+    day.close();
+    let now = day.now();
+    day.poll_day.machine_input(now, Input::OpenCase).expect("machine");
+    let mut count = counting();
+    let now = day.now();
+    day.poll_day.count(now, &mut count).expect("inspected");
+    assert_eq!(count.stations_for_fresh_poll(), vec![12]);
+    let form = count.form_16c(12).expect("station 12");
+    assert!(form.part_two.is_empty());
+    assert_eq!(form.not_counted.len(), 1);
+    assert!(count.declare(1).is_err(), "61P: the result waits for the fresh poll");
+    assert_eq!(count.form_23().expect("form 23").stations[0].valid_votes, None);
+}
+
+// -------------------------------------------------------- machine failure --
+
+#[test]
+fn a_failed_set_is_replaced_and_both_control_units_are_counted() {
+    let mut day = station_open(13, 10);
+    day.vote(1, 1);
+    day.vote(2, 2);
+    day.vote(3, 1);
+    day.enter(4);
+    day.act(StationAction::BallotPressed { elector: 4 });
+    day.act(StationAction::MachineFailed { total_shown: 0 });
+    assert_eq!(day.poll_day.station().phase(), StationPhase::MachineFailed);
+    // The replacement: one vote per ballot button in the mock poll, cleared.
+    day.prepare_machine("CU-13-2", Defects::NONE, u32::from(NOTA), true);
+    // Elector 4 lost the enable with the failed set and gets Ballot again.
+    day.act(StationAction::BallotPressed { elector: 4 });
+    assert_eq!(day.press(3).votes_recorded(), 1);
+    day.vote(5, 3);
+    day.close();
+    let part_one = day.part_one();
+    assert_eq!(
+        part_one.machines.iter().map(|machine| machine.votes_recorded).collect::<Vec<_>>(),
+        vec![3, 2],
+        "item 5 is the sum over the machines used"
+    );
+    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (5, 5));
+    assert_eq!(part_one.item_six, ItemSixTally::Tallies);
+    let mut count = counting();
+    let now = day.now();
+    day.poll_day.count(now, &mut count).expect("counted");
+    let form = count.form_16c(13).expect("station 13");
+    assert_eq!(form.part_two.len(), 2, "Part II per machine");
+    assert_eq!(count.form_23().expect("form 23").totals, vec![2, 1, 2, 0]);
+}
+
+// -------------------------------------------------------------- refusals --
+
+#[test]
+fn a_second_register_entry_for_the_same_elector_is_refused() {
+    let mut day = station_open(14, 10);
+    day.enter(1);
+    refused(
+        &mut day,
+        StationAction::ElectorIdentified { elector: 1 },
+        StationRefusal::EntryAlreadyUsed { elector: 1, register_serial: 1 },
+    );
+    refused(
+        &mut day,
+        StationAction::EnteredInRegister { elector: 1, thumb_impression: false },
+        StationRefusal::EntryAlreadyUsed { elector: 1, register_serial: 1 },
+    );
+}
+
+#[rstest]
+#[case::zero(0)]
+#[case::past_the_roll(11)]
+#[case::far_past(u32::MAX)]
+fn an_elector_off_the_roll_part_is_refused(#[case] elector: u32) {
+    let mut day = station_open(15, 10);
+    refused(
+        &mut day,
+        StationAction::ElectorIdentified { elector },
+        StationRefusal::ElectorNotOnRoll { elector, electors_assigned: 10 },
+    );
+    refused(
+        &mut day,
+        StationAction::BallotPressed { elector },
+        StationRefusal::ElectorNotOnRoll { elector, electors_assigned: 10 },
+    );
+}
+
+#[test]
+fn a_companion_acts_for_one_elector_a_day() {
+    let mut day = station_open(16, 10);
+    day.enter(1);
+    day.act(StationAction::CompanionPermitted { elector: 1, companion: "Ratan Pal".to_owned() });
+    day.act(StationAction::BallotPressed { elector: 1 });
+    assert_eq!(day.press(1).votes_recorded(), 1);
+    day.enter(2);
+    refused(
+        &mut day,
+        StationAction::CompanionPermitted { elector: 2, companion: " ratan pal ".to_owned() },
+        StationRefusal::CompanionAlreadyActed { companion: " ratan pal ".to_owned(), elector: 1 },
+    );
+    day.act(StationAction::CompanionPermitted { elector: 2, companion: "Mita Pal".to_owned() });
+    assert_eq!(day.poll_day.station().form_15().entries.len(), 2);
+}
+
+#[test]
+fn a_challenge_established_debars_and_the_deposit_is_recorded() {
+    let mut day = station_open(17, 10);
+    day.act(StationAction::ElectorIdentified { elector: 1 });
+    day.act(StationAction::IdentityChallenged { elector: 1, challenger: "Agent of Bina Das".to_owned() });
+    refused(&mut day, StationAction::InkMarked { elector: 1 }, StationRefusal::ChallengePending { elector: 1 });
+    day.act(StationAction::ChallengeDecided { elector: 1, established: true, deposit: DepositOutcome::Returned });
+    refused(&mut day, StationAction::InkMarked { elector: 1 }, StationRefusal::Debarred { elector: 1 });
+    day.act(StationAction::ElectorIdentified { elector: 2 });
+    day.act(StationAction::IdentityChallenged { elector: 2, challenger: "Agent of Anil Sen".to_owned() });
+    day.act(StationAction::ChallengeDecided { elector: 2, established: false, deposit: DepositOutcome::Forfeited });
+    day.act(StationAction::InkMarked { elector: 2 });
+    let form_14 = day.poll_day.station().form_14();
+    assert_eq!(form_14.entries.len(), 2);
+    assert_eq!(form_14.entries[0].deposit_rupees, 2);
+    assert_eq!(form_14.entries[1].order.map(|order| order.deposit), Some(DepositOutcome::Forfeited));
+}
+
+#[test]
+fn close_of_poll_electors_present_still_vote_and_new_arrivals_are_refused() {
+    let mut day = station_open(18, 10);
+    day.act(StationAction::ElectorArrived { elector: 5 });
+    day.act(StationAction::ElectorIdentified { elector: 6 });
+    refused(
+        &mut day,
+        StationAction::PollClosed { total_shown: 0 },
+        StationRefusal::NotInThisPhase {
+            action: "poll_closed".to_owned(),
+            phase: StationPhase::Open,
+            rule: "39Q(1): the poll closes at the hour fixed".to_owned(),
+        },
+    );
+    day.act(StationAction::CloseOfPollHour {});
+    refused(
+        &mut day,
+        StationAction::ElectorIdentified { elector: 7 },
+        StationRefusal::ArrivedAfterClose { elector: 7 },
+    );
+    refused(&mut day, StationAction::ElectorArrived { elector: 7 }, StationRefusal::ArrivedAfterClose { elector: 7 });
+    day.vote(5, 1);
+    day.act(StationAction::InkMarked { elector: 6 });
+    day.act(StationAction::EnteredInRegister { elector: 6, thumb_impression: true });
+    day.act(StationAction::BallotPressed { elector: 6 });
+    assert_eq!(day.press(2).votes_recorded(), 1);
+    day.act(StationAction::PollClosed { total_shown: 0 });
+    refused(
+        &mut day,
+        StationAction::BallotPressed { elector: 5 },
+        StationRefusal::NotInThisPhase {
+            action: "ballot_pressed".to_owned(),
+            phase: StationPhase::Closed,
+            rule: "39L(2)".to_owned(),
+        },
+    );
+    assert_eq!(day.part_one().total_votes_recorded, 2);
+}
+
+#[test]
+fn one_elector_in_the_compartment_at_a_time() {
+    let mut day = station_open(19, 10);
+    day.enter(1);
+    day.enter(2);
+    day.act(StationAction::BallotPressed { elector: 1 });
+    refused(&mut day, StationAction::BallotPressed { elector: 2 }, StationRefusal::CompartmentOccupied { inside: 1 });
+    refused(&mut day, StationAction::BallotPressed { elector: 1 }, StationRefusal::BallotAlreadyPressed { elector: 1 });
+    refused(
+        &mut day,
+        StationAction::DecidedNotToVote { elector: 2, cancelled_enable: true },
+        StationRefusal::NoPendingEnable { elector: 2 },
+    );
+    assert_eq!(day.press(1).votes_recorded(), 1);
+    assert_eq!(
+        day.poll_day.station().elector_status(1),
+        Some(ElectorStatus::Entered { register_serial: 1, session: 0, progress: EntryProgress::Voted })
+    );
+}
+
+#[test]
+fn paper_seals_are_accounted_in_item_nine() {
+    let mut day = station_open(20, 10);
+    day.act(StationAction::PaperSealDamaged { serial: 5007 });
+    refused(
+        &mut day,
+        StationAction::PaperSealFixed { serial: 5001 },
+        StationRefusal::PaperSealAlreadyAccounted { serial: 5001 },
+    );
+    refused(
+        &mut day,
+        StationAction::PaperSealFixed { serial: 6000 },
+        StationRefusal::PaperSealNotSupplied { serial: 6000 },
+    );
+    day.close();
+    let seals = day.part_one().paper_seals;
+    assert_eq!((seals.total_supplied, seals.used, seals.unused_returned, seals.damaged), (10, 2, 8, vec![5007]));
+}
+
+#[test]
+fn too_many_electors_are_refused() {
+    let refusal = evm_sim::PollingStation::new(identity(1), evm_sim::station::MAX_ELECTORS_PER_STATION + 1);
+    assert!(matches!(refusal, Err(StationRefusal::TooManyElectors { .. })));
+}
+
+// ------------------------------------------------------- trace and serde --
+
+#[test]
+fn a_trace_line_embeds_the_action() {
+    let action: StationAction =
+        serde_json::from_str(r#"{"event": "elector_identified", "elector": 17}"#).expect("a trace action");
+    assert_eq!(action, StationAction::ElectorIdentified { elector: 17 });
+    let action: StationAction =
+        serde_json::from_str(r#"{"event": "decided_not_to_vote", "elector": 3}"#).expect("defaults");
+    assert_eq!(action, StationAction::DecidedNotToVote { elector: 3, cancelled_enable: false });
+    // A vote never names its candidate: such a line is malformed.
+    assert!(serde_json::from_str::<StationAction>(r#"{"event": "vote_recorded", "candidate": 2}"#).is_err());
+    let line: evm_sim::station::StationTraceLine =
+        serde_json::from_str(r#"{"at": 25213000, "event": "ballot_pressed", "elector": 17}"#).expect("a line");
+    assert_eq!(line.action, StationAction::BallotPressed { elector: 17 });
+}
+
+/// The poll day's log, with the machine's facts filled in, is a station
+/// trace: replayed on a bare station it gives the same papers.
+#[test]
+fn the_poll_day_log_replays_on_a_bare_station() {
+    let mut day = adjourned_day();
+    day.prepare_machine("CU-8-2", Defects::NONE, 4, true);
+    day.vote(4, 3);
+    day.close();
+    let mut station = evm_sim::PollingStation::new(identity(8), 10).expect("station");
+    for line in day.poll_day.log() {
+        let json = serde_json::to_string(line).expect("serialise");
+        let parsed: evm_sim::station::StationTraceLine = serde_json::from_str(&json).expect("parse");
+        station.apply(parsed.at, &parsed.action).unwrap_or_else(|refusal| panic!("{json}: {refusal}"));
+    }
+    assert_eq!(&station, day.poll_day.station());
+}
