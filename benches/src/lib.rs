@@ -59,3 +59,27 @@ pub fn worst_case_mix(length: usize) -> Vec<(Timestamp, Input)> {
     }
     inputs
 }
+
+/// The poll-day mix as a trace, for the replay benches.
+pub fn poll_day_trace(candidates: u16, electors: u32) -> evm_conformance::trace::Trace {
+    use evm_conformance::trace::{Header, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine};
+    let profile = evm_sim::MachineProfile::m3();
+    let lines = poll_day_mix(candidates, electors)
+        .into_iter()
+        .enumerate()
+        .map(|(index, (at, input))| TraceLine { line: index + 2, at, event: TraceEvent::Unit(input) })
+        .collect();
+    Trace {
+        path: "bench.jsonl".into(),
+        header: Header {
+            profile,
+            polling_station: PollingStationLabel { number: 1, name: "bench".into() },
+            ward: None,
+            candidates: (1..=candidates).map(|number| format!("Candidate {number}")).collect(),
+            electors_assigned: electors,
+            defects: evm_sim::Defects::NONE,
+            provenance: Provenance { source: "bench".into(), seed: None, description: String::new() },
+        },
+        lines,
+    }
+}
