@@ -45,6 +45,15 @@ fn paragraph(out: &mut String, indent: usize, text: &str) {
     }
 }
 
+/// `text` wrapped after `prefix`, continuation lines aligned under the text.
+fn hanging(out: &mut String, prefix: &str, text: &str) {
+    let indent = prefix.chars().count();
+    for (index, line) in wrap(text, LINE_WIDTH - indent).iter().enumerate() {
+        let lead = if index == 0 { prefix.to_owned() } else { " ".repeat(indent) };
+        let _ = writeln!(out, "{lead}{line}");
+    }
+}
+
 /// `label` wrapped after `prefix`, the last line led with dots to `figure`
 /// at the right margin.
 fn item(out: &mut String, prefix: &str, label: &str, figure: &str) {
@@ -115,10 +124,13 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
     let _ = writeln!(out, "Election to Ward No. {} of the {}", identity.ward, identity.municipality);
     let _ = writeln!(out, "No. and name of polling station: {} - {}", identity.number, identity.name);
     let control_units: Vec<&str> = part_one.machines.iter().map(|machine| machine.control_unit.as_str()).collect();
-    let _ = writeln!(
-        out,
-        "Identification No. of voting control unit(s) used at the polling station: {}",
-        if control_units.is_empty() { "-".to_owned() } else { control_units.join(", ") }
+    hanging(
+        &mut out,
+        "",
+        &format!(
+            "Identification No. of voting control unit(s) used: {}",
+            if control_units.is_empty() { "-".to_owned() } else { control_units.join(", ") }
+        ),
     );
     let _ = writeln!(out, "Date of poll: {}", identity.date_of_poll);
     if let Some(note) = poll_note(part_one) {
@@ -165,10 +177,10 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
             );
         }
     }
-    paragraph(
+    hanging(
         &mut out,
-        5,
-        "6. Whether the total number of votes as shown against item 5 tallies with the total number of voters as shown against item 2 minus number of voters deciding not to record votes as against item 3 minus number of voters as against item 4 (2-3-4) or any discrepancy noticed:",
+        "  6. ",
+        "Whether the total number of votes as shown against item 5 tallies with the total number of voters as shown against item 2 minus number of voters deciding not to record votes as against item 3 minus number of voters as against item 4 (2-3-4) or any discrepancy noticed:",
     );
     let tally = match part_one.item_six {
         ItemSixTally::Tallies => format!(
@@ -186,7 +198,7 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
             part_one.voters_not_allowed_to_vote
         ),
     };
-    paragraph(&mut out, 8, &tally);
+    paragraph(&mut out, 10, &tally);
     item(
         &mut out,
         "  7. ",
@@ -330,8 +342,11 @@ pub fn form_23(form: &Form23) -> String {
     let _ = writeln!(out, "Ward No. {}", form.ward);
     let _ = writeln!(out, "Date of Poll: {}", form.date_of_poll);
     out.push('\n');
-    let _ = writeln!(out, "Record of votes at Polling Station No. (Valid), votes given by persons on election");
-    let _ = writeln!(out, "duty (Valid), and total of votes polled by the candidate:");
+    paragraph(
+        &mut out,
+        0,
+        "Record of votes at Polling Station No. (Valid), record of votes given by persons on election duty (Valid), and total of votes polled by the candidate:",
+    );
     out.push('\n');
     let mut heading = format!("{:<28}", "Name of the Candidate");
     for station in &form.stations {
