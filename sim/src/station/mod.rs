@@ -189,6 +189,10 @@ pub enum Irregularity {
     /// The machine was closed while an elector had been permitted a vote and
     /// had not recorded it: that enable yields no vote (39W, 39S).
     PendingEnableAtClose { at: Timestamp, elector: ElectorNumber, cause: MachineCloseCause },
+    /// The poll closed (39S, 39W, 39V) while the elector stood entered in
+    /// Form 16A with neither a vote nor a remark: item 2 counts an elector
+    /// that items 3, 4 and 5 do not.
+    EnteredWithoutVote { at: Timestamp, elector: ElectorNumber },
     /// The total shown at close differs from the total at opening plus the
     /// votes the machine reported.
     TotalDiffersFromVotesReported { at: Timestamp, control_unit: String, total_shown: u32, expected: u64 },
@@ -208,6 +212,7 @@ impl Irregularity {
             | Irregularity::EnableLeftPending { .. }
             | Irregularity::BallotPressedOnPendingEnable { .. }
             | Irregularity::PendingEnableAtClose { .. }
+            | Irregularity::EnteredWithoutVote { .. }
             | Irregularity::TotalDiffersFromVotesReported { .. } => None,
         }
     }
@@ -1112,6 +1117,23 @@ impl PollingStation {
                 *progress = EntryProgress::EnableLostAtClose;
             }
             poll.record(Irregularity::PendingEnableAtClose { at: now, elector, cause }, accepted);
+        }
+        if cause != MachineCloseCause::Failed {
+            let session = poll.session;
+            let waiting: Vec<ElectorNumber> = (1..)
+                .zip(&poll.electors)
+                .filter(|(_, record)| {
+                    matches!(
+                        record.status,
+                        ElectorStatus::Entered { session: entered, progress: EntryProgress::AwaitingBallot, .. }
+                            if entered == session
+                    )
+                })
+                .map(|(elector, _)| elector)
+                .collect();
+            for elector in waiting {
+                poll.record(Irregularity::EnteredWithoutVote { at: now, elector }, accepted);
+            }
         }
         let Some(machine) = poll.current_machine_mut() else {
             return;
