@@ -250,15 +250,14 @@ impl PollDay {
                 self.press(now, Input::Ballot, &mut machine_refusals)?;
                 accepted
             }
-            StationAction::DecidedNotToVote { elector, cancelled_enable }
-            | StationAction::NotAllowedToVote { elector, cancelled_enable } => {
+            StationAction::DecidedNotToVote { cancelled_enable, .. }
+            | StationAction::NotAllowedToVote { cancelled_enable, .. } => {
                 let accepted = self.apply(now, action)?;
                 if cancelled_enable {
                     // Practice: switching the unit off and on cancels the enable.
                     self.press(now, Input::PowerOff, &mut machine_refusals)?;
                     self.press(now, Input::PowerOn { held_button: None }, &mut machine_refusals)?;
                 }
-                let _ = elector;
                 accepted
             }
             StationAction::PollClosed { .. }
