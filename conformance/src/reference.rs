@@ -96,6 +96,11 @@ impl ReferenceUnit {
         self.candidate_set_sealed
     }
 
+    /// Positions with a balloting unit attached, in order.
+    pub fn attached_positions(&self) -> Vec<u8> {
+        self.attached.iter().copied().collect()
+    }
+
     pub fn candidates(&self) -> u16 {
         self.candidates
     }

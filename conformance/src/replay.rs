@@ -5,11 +5,12 @@
 
 use crate::reference::{Expected, ReferenceUnit};
 use crate::target::{Observation, Readout, Target, TargetError};
-use crate::trace::{Expectation, MachineChange, Trace, TraceEvent, TraceLine};
-use crate::verdict::{Finding, TraceOutcome};
+use crate::trace::{Expectation, Header, MachineChange, Trace, TraceEvent, TraceLine};
+use crate::verdict::{AccountOfVotes, Finding, FindingKind, TraceOutcome};
 use evm_sim::display::Display;
-use evm_sim::unit::Input;
-use evm_sim::{Property, Timestamp};
+use evm_sim::station::{Irregularity, MOCK_POLL_SPACING_MILLISECONDS};
+use evm_sim::unit::{ButtonAddress, Input};
+use evm_sim::{PollingStation, Property, StationAction, StationIdentity, StationRefusal, Timestamp};
 
 /// Findings kept per trace; later ones are counted, not stored.
 pub const MAX_FINDINGS_PER_TRACE: usize = 64;
@@ -19,6 +20,8 @@ pub const MAX_FINDINGS_PER_TRACE: usize = 64;
 struct MachineRecord {
     counted: bool,
     readout: Option<Readout>,
+    /// The total the machine showed at `Close`.
+    total_at_close: Option<u32>,
 }
 
 /// The replay of one trace against one target.
@@ -33,6 +36,15 @@ struct Replay<'target> {
     machine: MachineRecord,
     machines: Vec<MachineRecord>,
     events: usize,
+    /// The station's papers, from the first station action on.
+    station: Option<PollingStation>,
+    /// Whether the machine in use has received any input.
+    machine_used: bool,
+    /// Votes the machine records are reported to the station (not during a
+    /// mock poll, which the station hears of as one action).
+    report_votes_to_station: bool,
+    /// The line that closed the latest poll, where item 6 is reported.
+    account_line: usize,
 }
 
 /// Replays `trace` against `target`.
@@ -62,16 +74,32 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
         enable_pending_at_close: false,
         last: None,
         last_observation: None,
-        machine: MachineRecord { counted: true, readout: None },
+        machine: MachineRecord { counted: true, ..MachineRecord::default() },
         machines: Vec::new(),
         events: 0,
+        station: None,
+        machine_used: false,
+        report_votes_to_station: true,
+        account_line: 0,
     };
     for line in &trace.lines {
         replay.line(trace, line)?;
     }
     replay.machines.push(std::mem::take(&mut replay.machine));
+    let account = replay.account_of_votes();
     let events = replay.events;
-    Ok(TraceOutcome::from_findings(replay.findings, None, events))
+    Ok(TraceOutcome::from_findings(replay.findings, account, events))
+}
+
+/// The station's identity for its forms, from the trace header.
+fn station_identity(header: &Header) -> StationIdentity {
+    StationIdentity {
+        municipality: header.municipality.clone(),
+        ward: header.ward.and_then(|ward| u16::try_from(ward).ok()).unwrap_or(0),
+        number: u16::try_from(header.polling_station.number).unwrap_or(u16::MAX),
+        name: header.polling_station.name.clone(),
+        date_of_poll: header.date_of_poll.clone(),
+    }
 }
 
 /// The event of a line, in words, for findings.
@@ -82,6 +110,7 @@ fn describe(line: &TraceLine) -> String {
         TraceEvent::ExpectResult { counts, total } => format!("expect_result counts {counts:?} total {total}"),
         TraceEvent::NewMachine { reason } => format!("new_machine {reason:?}"),
         TraceEvent::LinkNoise { bytes, seed } => format!("link_noise {bytes} bytes, seed {seed}"),
+        TraceEvent::Station { action, .. } => serde_json::to_string(action).unwrap_or_default(),
     };
     format!("{} {what}", line.at)
 }
@@ -103,23 +132,284 @@ impl Replay<'_> {
             TraceEvent::Unit(input) => self.unit_input(line, line.at, *input)?,
             TraceEvent::Expect(expectation) => self.expect(line, expectation),
             TraceEvent::ExpectResult { counts, total } => self.expect_result(line, counts, *total),
-            TraceEvent::NewMachine { reason } => {
-                let previous = std::mem::take(&mut self.machine);
-                self.machines.push(previous);
-                if *reason == MachineChange::FreshPoll {
-                    // s.62/s.63: the voided machines are not counted.
-                    self.machines.iter_mut().for_each(|machine| machine.counted = false);
-                }
-                self.machine = MachineRecord { counted: true, readout: None };
-                self.target.start_machine(trace.header.profile, trace.header.defects)?;
-                self.reference = ReferenceUnit::new(trace.header.profile);
-                self.enable_pending_at_close = false;
-                self.last = None;
-                self.last_observation = None;
-            }
+            TraceEvent::NewMachine { reason } => self.new_machine(trace, *reason == MachineChange::FreshPoll)?,
             TraceEvent::LinkNoise { bytes, seed } => self.target.link_noise(*bytes, *seed)?,
+            TraceEvent::Station { action, total_shown } => self.station_action(trace, line, action, *total_shown)?,
         }
         Ok(())
+    }
+
+    /// Takes a new machine into use; after a fresh poll the earlier ones are
+    /// not counted (s.62, s.63).
+    fn new_machine(&mut self, trace: &Trace, fresh_poll: bool) -> Result<(), TargetError> {
+        let previous = std::mem::take(&mut self.machine);
+        self.machines.push(previous);
+        if fresh_poll {
+            self.machines.iter_mut().for_each(|machine| machine.counted = false);
+        }
+        self.machine = MachineRecord { counted: true, ..MachineRecord::default() };
+        self.target.start_machine(trace.header.profile, trace.header.defects)?;
+        self.reference = ReferenceUnit::new(trace.header.profile);
+        self.enable_pending_at_close = false;
+        self.last = None;
+        self.last_observation = None;
+        self.machine_used = false;
+        Ok(())
+    }
+
+    /// Applies an action to the station's papers; a refusal is a violation
+    /// of the rule it names (the trace says the officers did what the rules
+    /// forbid), an irregularity that shows a property broken is one too.
+    fn apply_to_station(&mut self, trace: &Trace, line: &TraceLine, action: &StationAction) {
+        let header = &trace.header;
+        if self.station.is_none() {
+            match PollingStation::new(station_identity(header), header.electors_assigned) {
+                Ok(station) => self.station = Some(station),
+                Err(refusal) => {
+                    self.station_refused(line, &refusal);
+                    return;
+                }
+            }
+        }
+        let Some(station) = self.station.as_mut() else { return };
+        match station.apply(line.at, action) {
+            Ok(accepted) => {
+                for irregularity in accepted.irregularities {
+                    self.irregularity(line, &irregularity);
+                }
+            }
+            Err(refusal) => self.station_refused(line, &refusal),
+        }
+    }
+
+    fn station_refused(&mut self, line: &TraceLine, refusal: &StationRefusal) {
+        let property = refusal.property();
+        let mut finding = Finding::violation(
+            property,
+            line.line,
+            describe(line),
+            "an action the rules allow".into(),
+            format!("refused by the rules: {refusal}"),
+        );
+        finding.rule = refusal.rule().to_owned();
+        self.find(finding);
+    }
+
+    fn irregularity(&mut self, line: &TraceLine, irregularity: &Irregularity) {
+        // A vote on an enable an officer forgot to cancel is not a machine
+        // fault: it shows in the account (item 6), where it is reported.
+        // Nor is a test vote cast before the poll opens (after the mock poll's
+        // `Clear`): the account shows it, as item 6.
+        if matches!(
+            irregularity,
+            Irregularity::VoteWithoutPermission { stale_enable: true, tendered_elector: None, .. }
+                | Irregularity::VoteOutsidePoll { phase: evm_sim::station::StationPhase::Preparation, .. }
+        ) {
+            return;
+        }
+        // What the papers show is a discrepancy of the poll, not a fault of
+        // the machine (a machine fault is caught by the comparison with the
+        // reference model).
+        if let Some(property) = irregularity.property() {
+            self.find(Finding {
+                kind: FindingKind::Discrepancy,
+                property: Some(property),
+                rule: property.rule().to_owned(),
+                line: line.line,
+                event: describe(line),
+                expected: format!("the papers to show that {}", property.statement()),
+                observed: serde_json::to_string(irregularity).unwrap_or_default(),
+            });
+        }
+    }
+
+    /// A station action: the papers, and the machine where the action
+    /// touches it (as `evm_sim::PollDay` does for the simulated day).
+    fn station_action(
+        &mut self,
+        trace: &Trace,
+        line: &TraceLine,
+        action: &StationAction,
+        total_shown: Option<u32>,
+    ) -> Result<(), TargetError> {
+        let now = line.at;
+        match action {
+            StationAction::MachineInstalled { .. } => {
+                if self.machine_used {
+                    self.new_machine(trace, false)?;
+                }
+                self.apply_to_station(trace, line, action);
+                self.set_up_machine(trace, line)?;
+            }
+            StationAction::MockPollHeld { votes, cleared } => {
+                let (recorded, cleared_on_machine) = self.mock_poll(trace, line, *votes, *cleared)?;
+                self.apply_to_station(
+                    trace,
+                    line,
+                    &StationAction::MockPollHeld { votes: recorded, cleared: cleared_on_machine },
+                );
+            }
+            StationAction::PaperSealFixed { .. } => {
+                self.apply_to_station(trace, line, action);
+                self.unit_input(line, now, Input::FixResultSeal)?;
+            }
+            StationAction::PollOpened { .. } => {
+                self.unit_input(line, now, Input::Total)?;
+                let shown = self.shown_total(line, total_shown);
+                self.apply_to_station(trace, line, &StationAction::PollOpened { total_shown: shown });
+            }
+            StationAction::BallotPressed { .. } => {
+                self.apply_to_station(trace, line, action);
+                self.unit_input(line, now, Input::Ballot)?;
+            }
+            StationAction::DecidedNotToVote { cancelled_enable, .. }
+            | StationAction::NotAllowedToVote { cancelled_enable, .. } => {
+                self.apply_to_station(trace, line, action);
+                if *cancelled_enable {
+                    // Practice: switching the unit off and on cancels the enable.
+                    self.unit_input(line, now, Input::PowerOff)?;
+                    self.unit_input(line, now, Input::PowerOn { held_button: None })?;
+                }
+            }
+            StationAction::PollClosed { .. }
+            | StationAction::BoothCaptured { .. }
+            | StationAction::PollAdjourned { .. } => {
+                if !self.reference.is_powered() {
+                    self.unit_input(line, now, Input::PowerOn { held_button: None })?;
+                }
+                self.unit_input(line, now, Input::Close)?;
+                let shown = self.shown_total(line, total_shown);
+                for position in self.reference.attached_positions() {
+                    self.unit_input(line, now, Input::DetachBallotingUnit { position })?;
+                }
+                let action = match action {
+                    StationAction::PollClosed { .. } => StationAction::PollClosed { total_shown: shown },
+                    StationAction::BoothCaptured { .. } => StationAction::BoothCaptured { total_shown: shown },
+                    _ => StationAction::PollAdjourned { total_shown: shown },
+                };
+                self.account_line = line.line;
+                self.apply_to_station(trace, line, &action);
+            }
+            StationAction::MachineFailed { .. } => {
+                let shown = self.shown_total(line, total_shown);
+                if self.reference.is_powered() {
+                    self.unit_input(line, now, Input::PowerOff)?;
+                }
+                self.machine.total_at_close = Some(shown);
+                self.account_line = line.line;
+                self.apply_to_station(trace, line, &StationAction::MachineFailed { total_shown: shown });
+            }
+            StationAction::FreshPollOrdered {} => {
+                self.machines.iter_mut().for_each(|machine| machine.counted = false);
+                self.machine.counted = false;
+                self.apply_to_station(trace, line, action);
+            }
+            other => self.apply_to_station(trace, line, other),
+        }
+        Ok(())
+    }
+
+    /// The total the machine shows now; a different figure written in the
+    /// trace is a finding (the officer recorded what the machine did not show).
+    fn shown_total(&mut self, line: &TraceLine, written: Option<u32>) -> u32 {
+        let shown = self.last_observation.map(|observation| observation.total).unwrap_or(0);
+        if let Some(written) = written.filter(|written| *written != shown) {
+            self.violation(
+                None,
+                line,
+                format!("total_shown {written} as written"),
+                format!("the machine shows {shown}"),
+            );
+        }
+        shown
+    }
+
+    /// A new machine set up for the header's candidates: balloting units
+    /// attached, switched on, `Cand Set`, section sealed (39B(4)(b)).
+    fn set_up_machine(&mut self, trace: &Trace, line: &TraceLine) -> Result<(), TargetError> {
+        let candidates = trace.header.candidate_count();
+        for position in 1..=trace.header.profile.balloting_units_for(candidates) {
+            self.unit_input(line, line.at, Input::AttachBallotingUnit { position })?;
+        }
+        self.unit_input(line, line.at, Input::PowerOn { held_button: None })?;
+        self.unit_input(line, line.at, Input::CandSet { candidates })?;
+        self.unit_input(line, line.at, Input::SealCandidateSetSection)
+    }
+
+    /// *(practice)* A mock poll of `votes` votes cycling over the ballot
+    /// entries, one every `MOCK_POLL_SPACING_MILLISECONDS` from the line's
+    /// time; with `cleared`, `Close`, `Result`, `Clear` follow.
+    fn mock_poll(
+        &mut self,
+        trace: &Trace,
+        line: &TraceLine,
+        votes: u32,
+        cleared: bool,
+    ) -> Result<(u32, bool), TargetError> {
+        self.report_votes_to_station = false;
+        let entries = u32::from(trace.header.ballot_entries()).max(1);
+        let mut recorded = 0;
+        let mut at = line.at;
+        for vote in 0..votes.min(evm_sim::profile::MAX_VOTE_CAPACITY) {
+            at = line.at.plus_milliseconds(u64::from(vote) * MOCK_POLL_SPACING_MILLISECONDS);
+            let address = ButtonAddress::of_ballot_entry((vote % entries) as u16 + 1)
+                .unwrap_or(ButtonAddress { balloting_unit: 1, button: 1 });
+            self.unit_input(line, at, Input::Ballot)?;
+            self.unit_input(line, at, Input::PressButton { address })?;
+            recorded += self.last_observation.map_or(0, |observation| observation.votes_recorded);
+        }
+        let mut cleared_on_machine = false;
+        if cleared {
+            for input in [Input::Close, Input::Result, Input::Clear] {
+                self.unit_input(line, at, input)?;
+            }
+            cleared_on_machine = self.last_observation.is_some_and(|observation| observation.refusal.is_none());
+            self.machine.readout = None;
+            self.machine.total_at_close = None;
+        }
+        self.report_votes_to_station = true;
+        Ok((recorded, cleared_on_machine))
+    }
+
+    /// Form 16C items 2 to 6 over every poll of the station, and an ITEM-6
+    /// discrepancy for each poll whose account does not tally.
+    fn account_of_votes(&mut self) -> Option<AccountOfVotes> {
+        let station = self.station.as_ref()?;
+        let mut account = AccountOfVotes::default();
+        let mut discrepancies = Vec::new();
+        let mut prepared = false;
+        for (index, poll) in station.polls().iter().enumerate() {
+            // A poll declared void (s.62, s.63) is not counted: its account is moot.
+            if poll.phase() == evm_sim::station::StationPhase::Voided {
+                continue;
+            }
+            let Ok(part_one) = station.form_16c_part_one_of(index) else { continue };
+            prepared = true;
+            account.item_2 += part_one.voters_in_register;
+            account.item_3 += part_one.voters_deciding_not_to_vote;
+            account.item_4 += part_one.voters_not_allowed_to_vote;
+            account.item_5 += u32::try_from(part_one.total_votes_recorded).unwrap_or(u32::MAX);
+            let difference = part_one.item_six.difference();
+            account.item_6_discrepancy += difference;
+            if difference != 0 {
+                discrepancies.push((part_one.item_six.to_string(), part_one.total_votes_recorded, difference));
+            }
+        }
+        for (text, item_five, difference) in discrepancies {
+            self.find(Finding {
+                kind: FindingKind::Discrepancy,
+                property: Some(Property::Item6),
+                rule: Property::Item6.rule().to_owned(),
+                line: self.account_line,
+                event: "Form 16C Part I".to_owned(),
+                expected: format!(
+                    "item 5 = item 2 - item 3 - item 4 = {}",
+                    i64::try_from(item_five).unwrap_or(i64::MAX) - difference
+                ),
+                observed: format!("item 5 = {item_five}: {text}"),
+            });
+        }
+        prepared.then_some(account)
     }
 
     fn unit_input(&mut self, line: &TraceLine, now: Timestamp, input: Input) -> Result<(), TargetError> {
@@ -130,11 +420,28 @@ impl Replay<'_> {
             self.enable_pending_at_close = enabled_before;
         }
         let observed = self.target.step(now, input)?;
+        self.machine_used = true;
         self.compare(line, input, closed_before, &expected, &observed);
+        if input == Input::Close && observed.refusal.is_none() {
+            self.machine.total_at_close = Some(observed.total);
+        }
         if input == Input::Result && observed.refusal.is_none() {
             let readout = self.target.result_readout()?;
             self.check_readout(line, readout.as_ref());
             self.machine.readout = readout;
+        }
+        if self.report_votes_to_station && self.station.is_some() {
+            let trace_line = line.clone();
+            for _ in 0..observed.votes_recorded {
+                if let Some(station) = self.station.as_mut() {
+                    // A fact of the machine: the station records it, with any irregularity.
+                    if let Ok(accepted) = station.apply(now, &StationAction::VoteRecorded {}) {
+                        for irregularity in accepted.irregularities {
+                            self.irregularity(&trace_line, &irregularity);
+                        }
+                    }
+                }
+            }
         }
         self.last = Some((input, expected, observed));
         self.last_observation = Some(observed);
@@ -245,6 +552,17 @@ impl Replay<'_> {
                 format!("candidate counts summing to the total shown ({})", readout.total),
                 format!("candidate counts summing to {sum}"),
             );
+        } else if self.machine.total_at_close.is_some_and(|total| total != readout.total) {
+            let total_at_close = self.machine.total_at_close.unwrap_or_default();
+            self.find(Finding {
+                kind: FindingKind::Discrepancy,
+                property: Some(Property::PartII),
+                rule: Property::PartII.rule().to_owned(),
+                line: line.line,
+                event: describe(line),
+                expected: format!("Part II total = the total shown at Close ({total_at_close})"),
+                observed: format!("Part II total {}", readout.total),
+            });
         } else if readout.counts != self.reference.counts() {
             self.violation(
                 Some(Property::Retain),

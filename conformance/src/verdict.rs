@@ -135,13 +135,18 @@ impl TraceOutcome {
         }
     }
 
-    /// The finding the verdict is about: the first of the verdict's kind.
+    /// The finding the verdict is about: the first violation; for a
+    /// discrepancy, the first account that does not tally (Form 16C item 6 or
+    /// Part II), else the first irregularity the papers show.
     pub fn principal_finding(&self) -> Option<&Finding> {
-        let kind = match self.verdict {
-            VerdictKind::Violation => FindingKind::Violation,
-            VerdictKind::Discrepancy => FindingKind::Discrepancy,
-            _ => return None,
-        };
-        self.findings.iter().find(|finding| finding.kind == kind)
+        match self.verdict {
+            VerdictKind::Violation => self.findings.iter().find(|finding| finding.kind == FindingKind::Violation),
+            VerdictKind::Discrepancy => self
+                .findings
+                .iter()
+                .find(|finding| matches!(finding.property, Some(Property::Item6 | Property::PartII)))
+                .or_else(|| self.findings.iter().find(|finding| finding.kind == FindingKind::Discrepancy)),
+            _ => None,
+        }
     }
 }

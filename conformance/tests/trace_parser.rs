@@ -54,6 +54,20 @@ fn with_line(line: &str) -> String {
     Some("reason"),
     "unknown variant"
 )]
+#[case::machine_fact(r#"{"at":"07:00:01","event":"vote_recorded"}"#, 3, Some("event"), "a fact of the machine")]
+#[case::station_field(
+    r#"{"at":"07:00:01","event":"ballot_pressed","elector":3,"candidate":2}"#,
+    3,
+    Some("candidate"),
+    "unknown field"
+)]
+#[case::station_missing(r#"{"at":"07:00:01","event":"ballot_pressed"}"#, 3, Some("elector"), "missing field")]
+#[case::total_shown_type(
+    r#"{"at":"07:00:01","event":"poll_closed","total_shown":"five"}"#,
+    3,
+    Some("total_shown"),
+    "expected a number"
+)]
 #[case::note_type(r#"{"at":"07:00:01","event":"ballot","note":5}"#, 3, Some("note"), "expected a string")]
 fn a_malformed_event_line_is_located(
     #[case] line: &str,
@@ -86,6 +100,26 @@ fn a_malformed_header_is_located(#[case] replacement: &str, #[case] field: &str)
     let text = serde_json::to_string(&header).unwrap();
     let error = parse_trace(Path::new("day.jsonl"), &text).expect_err("must be refused");
     assert_eq!((error.line, error.field.as_deref()), (1, Some(field)), "{error}");
+}
+
+#[test]
+fn a_station_action_parses_with_or_without_the_total_shown() {
+    let text = format!(
+        "{HEADER}\n{}\n{}\n{}\n",
+        r#"{"at":"07:00:00","event":"entered_in_register","elector":4}"#,
+        r#"{"at":"17:00:00","event":"poll_closed"}"#,
+        r#"{"at":"17:00:01","event":"poll_closed","total_shown":12}"#
+    );
+    let trace = parse_trace(Path::new("day.jsonl"), &text).unwrap();
+    assert!(matches!(
+        &trace.lines[0].event,
+        TraceEvent::Station {
+            action: evm_sim::StationAction::EnteredInRegister { elector: 4, thumb_impression: false },
+            total_shown: None
+        }
+    ));
+    assert!(matches!(&trace.lines[1].event, TraceEvent::Station { total_shown: None, .. }));
+    assert!(matches!(&trace.lines[2].event, TraceEvent::Station { total_shown: Some(12), .. }));
 }
 
 #[test]

@@ -9,7 +9,7 @@ pub use parse::{parse_trace, parse_trace_file, TraceError, MAX_LINE_BYTES, MAX_T
 pub use verdict_file::{parse_expectation, ExpectedVerdict};
 
 use evm_sim::unit::{ButtonAddress, Input};
-use evm_sim::{Defects, MachineProfile, Timestamp};
+use evm_sim::{Defects, MachineProfile, StationAction, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -33,6 +33,10 @@ pub struct Header {
     pub profile: MachineProfile,
     pub polling_station: PollingStationLabel,
     pub ward: Option<u32>,
+    /// For the forms' headers; empty when not given.
+    pub municipality: String,
+    /// The date of poll as printed on the forms; empty when not given.
+    pub date_of_poll: String,
     pub candidates: Vec<String>,
     pub electors_assigned: u32,
     pub defects: Defects,
@@ -80,6 +84,11 @@ pub enum TraceEvent {
     NewMachine { reason: MachineChange },
     /// Noise on the serial link (serial targets only; in-process it is a no-op).
     LinkNoise { bytes: u32, seed: u64 },
+    /// An officer's or elector's action at the polling station (rules
+    /// 39C–39W), kept in the station's papers. `total_shown` is what the trace
+    /// says the machine showed, for the actions that carry it; the harness
+    /// reads the real figure from the machine and checks it against this one.
+    Station { action: StationAction, total_shown: Option<u32> },
 }
 
 /// Why a new machine is taken into use.

@@ -5,7 +5,7 @@ use super::{
     TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
 };
 use evm_sim::unit::{ButtonAddress, Input};
-use evm_sim::{Defect, Defects, MachineProfile, ProfileName, Timestamp};
+use evm_sim::{Defect, Defects, MachineProfile, ProfileName, StationAction, Timestamp};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -120,6 +120,10 @@ struct RawHeader {
     polling_station: PollingStationLabel,
     #[serde(default)]
     ward: Option<u32>,
+    #[serde(default)]
+    municipality: String,
+    #[serde(default)]
+    date_of_poll: String,
     candidates: Vec<String>,
     electors_assigned: u32,
     #[serde(default)]
@@ -199,6 +203,17 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
             ),
         ));
     }
+    if u16::try_from(raw.polling_station.number).is_err() {
+        return Err(error(
+            path,
+            line,
+            Some("polling_station"),
+            format!("number at most 65535, found {}", raw.polling_station.number),
+        ));
+    }
+    if raw.ward.is_some_and(|ward| u16::try_from(ward).is_err()) {
+        return Err(error(path, line, Some("ward"), "at most 65535"));
+    }
     if raw.electors_assigned > MAX_ELECTORS_ASSIGNED {
         return Err(error(
             path,
@@ -216,6 +231,8 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
         profile,
         polling_station: raw.polling_station,
         ward: raw.ward,
+        municipality: raw.municipality,
+        date_of_poll: raw.date_of_poll,
         candidates: raw.candidates,
         electors_assigned: raw.electors_assigned,
         defects,
@@ -393,9 +410,13 @@ fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Re
         None => return Err(error(path, line, Some("event"), "missing: every event line names its event")),
     };
     // serde ignores extra fields of unit variants in an internally tagged
-    // enum, so every line's fields are checked against its kind here.
+    // enum, so every machine line's fields are checked against its kind here
+    // (station actions are all struct variants: serde checks those).
+    let machine_line = UNIT_EVENTS.contains(&kind.as_str()) || OTHER_EVENTS.contains(&kind.as_str());
     let allowed = allowed_fields(&kind);
-    if let Some(unknown) = map.keys().find(|field| field.as_str() != "event" && !allowed.contains(&field.as_str())) {
+    if let Some(unknown) =
+        map.keys().find(|field| machine_line && field.as_str() != "event" && !allowed.contains(&field.as_str()))
+    {
         let expected = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
         return Err(error(
             path,
@@ -445,12 +466,7 @@ fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Re
             }
         }
     } else {
-        return Err(error(
-            path,
-            line,
-            Some("event"),
-            format!("unknown event {kind:?}; expected one of: {}, {}", UNIT_EVENTS.join(", "), OTHER_EVENTS.join(", ")),
-        ));
+        station_event(path, line, &kind, map)?
     };
     Ok(TraceLine { line, at, event })
 }
@@ -529,4 +545,56 @@ fn unit_input(path: &Path, line: usize, raw: RawUnitEvent, header: &Header) -> R
         }
         RawUnitEvent::OpenCase => Input::OpenCase,
     })
+}
+
+/// Station actions that carry what the machine showed (`total_shown`): the
+/// trace may leave it out, the harness reads it from the machine.
+const ACTIONS_WITH_TOTAL_SHOWN: &[&str] =
+    &["poll_opened", "poll_closed", "booth_captured", "poll_adjourned", "machine_failed"];
+
+fn station_event(path: &Path, line: usize, kind: &str, mut map: Map<String, Value>) -> Result<TraceEvent, TraceError> {
+    if kind == "vote_recorded" {
+        return Err(error(
+            path,
+            line,
+            Some("event"),
+            "\"vote_recorded\" is a fact of the machine: the harness reports it from the machine's own answer; write the press instead",
+        ));
+    }
+    let mut total_shown = None;
+    if ACTIONS_WITH_TOTAL_SHOWN.contains(&kind) {
+        match map.get("total_shown") {
+            Some(Value::Number(number)) => {
+                total_shown = number.as_u64().and_then(|total| u32::try_from(total).ok());
+                if total_shown.is_none() {
+                    return Err(error(path, line, Some("total_shown"), "expected a whole number 0 to 4294967295"));
+                }
+            }
+            Some(other) => {
+                return Err(error(
+                    path,
+                    line,
+                    Some("total_shown"),
+                    format!("expected a number, found {}", kind_of(other)),
+                ))
+            }
+            None => {
+                map.insert("total_shown".to_owned(), Value::from(0));
+            }
+        }
+    }
+    match serde_json::from_value::<StationAction>(Value::Object(map)) {
+        Ok(action) => Ok(TraceEvent::Station { action, total_shown }),
+        Err(source) if source.to_string().starts_with("unknown variant") => Err(error(
+            path,
+            line,
+            Some("event"),
+            format!(
+                "unknown event {kind:?}; expected a machine event ({}), {}, or a station action (section 3.4 of docs/TRACE_FORMAT.md)",
+                UNIT_EVENTS.join(", "),
+                OTHER_EVENTS.join(", ")
+            ),
+        )),
+        Err(source) => Err(serde_error(path, line, "event", source)),
+    }
 }
