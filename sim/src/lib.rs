@@ -12,6 +12,7 @@
 //! driven together with its machines by [`station::PollDay`].
 
 pub mod defects;
+pub mod detachable_memory;
 pub mod display;
 pub mod example;
 pub mod forms;
@@ -22,6 +23,7 @@ pub mod time;
 pub mod unit;
 
 pub use defects::{Defect, Defects};
+pub use detachable_memory::{Commissioning, MemoryImage, RetainingUnit, Tampered};
 pub use display::{Display, DisplayText};
 pub use profile::{MachineProfile, ProfileName};
 pub use rule::{Property, Refusal};

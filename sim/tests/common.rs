@@ -1,8 +1,29 @@
 //! Fixtures per state and small helpers, shared by the unit's rule tests.
 #![allow(dead_code)]
 
+use evm_sim::detachable_memory::{
+    persist, Commissioning, LifeCycleRecord, MemoryImage, SerialNumber, SimulatedStorage, Storage, UnitKey,
+};
 use evm_sim::unit::{ButtonAddress, ControlUnit, Input, Reaction};
 use evm_sim::{Defect, Defects, MachineProfile, Refusal, Timestamp};
+
+// Where the fixtures' unit keeps its memory: every test crate that uses
+// these fixtures says which with `const MEMORY_IN_SEALED_IMAGE: bool` at its
+// root. `false`: the unit's own counters, nothing written anywhere.
+// `true`: after every input what the unit retains is sealed into a memory
+// image, stored, read back, inspected and loaded into the unit, which goes
+// on from the memory read back. The unit's rule tests run once with each
+// (`unit_rules.rs`, `memory_unit_rules.rs`).
+
+/// Read as `crate::MEMORY_IN_SEALED_IMAGE` only when cargo builds this file
+/// alone as a test crate of its own.
+#[allow(dead_code)]
+const MEMORY_IN_SEALED_IMAGE: bool = false;
+
+/// The commissioning of the fixtures' unit under the sealed-image backend.
+pub fn test_commissioning(profile: MachineProfile) -> Commissioning {
+    Commissioning { serial_number: SerialNumber(61), key: UnitKey::from_bytes([0x4e; 32]), profile }
+}
 
 /// Candidates on the fixtures' ballot (plus NOTA: 6 buttons on one unit).
 pub const CANDIDATES: u16 = 5;
@@ -26,7 +47,22 @@ pub struct Bench {
 impl Bench {
     pub fn press(&mut self, input: Input) -> Reaction {
         let now = self.clock.tick();
-        self.unit.step(now, input)
+        let reaction = self.unit.step(now, input);
+        if crate::MEMORY_IN_SEALED_IMAGE {
+            self.round_trip_through_the_image();
+        }
+        reaction
+    }
+
+    /// The unit's memory goes through a sealed image and comes back.
+    fn round_trip_through_the_image(&mut self) {
+        let commissioning = test_commissioning(*self.unit.profile());
+        let image = MemoryImage::of_unit(&commissioning, &self.unit, LifeCycleRecord::default());
+        let mut storage = SimulatedStorage::new();
+        persist(&mut storage, image.as_bytes()).expect("the simulated storage has power");
+        let bytes = storage.read_committed().expect("readable").expect("committed");
+        let contents = MemoryImage::open(&commissioning, &bytes).expect("the unit reads back its own image");
+        self.unit.load_retained_state(&contents.retained);
     }
 
     /// Presses and asserts the unit accepted the input.

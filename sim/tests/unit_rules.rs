@@ -6,6 +6,12 @@
 
 mod common;
 
+/// The fixtures' unit keeps its votes in its own counters (the plain
+/// backend); `memory_unit_rules.rs` runs these same tests with the memory in
+/// the sealed image.
+#[allow(dead_code)]
+const MEMORY_IN_SEALED_IMAGE: bool = false;
+
 use common::*;
 use evm_sim::unit::{ButtonAddress, CancelCause, Event, Input, ResultSeal};
 use evm_sim::{Defect, Display, MachineProfile, Refusal};

@@ -1,7 +1,9 @@
 //! The vote memory: one counter per ballot button and the total. It stores
 //! no order, no time and no elector: only counts (SECRECY, 39L(1)).
 
+use super::ResultSeal;
 use crate::profile::MAX_BALLOT_BUTTONS;
+use crate::time::Timestamp;
 
 /// Per-button counters and the total, fixed-size: recording a vote allocates
 /// nothing.
@@ -46,6 +48,17 @@ impl VoteMemory {
         self.total = total;
     }
 
+    /// Counters and total as read back from a memory image. `counts` longer
+    /// than [`MAX_BALLOT_BUTTONS`] is cut at the bound (the image decoder
+    /// never passes more).
+    pub(crate) fn from_counts(counts: &[u32], total: u32) -> VoteMemory {
+        let mut memory = VoteMemory { total, ..VoteMemory::default() };
+        for (slot, &count) in memory.counts.iter_mut().zip(counts) {
+            *slot = count;
+        }
+        memory
+    }
+
     pub(crate) fn total(&self) -> u32 {
         self.total
     }
@@ -58,5 +71,83 @@ impl VoteMemory {
     /// total" (PART-II). Reveals nothing candidate-wise.
     pub(crate) fn counts_sum(&self) -> u64 {
         self.counts.iter().map(|&count| u64::from(count)).sum()
+    }
+}
+
+/// What a control unit keeps through a power cut, a battery change and the
+/// removal of its balloting units (RETAIN, 61N): the candidate set and its
+/// seal, the paper seal, the poll's life-cycle (start and end times, closed,
+/// result shown, fail-safe) and the vote memory.
+///
+/// It holds **no order, no per-vote time and no elector** (SECRECY, 39L(1)):
+/// the only thing a vote changes is one counter and the total. What a unit
+/// holds only while powered — a pending `Ballot` enable, the vote-rate window
+/// (the times of the last votes), the display, the attached balloting units —
+/// is not part of it, so a restart from it cancels a pending enable.
+///
+/// # Call contract
+///
+/// - Obtain it from a running unit with
+///   [`ControlUnit::retained_state`](super::ControlUnit::retained_state), or
+///   from an authenticated memory image (`crate::detachable_memory`); there is
+///   no other constructor, so counts cannot be made up from outside.
+/// - Give it back with
+///   [`ControlUnit::restart_from`](super::ControlUnit::restart_from) (a unit
+///   after a restart) or
+///   [`ControlUnit::load_retained_state`](super::ControlUnit::load_retained_state).
+/// - Candidate-wise counts are not readable here: `Debug` and the accessors
+///   show the total only; the counts come out through `Result` (39E(5)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetainedState {
+    pub(crate) candidates: u16,
+    pub(crate) candidate_set_sealed: bool,
+    pub(crate) result_seal: ResultSeal,
+    pub(crate) closed: bool,
+    pub(crate) result_shown: bool,
+    pub(crate) fail_safe: bool,
+    pub(crate) poll_start: Option<Timestamp>,
+    pub(crate) poll_end: Option<Timestamp>,
+    pub(crate) memory: VoteMemory,
+}
+
+impl RetainedState {
+    /// Contesting candidates set with `Cand Set`, 0 while not set.
+    pub fn candidates(&self) -> u16 {
+        self.candidates
+    }
+
+    pub fn candidate_set_sealed(&self) -> bool {
+        self.candidate_set_sealed
+    }
+
+    pub fn result_seal(&self) -> ResultSeal {
+        self.result_seal
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// `Result` was pressed (after `Close`, with no intact seal) and no seal
+    /// was fixed since.
+    pub fn result_shown(&self) -> bool {
+        self.result_shown
+    }
+
+    pub fn is_fail_safe(&self) -> bool {
+        self.fail_safe
+    }
+
+    pub fn poll_start(&self) -> Option<Timestamp> {
+        self.poll_start
+    }
+
+    pub fn poll_end(&self) -> Option<Timestamp> {
+        self.poll_end
+    }
+
+    /// The total of votes recorded, as `Total` shows it.
+    pub fn total(&self) -> u32 {
+        self.memory.total
     }
 }

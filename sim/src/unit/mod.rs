@@ -3,7 +3,7 @@
 mod memory;
 mod rate;
 
-pub use memory::VoteMemory;
+pub use memory::{RetainedState, VoteMemory};
 
 use crate::defects::{Defect, Defects};
 use crate::display::Display;
@@ -315,6 +315,48 @@ impl ControlUnit {
             rate_window: RateWindow::default(),
             memory: VoteMemory::default(),
         }
+    }
+
+    /// A unit of `profile` restarted from what an earlier unit retained
+    /// (RETAIN): switched off, no balloting unit attached, no ballot enabled
+    /// (a pending enable does not survive a restart), the vote-rate window
+    /// empty, a full battery. The counts, seals and life-cycle are those of
+    /// `state`.
+    pub fn restart_from(profile: MachineProfile, defects: Defects, state: &RetainedState) -> Self {
+        let mut unit = Self::with_defects(profile, defects);
+        unit.load_retained_state(state);
+        unit
+    }
+
+    /// What this unit keeps through a power cut (see [`RetainedState`]).
+    pub fn retained_state(&self) -> RetainedState {
+        RetainedState {
+            candidates: self.candidates,
+            candidate_set_sealed: self.candidate_set_sealed,
+            result_seal: self.result_seal,
+            closed: self.closed,
+            result_shown: self.result_shown,
+            fail_safe: self.fail_safe,
+            poll_start: self.poll_start,
+            poll_end: self.poll_end,
+            memory: self.memory.clone(),
+        }
+    }
+
+    /// Replaces what this unit retains with `state`, leaving what it holds
+    /// only while powered (power, attached units, a pending enable, the rate
+    /// window, the display) as it is. Used by a memory backend that reads
+    /// its memory back from an image after every input.
+    pub fn load_retained_state(&mut self, state: &RetainedState) {
+        self.candidates = state.candidates;
+        self.candidate_set_sealed = state.candidate_set_sealed;
+        self.result_seal = state.result_seal;
+        self.closed = state.closed;
+        self.result_shown = state.result_shown;
+        self.fail_safe = state.fail_safe;
+        self.poll_start = state.poll_start;
+        self.poll_end = state.poll_end;
+        self.memory.clone_from(&state.memory);
     }
 
     pub fn profile(&self) -> &MachineProfile {
