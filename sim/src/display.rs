@@ -101,6 +101,15 @@ impl Default for DisplayText {
 }
 
 impl DisplayText {
+    /// A display text from `text`: non-ASCII characters are dropped and the
+    /// text is cut at [`DISPLAY_TEXT_CAPACITY`] bytes.
+    pub fn from_text(text: &str) -> DisplayText {
+        use std::fmt::Write;
+        let mut display = DisplayText::default();
+        let _ = display.write_str(text);
+        display
+    }
+
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever written (see `write_str`).
         std::str::from_utf8(&self.bytes[..self.length as usize]).unwrap_or("")

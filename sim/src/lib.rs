@@ -17,6 +17,7 @@ pub mod display;
 pub mod example;
 pub mod forms;
 pub mod profile;
+pub mod protocol;
 pub mod rule;
 pub mod station;
 pub mod time;

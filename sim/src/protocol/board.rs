@@ -1,0 +1,233 @@
+//! The board side of the protocol, sans-IO: bytes in, bytes out. The
+//! simulated board (`evm-sim serve`) is this plus a driver that pumps a
+//! pseudo-terminal, a serial port or a TCP socket.
+
+use super::frame::{encode_frame, Feed, FrameAccumulator, FrameError, PROTOCOL_VERSION};
+use super::message::{
+    capability, BoardEvent, InputOutcome, NackReason, Reply, Request, StateReport, SERIAL_NUMBER_BYTES,
+};
+use crate::defects::Defects;
+use crate::profile::MachineProfile;
+use crate::time::Timestamp;
+use crate::unit::{ControlUnit, Event};
+
+/// Requests remembered for exactly-once execution: a retransmission of any
+/// of the last this-many requests is answered from memory, not executed.
+pub const DEDUPLICATION_WINDOW: usize = 64;
+
+#[derive(Clone, Debug)]
+struct Remembered {
+    request_id: u16,
+    /// CRC of the request frame: a reused id with other content is a new request.
+    request_crc: u32,
+    reply: Vec<u8>,
+}
+
+/// A simulated board: a control unit behind the protocol.
+///
+/// # Call contract
+///
+/// Feed every byte received with [`receive`](Board::receive)`(now, bytes,
+/// out)`; send what it appends to `out`, in order. `now` is the board's own
+/// clock; in test mode the host's clock in each `INPUT` is used instead. A
+/// request retransmitted with the same id and bytes is answered again from
+/// memory and never executed twice. Nothing here panics on any input.
+pub struct Board {
+    unit: ControlUnit,
+    serial_number: [u8; SERIAL_NUMBER_BYTES],
+    test_mode: bool,
+    accumulator: FrameAccumulator,
+    remembered: Vec<Remembered>,
+    next_slot: usize,
+    /// Protocol errors seen: corrupt, overfull, malformed frames.
+    pub protocol_errors: u64,
+}
+
+impl Board {
+    /// A board carrying a unit of `profile` with `defects`; `test_mode` lets
+    /// the host start machines and drive the clock.
+    pub fn new(profile: MachineProfile, defects: Defects, serial_number: &str, test_mode: bool) -> Board {
+        let mut serial = [b' '; SERIAL_NUMBER_BYTES];
+        for (slot, byte) in serial.iter_mut().zip(serial_number.bytes().filter(u8::is_ascii)) {
+            *slot = byte;
+        }
+        Board {
+            unit: ControlUnit::with_defects(profile, defects),
+            serial_number: serial,
+            test_mode,
+            accumulator: FrameAccumulator::new(),
+            remembered: Vec::with_capacity(DEDUPLICATION_WINDOW),
+            next_slot: 0,
+            protocol_errors: 0,
+        }
+    }
+
+    pub fn unit(&self) -> &ControlUnit {
+        &self.unit
+    }
+
+    /// Replaces the unit (a restart from retained memory, for instance).
+    pub fn replace_unit(&mut self, unit: ControlUnit) {
+        self.unit = unit;
+    }
+
+    /// Feeds received bytes; appends the wire bytes to send to `out`.
+    pub fn receive(&mut self, now: Timestamp, mut bytes: &[u8], out: &mut Vec<u8>) {
+        loop {
+            let (request, rest) = match self.accumulator.feed(bytes) {
+                Feed::NeedMore => return,
+                Feed::Frame { frame, rest } => {
+                    (Ok((frame.kind(), frame.request_id(), frame.payload().to_vec(), crc_of(frame.as_bytes()))), rest)
+                }
+                Feed::Corrupt { error, rest } => (Err(error), rest),
+                Feed::Overfull { rest } => (Err(FrameError::TooShort(0)), rest),
+            };
+            bytes = rest;
+            match request {
+                Ok((kind, request_id, payload, request_crc)) => {
+                    self.request(now, kind, request_id, &payload, request_crc, out)
+                }
+                Err(FrameError::Version(_)) => {
+                    self.protocol_errors += 1;
+                    out.extend(reply_frame(0, &Reply::Nack(NackReason::UnsupportedVersion)));
+                }
+                Err(_) => {
+                    self.protocol_errors += 1;
+                    out.extend(reply_frame(0, &Reply::Nack(NackReason::CorruptFrame)));
+                }
+            }
+        }
+    }
+
+    fn request(
+        &mut self,
+        now: Timestamp,
+        kind: u8,
+        request_id: u16,
+        payload: &[u8],
+        request_crc: u32,
+        out: &mut Vec<u8>,
+    ) {
+        if let Some(remembered) =
+            self.remembered.iter().find(|entry| entry.request_id == request_id && entry.request_crc == request_crc)
+        {
+            out.extend_from_slice(&remembered.reply);
+            return;
+        }
+        let (reply, events) = match Request::parse(kind, payload) {
+            Ok(request) => self.execute(now, request),
+            Err(super::message::MessageError::UnknownKind(_)) => (Reply::Nack(NackReason::UnknownKind), Vec::new()),
+            Err(_) => {
+                self.protocol_errors += 1;
+                (Reply::Nack(NackReason::Malformed), Vec::new())
+            }
+        };
+        let wire = reply_frame(request_id, &reply);
+        out.extend_from_slice(&wire);
+        for event in events {
+            out.extend(reply_frame(0, &Reply::Event(event)));
+        }
+        let remembered = Remembered { request_id, request_crc, reply: wire };
+        if self.remembered.len() < DEDUPLICATION_WINDOW {
+            self.remembered.push(remembered);
+        } else {
+            self.remembered[self.next_slot] = remembered;
+        }
+        self.next_slot = (self.next_slot + 1) % DEDUPLICATION_WINDOW;
+    }
+
+    fn execute(&mut self, now: Timestamp, request: Request) -> (Reply, Vec<BoardEvent>) {
+        match request {
+            Request::Hello { highest_version } => {
+                if highest_version < PROTOCOL_VERSION {
+                    return (Reply::Nack(NackReason::UnsupportedVersion), Vec::new());
+                }
+                let capabilities = if self.test_mode { capability::TEST_MODE | capability::SEEDED_DEFECTS } else { 0 };
+                (
+                    Reply::Hello {
+                        version: PROTOCOL_VERSION,
+                        profile: *self.unit.profile(),
+                        capabilities,
+                        serial_number: self.serial_number,
+                    },
+                    Vec::new(),
+                )
+            }
+            Request::Input { at, input } => {
+                let now = if self.test_mode { at } else { now };
+                let display_before = self.unit.display();
+                let reaction = self.unit.step(now, input);
+                let mut events = Vec::new();
+                let mut candidate_disclosed = false;
+                for event in reaction.events.iter() {
+                    match event {
+                        Event::VoteRecorded => events.push(BoardEvent::VoteRecorded),
+                        Event::LongBeep => events.push(BoardEvent::LongBeep),
+                        Event::CandidateDisclosed { .. } => candidate_disclosed = true,
+                        _ => {}
+                    }
+                }
+                if let Some(refusal) = reaction.refusal {
+                    events.push(BoardEvent::Refused(refusal));
+                }
+                if self.unit.display() != display_before {
+                    events.push(BoardEvent::DisplayChanged);
+                }
+                let outcome = InputOutcome {
+                    refusal: reaction.refusal,
+                    votes_recorded: reaction.votes_recorded().min(u32::from(u8::MAX)) as u8,
+                    candidate_disclosed,
+                    lamps: self.unit.lamps(),
+                    total: self.unit.total(),
+                    display: self.unit.display().text(),
+                };
+                (Reply::Input(outcome), events)
+            }
+            Request::ReadState => (
+                Reply::State(StateReport {
+                    lamps: self.unit.lamps(),
+                    powered: self.unit.is_powered(),
+                    closed: self.unit.is_closed(),
+                    ballot_enabled: self.unit.ballot_enabled(),
+                    fail_safe: self.unit.is_fail_safe(),
+                    result_seal: self.unit.result_seal(),
+                    candidates: self.unit.candidates(),
+                    total: self.unit.total(),
+                    display: self.unit.display().text(),
+                }),
+                Vec::new(),
+            ),
+            // SEALED-RESULT over the wire: the readout is the unit's, refused
+            // exactly when the unit refuses it.
+            Request::ReadResult => match self.unit.result_readout() {
+                Ok(readout) => (Reply::Result { total: readout.total, counts: readout.counts.to_vec() }, Vec::new()),
+                Err(refusal) => (Reply::Nack(NackReason::ResultRefused(refusal)), Vec::new()),
+            },
+            Request::TestStartMachine { profile, defects } => {
+                if !self.test_mode {
+                    return (Reply::Nack(NackReason::NotInTestMode), Vec::new());
+                }
+                self.unit = ControlUnit::with_defects(profile, defects);
+                self.remembered.clear();
+                self.next_slot = 0;
+                (Reply::Ok, Vec::new())
+            }
+        }
+    }
+}
+
+fn crc_of(frame: &[u8]) -> u32 {
+    super::frame::crc32(frame)
+}
+
+/// The wire bytes of a reply.
+pub fn reply_frame(request_id: u16, reply: &Reply) -> Vec<u8> {
+    let (kind, payload) = reply.encode();
+    encode_frame(kind, request_id, &payload)
+}
+
+/// The wire bytes of a request.
+pub fn request_frame(request_id: u16, request: &Request) -> Vec<u8> {
+    let (kind, payload) = request.encode();
+    encode_frame(kind, request_id, &payload)
+}

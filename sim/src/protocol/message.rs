@@ -1,0 +1,633 @@
+//! Messages: the typed layer, parsed from a checked frame's kind and payload
+//! ("parse, don't validate"). Byte tables in docs/PROTOCOL.md section 3.
+
+use crate::defects::Defects;
+use crate::display::DisplayText;
+use crate::profile::{MachineProfile, ProfileName, MAX_BALLOT_BUTTONS};
+use crate::rule::Refusal;
+use crate::time::Timestamp;
+use crate::unit::{ButtonAddress, Input, Lamps, ResultSeal};
+
+/// Message kinds, host to board.
+pub mod kind {
+    pub const HELLO: u8 = 0x01;
+    pub const INPUT: u8 = 0x02;
+    pub const READ_STATE: u8 = 0x03;
+    pub const READ_RESULT: u8 = 0x04;
+    pub const TEST_START_MACHINE: u8 = 0x10;
+    /// Board to host.
+    pub const HELLO_REPLY: u8 = 0x81;
+    pub const INPUT_REPLY: u8 = 0x82;
+    pub const STATE_REPLY: u8 = 0x83;
+    pub const RESULT_REPLY: u8 = 0x84;
+    pub const OK: u8 = 0x90;
+    pub const EVENT: u8 = 0xE0;
+    pub const NACK: u8 = 0xFF;
+}
+
+/// Length of the unit serial number in the hello reply, ASCII, space-padded.
+pub const SERIAL_NUMBER_BYTES: usize = 16;
+
+/// Capabilities a board announces in its hello reply.
+pub mod capability {
+    /// Accepts `TEST_START_MACHINE` and the host's clock in `INPUT`.
+    pub const TEST_MODE: u8 = 0b0000_0001;
+    /// Can carry seeded defects (simulated boards only).
+    pub const SEEDED_DEFECTS: u8 = 0b0000_0010;
+}
+
+/// A host's request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    Hello { highest_version: u8 },
+    Input { at: Timestamp, input: Input },
+    ReadState,
+    ReadResult,
+    TestStartMachine { profile: MachineProfile, defects: Defects },
+}
+
+/// Why a request was not carried out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NackReason {
+    #[error("the payload is malformed for its kind")]
+    Malformed,
+    #[error("unknown message kind")]
+    UnknownKind,
+    #[error("unsupported protocol version")]
+    UnsupportedVersion,
+    #[error("not in test mode")]
+    NotInTestMode,
+    #[error("the result is not readable: {0}")]
+    ResultRefused(Refusal),
+    #[error("no machine started")]
+    NoMachine,
+    #[error("a corrupt frame was received")]
+    CorruptFrame,
+    #[error("unknown reason code {0}")]
+    Unknown(u8),
+}
+
+/// A board's reply or event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Hello {
+        version: u8,
+        profile: MachineProfile,
+        capabilities: u8,
+        serial_number: [u8; SERIAL_NUMBER_BYTES],
+    },
+    Input(InputOutcome),
+    State(StateReport),
+    Result {
+        total: u32,
+        counts: Vec<u32>,
+    },
+    Ok,
+    /// Unsolicited: request id 0.
+    Event(BoardEvent),
+    Nack(NackReason),
+}
+
+/// What one input did, as seen from outside: the whole observation in one reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputOutcome {
+    pub refusal: Option<Refusal>,
+    pub votes_recorded: u8,
+    pub candidate_disclosed: bool,
+    pub lamps: Lamps,
+    pub total: u32,
+    pub display: DisplayText,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateReport {
+    pub lamps: Lamps,
+    pub powered: bool,
+    pub closed: bool,
+    pub ballot_enabled: bool,
+    pub fail_safe: bool,
+    pub result_seal: ResultSeal,
+    pub candidates: u16,
+    pub total: u32,
+    pub display: DisplayText,
+}
+
+/// Unsolicited events. A vote recorded never names its candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoardEvent {
+    VoteRecorded,
+    LongBeep,
+    DisplayChanged,
+    Refused(Refusal),
+    Unknown(u8),
+}
+
+/// Why a payload is not a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    #[error("unknown message kind 0x{0:02x}")]
+    UnknownKind(u8),
+    #[error("payload of kind 0x{kind:02x}: {what}")]
+    Malformed { kind: u8, what: &'static str },
+}
+
+/// A cursor over a payload: every read checks the length first.
+struct Reader<'bytes> {
+    bytes: &'bytes [u8],
+    kind: u8,
+}
+
+impl<'bytes> Reader<'bytes> {
+    fn take(&mut self, count: usize) -> Result<&'bytes [u8], MessageError> {
+        if self.bytes.len() < count {
+            return Err(MessageError::Malformed { kind: self.kind, what: "too short" });
+        }
+        let (head, tail) = self.bytes.split_at(count);
+        self.bytes = tail;
+        Ok(head)
+    }
+    fn u8(&mut self) -> Result<u8, MessageError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, MessageError> {
+        let bytes = self.take(2)?;
+        Ok(u16::from_le_bytes([bytes[0], bytes[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, MessageError> {
+        let bytes = self.take(4)?;
+        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, MessageError> {
+        let bytes = self.take(8)?;
+        let mut array = [0; 8];
+        array.copy_from_slice(bytes);
+        Ok(u64::from_le_bytes(array))
+    }
+    fn end(&self) -> Result<(), MessageError> {
+        if self.bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(MessageError::Malformed { kind: self.kind, what: "trailing bytes" })
+        }
+    }
+    fn malformed(&self, what: &'static str) -> MessageError {
+        MessageError::Malformed { kind: self.kind, what }
+    }
+}
+
+// ------------------------------------------------------------------ inputs --
+
+/// Input codes (docs/PROTOCOL.md section 3.2).
+mod input_code {
+    pub const CAND_SET: u8 = 0x01;
+    pub const SEAL_CANDIDATE_SET_SECTION: u8 = 0x02;
+    pub const BALLOT: u8 = 0x03;
+    pub const TOTAL: u8 = 0x04;
+    pub const CLOSE: u8 = 0x05;
+    pub const RESULT: u8 = 0x06;
+    pub const CLEAR: u8 = 0x07;
+    pub const FIX_RESULT_SEAL: u8 = 0x08;
+    pub const BREAK_RESULT_SEAL: u8 = 0x09;
+    pub const ATTACH_BALLOTING_UNIT: u8 = 0x0A;
+    pub const DETACH_BALLOTING_UNIT: u8 = 0x0B;
+    pub const PRESS_BUTTON: u8 = 0x0C;
+    pub const PRESS_TWO_BUTTONS: u8 = 0x0D;
+    pub const POWER_OFF: u8 = 0x0E;
+    pub const POWER_ON: u8 = 0x0F;
+    pub const BATTERY_LEVEL: u8 = 0x10;
+    pub const OPEN_CASE: u8 = 0x11;
+}
+
+fn encode_input(input: &Input, out: &mut Vec<u8>) {
+    use input_code::*;
+    match *input {
+        Input::CandSet { candidates } => {
+            out.push(CAND_SET);
+            out.extend_from_slice(&candidates.to_le_bytes());
+        }
+        Input::SealCandidateSetSection => out.push(SEAL_CANDIDATE_SET_SECTION),
+        Input::Ballot => out.push(BALLOT),
+        Input::Total => out.push(TOTAL),
+        Input::Close => out.push(CLOSE),
+        Input::Result => out.push(RESULT),
+        Input::Clear => out.push(CLEAR),
+        Input::FixResultSeal => out.push(FIX_RESULT_SEAL),
+        Input::BreakResultSeal => out.push(BREAK_RESULT_SEAL),
+        Input::AttachBallotingUnit { position } => out.extend_from_slice(&[ATTACH_BALLOTING_UNIT, position]),
+        Input::DetachBallotingUnit { position } => out.extend_from_slice(&[DETACH_BALLOTING_UNIT, position]),
+        Input::PressButton { address } => {
+            out.extend_from_slice(&[PRESS_BUTTON, address.balloting_unit, address.button])
+        }
+        Input::PressTwoButtons { first, second } => out.extend_from_slice(&[
+            PRESS_TWO_BUTTONS,
+            first.balloting_unit,
+            first.button,
+            second.balloting_unit,
+            second.button,
+        ]),
+        Input::PowerOff => out.push(POWER_OFF),
+        Input::PowerOn { held_button: None } => out.extend_from_slice(&[POWER_ON, 0, 0, 0]),
+        Input::PowerOn { held_button: Some(address) } => {
+            out.extend_from_slice(&[POWER_ON, 1, address.balloting_unit, address.button])
+        }
+        Input::BatteryLevel { percent } => out.extend_from_slice(&[BATTERY_LEVEL, percent]),
+        Input::OpenCase => out.push(OPEN_CASE),
+    }
+}
+
+fn parse_input(reader: &mut Reader<'_>) -> Result<Input, MessageError> {
+    use input_code::*;
+    let address = |reader: &mut Reader<'_>| -> Result<ButtonAddress, MessageError> {
+        Ok(ButtonAddress { balloting_unit: reader.u8()?, button: reader.u8()? })
+    };
+    Ok(match reader.u8()? {
+        CAND_SET => Input::CandSet { candidates: reader.u16()? },
+        SEAL_CANDIDATE_SET_SECTION => Input::SealCandidateSetSection,
+        BALLOT => Input::Ballot,
+        TOTAL => Input::Total,
+        CLOSE => Input::Close,
+        RESULT => Input::Result,
+        CLEAR => Input::Clear,
+        FIX_RESULT_SEAL => Input::FixResultSeal,
+        BREAK_RESULT_SEAL => Input::BreakResultSeal,
+        ATTACH_BALLOTING_UNIT => Input::AttachBallotingUnit { position: reader.u8()? },
+        DETACH_BALLOTING_UNIT => Input::DetachBallotingUnit { position: reader.u8()? },
+        PRESS_BUTTON => Input::PressButton { address: address(reader)? },
+        PRESS_TWO_BUTTONS => Input::PressTwoButtons { first: address(reader)?, second: address(reader)? },
+        POWER_OFF => Input::PowerOff,
+        POWER_ON => {
+            let held = reader.u8()?;
+            let address = address(reader)?;
+            match held {
+                0 => Input::PowerOn { held_button: None },
+                1 => Input::PowerOn { held_button: Some(address) },
+                _ => return Err(reader.malformed("power_on held flag is not 0 or 1")),
+            }
+        }
+        BATTERY_LEVEL => Input::BatteryLevel { percent: reader.u8()? },
+        OPEN_CASE => Input::OpenCase,
+        _ => return Err(reader.malformed("unknown input code")),
+    })
+}
+
+// ---------------------------------------------------------------- refusals --
+
+/// A refusal on the wire: code, then two 16-bit arguments (5 bytes).
+fn encode_refusal(refusal: Option<Refusal>, out: &mut Vec<u8>) {
+    let (code, first, second): (u8, u16, u16) = match refusal {
+        None => (0, 0, 0),
+        Some(refusal) => match refusal {
+            Refusal::PoweredOff => (1, 0, 0),
+            Refusal::FailSafe => (2, 0, 0),
+            Refusal::CandidateSetSealed => (3, 0, 0),
+            Refusal::TooManyCandidates { candidates, maximum } => (4, candidates, maximum),
+            Refusal::NoCandidates => (5, 0, 0),
+            Refusal::CandidatesExceedAttachedUnits { candidates, needed } => (6, candidates, u16::from(needed)),
+            Refusal::CandidatesNotSet => (7, 0, 0),
+            Refusal::CandidateSetNotSealed => (8, 0, 0),
+            Refusal::BallotingUnitSetMismatch => (9, 0, 0),
+            Refusal::PositionTaken { position } => (10, u16::from(position), 0),
+            Refusal::PositionOutOfRange { position } => (11, u16::from(position), 0),
+            Refusal::BallotingUnitNotAttached { position } => (12, u16::from(position), 0),
+            Refusal::BallotAlreadyEnabled => (13, 0, 0),
+            Refusal::BallotNotEnabled => (14, 0, 0),
+            Refusal::MaskedButton { position, button } => (15, u16::from(position), u16::from(button)),
+            Refusal::TwoButtonsAtOnce => (16, 0, 0),
+            Refusal::ButtonHeldAtPowerOn => (17, 0, 0),
+            Refusal::Closed => (18, 0, 0),
+            Refusal::AlreadyClosed => (19, 0, 0),
+            Refusal::ResultSealIntact => (20, 0, 0),
+            Refusal::ResultBeforeClose => (21, 0, 0),
+            Refusal::ClearBeforeResult => (22, 0, 0),
+            Refusal::SealAlreadyFixed => (23, 0, 0),
+            Refusal::NoIntactSeal => (24, 0, 0),
+            Refusal::MemoryFull { capacity } => (25, (capacity & 0xFFFF) as u16, (capacity >> 16) as u16),
+            Refusal::RateLimited { votes_per_minute } => (26, u16::from(votes_per_minute), 0),
+            Refusal::BatteryExhausted => (27, 0, 0),
+            Refusal::AlreadyOn => (28, 0, 0),
+            Refusal::VotesInMemory => (29, 0, 0),
+        },
+    };
+    out.push(code);
+    out.extend_from_slice(&first.to_le_bytes());
+    out.extend_from_slice(&second.to_le_bytes());
+}
+
+fn parse_refusal(reader: &mut Reader<'_>) -> Result<Option<Refusal>, MessageError> {
+    let code = reader.u8()?;
+    let first = reader.u16()?;
+    let second = reader.u16()?;
+    let byte = |value: u16| {
+        u8::try_from(value)
+            .map_err(|_| MessageError::Malformed { kind: reader.kind, what: "refusal argument out of range" })
+    };
+    Ok(Some(match code {
+        0 => return Ok(None),
+        1 => Refusal::PoweredOff,
+        2 => Refusal::FailSafe,
+        3 => Refusal::CandidateSetSealed,
+        4 => Refusal::TooManyCandidates { candidates: first, maximum: second },
+        5 => Refusal::NoCandidates,
+        6 => Refusal::CandidatesExceedAttachedUnits { candidates: first, needed: byte(second)? },
+        7 => Refusal::CandidatesNotSet,
+        8 => Refusal::CandidateSetNotSealed,
+        9 => Refusal::BallotingUnitSetMismatch,
+        10 => Refusal::PositionTaken { position: byte(first)? },
+        11 => Refusal::PositionOutOfRange { position: byte(first)? },
+        12 => Refusal::BallotingUnitNotAttached { position: byte(first)? },
+        13 => Refusal::BallotAlreadyEnabled,
+        14 => Refusal::BallotNotEnabled,
+        15 => Refusal::MaskedButton { position: byte(first)?, button: byte(second)? },
+        16 => Refusal::TwoButtonsAtOnce,
+        17 => Refusal::ButtonHeldAtPowerOn,
+        18 => Refusal::Closed,
+        19 => Refusal::AlreadyClosed,
+        20 => Refusal::ResultSealIntact,
+        21 => Refusal::ResultBeforeClose,
+        22 => Refusal::ClearBeforeResult,
+        23 => Refusal::SealAlreadyFixed,
+        24 => Refusal::NoIntactSeal,
+        25 => Refusal::MemoryFull { capacity: u32::from(first) | (u32::from(second) << 16) },
+        26 => Refusal::RateLimited { votes_per_minute: byte(first)? },
+        27 => Refusal::BatteryExhausted,
+        28 => Refusal::AlreadyOn,
+        29 => Refusal::VotesInMemory,
+        _ => return Err(reader.malformed("unknown refusal code")),
+    }))
+}
+
+// ------------------------------------------------------------ small parts --
+
+fn encode_lamps(lamps: Lamps) -> u8 {
+    u8::from(lamps.on) | u8::from(lamps.busy) << 1 | u8::from(lamps.ready) << 2
+}
+
+fn parse_lamps(bits: u8) -> Lamps {
+    Lamps { on: bits & 1 != 0, busy: bits & 2 != 0, ready: bits & 4 != 0 }
+}
+
+fn encode_display(display: &DisplayText, out: &mut Vec<u8>) {
+    let text = display.as_str().as_bytes();
+    out.push(text.len() as u8);
+    out.extend_from_slice(text);
+}
+
+fn parse_display(reader: &mut Reader<'_>) -> Result<DisplayText, MessageError> {
+    let length = usize::from(reader.u8()?);
+    let bytes = reader.take(length)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| reader.malformed("display text is not ASCII"))?;
+    if !text.is_ascii() || length > crate::display::DISPLAY_TEXT_CAPACITY {
+        return Err(reader.malformed("display text is not ASCII or too long"));
+    }
+    Ok(DisplayText::from_text(text))
+}
+
+fn encode_profile(profile: &MachineProfile, out: &mut Vec<u8>) {
+    out.push(match profile.name {
+        ProfileName::M2 => 2,
+        ProfileName::M3 => 3,
+    });
+    out.push(profile.balloting_units_max);
+    out.extend_from_slice(&profile.vote_capacity.to_le_bytes());
+    out.push(profile.rate_limit_votes_per_minute.unwrap_or(0));
+    out.push(u8::from(profile.none_of_the_above));
+}
+
+fn parse_profile(reader: &mut Reader<'_>) -> Result<MachineProfile, MessageError> {
+    let name = match reader.u8()? {
+        2 => ProfileName::M2,
+        3 => ProfileName::M3,
+        _ => return Err(reader.malformed("profile name is not 2 (M2) or 3 (M3)")),
+    };
+    let profile = MachineProfile {
+        name,
+        balloting_units_max: reader.u8()?,
+        vote_capacity: reader.u32()?,
+        rate_limit_votes_per_minute: Some(reader.u8()?).filter(|limit| *limit != 0),
+        none_of_the_above: match reader.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(reader.malformed("none_of_the_above is not 0 or 1")),
+        },
+    };
+    profile.validate().map_err(|_| reader.malformed("profile out of bounds"))?;
+    Ok(profile)
+}
+
+// ---------------------------------------------------------------- messages --
+
+impl Request {
+    /// The kind and payload of this request.
+    pub fn encode(&self) -> (u8, Vec<u8>) {
+        let mut payload = Vec::new();
+        let kind = match self {
+            Request::Hello { highest_version } => {
+                payload.push(*highest_version);
+                kind::HELLO
+            }
+            Request::Input { at, input } => {
+                payload.extend_from_slice(&at.milliseconds().to_le_bytes());
+                encode_input(input, &mut payload);
+                kind::INPUT
+            }
+            Request::ReadState => kind::READ_STATE,
+            Request::ReadResult => kind::READ_RESULT,
+            Request::TestStartMachine { profile, defects } => {
+                encode_profile(profile, &mut payload);
+                payload.extend_from_slice(&defects.bits().to_le_bytes());
+                kind::TEST_START_MACHINE
+            }
+        };
+        (kind, payload)
+    }
+
+    pub fn parse(kind_byte: u8, payload: &[u8]) -> Result<Request, MessageError> {
+        let mut reader = Reader { bytes: payload, kind: kind_byte };
+        let request = match kind_byte {
+            kind::HELLO => Request::Hello { highest_version: reader.u8()? },
+            kind::INPUT => {
+                Request::Input { at: Timestamp::from_milliseconds(reader.u64()?), input: parse_input(&mut reader)? }
+            }
+            kind::READ_STATE => Request::ReadState,
+            kind::READ_RESULT => Request::ReadResult,
+            kind::TEST_START_MACHINE => {
+                let profile = parse_profile(&mut reader)?;
+                let defects = Defects::from_bits(reader.u32()?).ok_or(reader.malformed("unknown defect bits"))?;
+                Request::TestStartMachine { profile, defects }
+            }
+            other => return Err(MessageError::UnknownKind(other)),
+        };
+        reader.end()?;
+        Ok(request)
+    }
+}
+
+impl Reply {
+    pub fn encode(&self) -> (u8, Vec<u8>) {
+        let mut payload = Vec::new();
+        let kind = match self {
+            Reply::Hello { version, profile, capabilities, serial_number } => {
+                payload.push(*version);
+                encode_profile(profile, &mut payload);
+                payload.push(*capabilities);
+                payload.extend_from_slice(serial_number);
+                kind::HELLO_REPLY
+            }
+            Reply::Input(outcome) => {
+                encode_refusal(outcome.refusal, &mut payload);
+                payload.push(outcome.votes_recorded);
+                payload.push(u8::from(outcome.candidate_disclosed));
+                payload.push(encode_lamps(outcome.lamps));
+                payload.extend_from_slice(&outcome.total.to_le_bytes());
+                encode_display(&outcome.display, &mut payload);
+                kind::INPUT_REPLY
+            }
+            Reply::State(state) => {
+                payload.push(encode_lamps(state.lamps));
+                let seal = match state.result_seal {
+                    ResultSeal::NotFixed => 0,
+                    ResultSeal::Intact => 1,
+                    ResultSeal::Broken => 2,
+                };
+                payload.push(
+                    u8::from(state.powered)
+                        | u8::from(state.closed) << 1
+                        | u8::from(state.ballot_enabled) << 2
+                        | u8::from(state.fail_safe) << 3
+                        | seal << 4,
+                );
+                payload.extend_from_slice(&state.candidates.to_le_bytes());
+                payload.extend_from_slice(&state.total.to_le_bytes());
+                encode_display(&state.display, &mut payload);
+                kind::STATE_REPLY
+            }
+            Reply::Result { total, counts } => {
+                payload.extend_from_slice(&total.to_le_bytes());
+                payload.extend_from_slice(&(counts.len() as u16).to_le_bytes());
+                for count in counts {
+                    payload.extend_from_slice(&count.to_le_bytes());
+                }
+                kind::RESULT_REPLY
+            }
+            Reply::Ok => kind::OK,
+            Reply::Event(event) => {
+                match event {
+                    BoardEvent::VoteRecorded => payload.push(1),
+                    BoardEvent::LongBeep => payload.push(2),
+                    BoardEvent::DisplayChanged => payload.push(3),
+                    BoardEvent::Refused(refusal) => {
+                        payload.push(4);
+                        encode_refusal(Some(*refusal), &mut payload);
+                    }
+                    BoardEvent::Unknown(code) => payload.push(*code),
+                }
+                kind::EVENT
+            }
+            Reply::Nack(reason) => {
+                match reason {
+                    NackReason::Malformed => payload.push(1),
+                    NackReason::UnknownKind => payload.push(2),
+                    NackReason::UnsupportedVersion => payload.push(3),
+                    NackReason::NotInTestMode => payload.push(4),
+                    NackReason::ResultRefused(refusal) => {
+                        payload.push(5);
+                        encode_refusal(Some(*refusal), &mut payload);
+                    }
+                    NackReason::NoMachine => payload.push(6),
+                    NackReason::CorruptFrame => payload.push(7),
+                    NackReason::Unknown(code) => payload.push(*code),
+                }
+                kind::NACK
+            }
+        };
+        (kind, payload)
+    }
+
+    pub fn parse(kind_byte: u8, payload: &[u8]) -> Result<Reply, MessageError> {
+        let mut reader = Reader { bytes: payload, kind: kind_byte };
+        let reply = match kind_byte {
+            kind::HELLO_REPLY => {
+                let version = reader.u8()?;
+                let profile = parse_profile(&mut reader)?;
+                let capabilities = reader.u8()?;
+                let mut serial_number = [0; SERIAL_NUMBER_BYTES];
+                serial_number.copy_from_slice(reader.take(SERIAL_NUMBER_BYTES)?);
+                Reply::Hello { version, profile, capabilities, serial_number }
+            }
+            kind::INPUT_REPLY => {
+                let refusal = parse_refusal(&mut reader)?;
+                let votes_recorded = reader.u8()?;
+                let candidate_disclosed = match reader.u8()? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(reader.malformed("candidate_disclosed is not 0 or 1")),
+                };
+                let lamps = parse_lamps(reader.u8()?);
+                let total = reader.u32()?;
+                let display = parse_display(&mut reader)?;
+                Reply::Input(InputOutcome { refusal, votes_recorded, candidate_disclosed, lamps, total, display })
+            }
+            kind::STATE_REPLY => {
+                let lamps = parse_lamps(reader.u8()?);
+                let flags = reader.u8()?;
+                let result_seal = match flags >> 4 {
+                    0 => ResultSeal::NotFixed,
+                    1 => ResultSeal::Intact,
+                    2 => ResultSeal::Broken,
+                    _ => return Err(reader.malformed("seal state is not 0, 1 or 2")),
+                };
+                let candidates = reader.u16()?;
+                let total = reader.u32()?;
+                let display = parse_display(&mut reader)?;
+                Reply::State(StateReport {
+                    lamps,
+                    powered: flags & 1 != 0,
+                    closed: flags & 2 != 0,
+                    ballot_enabled: flags & 4 != 0,
+                    fail_safe: flags & 8 != 0,
+                    result_seal,
+                    candidates,
+                    total,
+                    display,
+                })
+            }
+            kind::RESULT_REPLY => {
+                let total = reader.u32()?;
+                let entries = usize::from(reader.u16()?);
+                if entries > MAX_BALLOT_BUTTONS {
+                    return Err(reader.malformed("more counts than ballot buttons"));
+                }
+                let mut counts = Vec::with_capacity(entries);
+                for _ in 0..entries {
+                    counts.push(reader.u32()?);
+                }
+                Reply::Result { total, counts }
+            }
+            kind::OK => Reply::Ok,
+            kind::EVENT => Reply::Event(match reader.u8()? {
+                1 => BoardEvent::VoteRecorded,
+                2 => BoardEvent::LongBeep,
+                3 => BoardEvent::DisplayChanged,
+                4 => BoardEvent::Refused(
+                    parse_refusal(&mut reader)?.ok_or(reader.malformed("refused event without a refusal"))?,
+                ),
+                code => BoardEvent::Unknown(code),
+            }),
+            kind::NACK => Reply::Nack(match reader.u8()? {
+                1 => NackReason::Malformed,
+                2 => NackReason::UnknownKind,
+                3 => NackReason::UnsupportedVersion,
+                4 => NackReason::NotInTestMode,
+                5 => NackReason::ResultRefused(
+                    parse_refusal(&mut reader)?.ok_or(reader.malformed("result refused without a refusal"))?,
+                ),
+                6 => NackReason::NoMachine,
+                7 => NackReason::CorruptFrame,
+                code => NackReason::Unknown(code),
+            }),
+            other => return Err(MessageError::UnknownKind(other)),
+        };
+        reader.end()?;
+        Ok(reply)
+    }
+}
