@@ -19,15 +19,31 @@ pub const EXIT_USAGE: u8 = 2;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// Builds the target named on the command line.
+/// Builds the target named on the command line: `sim` (in process),
+/// `sim-pty` (spawns `evm-sim serve --pty`), `serial:PATH@BAUD`, `tcp:ADDR`.
 pub fn target_named(name: &str) -> Result<Box<dyn Target>, UsageError> {
-    match name {
-        "sim" => Ok(Box::new(SimTarget::new())),
-        other => Err(UsageError(format!(
-            "unknown target {other:?}: expected \"sim\" (the in-process simulated unit); \
-             serial targets (serial:PATH@BAUD, tcp:ADDR, sim-pty) come with the serial protocol"
-        ))),
+    let wire =
+        |result: Result<crate::wire::WireTarget, crate::target::TargetError>| -> Result<Box<dyn Target>, UsageError> {
+            result.map(|target| Box::new(target) as Box<dyn Target>).map_err(|error| UsageError(error.to_string()))
+        };
+    if name == "sim" {
+        return Ok(Box::new(SimTarget::new()));
     }
+    if name == "sim-pty" {
+        return wire(crate::wire::WireTarget::spawn_simulated_board(None));
+    }
+    if let Some(address) = name.strip_prefix("tcp:") {
+        return wire(crate::wire::WireTarget::tcp(address));
+    }
+    if let Some(rest) = name.strip_prefix("serial:") {
+        let (path, baud) = rest.rsplit_once('@').unwrap_or((rest, "115200"));
+        let baud: u32 =
+            baud.parse().map_err(|_| UsageError(format!("baud rate {baud:?} is not a number (serial:PATH@BAUD)")))?;
+        return wire(crate::wire::WireTarget::serial(path, baud));
+    }
+    Err(UsageError(format!(
+        "unknown target {name:?}: expected sim (in process), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD or tcp:ADDR"
+    )))
 }
 
 /// Runs the traces under `paths` and writes the requested report files.

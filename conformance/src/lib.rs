@@ -9,6 +9,7 @@
 //! - [`replay`]: the engine that replays a trace and checks every step.
 //! - [`verdict`]: verdicts and findings.
 
+pub mod capture;
 pub mod cli;
 pub mod reference;
 pub mod replay;
@@ -17,3 +18,4 @@ pub mod runner;
 pub mod target;
 pub mod trace;
 pub mod verdict;
+pub mod wire;

@@ -19,6 +19,7 @@ pub mod forms;
 pub mod profile;
 pub mod protocol;
 pub mod rule;
+pub mod serve;
 pub mod station;
 pub mod time;
 pub mod unit;

@@ -1,6 +1,9 @@
 //! `evm-sim`: the simulated voting machine. Parses flags and calls the library.
 
 use clap::{Parser, Subcommand};
+use evm_sim::serve::{serve, Listen, ServeOptions};
+use evm_sim::{Defect, Defects, MachineProfile, ProfileName};
+use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -27,11 +30,50 @@ enum Command {
         #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(0..=2000))]
         electors: u32,
     },
+    /// Serve the simulated board over the serial protocol (docs/PROTOCOL.md).
+    ///
+    /// Prints where it listens alone on the first line of stdout (the
+    /// pseudo-terminal's path, the device, or the TCP address), then serves
+    /// until stopped.
+    ///
+    /// Examples:
+    ///   evm-sim serve --pty --test-mode
+    ///   evm-sim serve --pty --pace-baud 115200
+    ///   evm-sim serve --port /dev/ttyUSB0 --baud 115200
+    ///   evm-sim serve --tcp 127.0.0.1:7878 --test-mode
+    Serve {
+        /// Open a new kernel pseudo-terminal pair and serve on it.
+        #[arg(long, conflicts_with_all = ["port", "tcp"])]
+        pty: bool,
+        /// Serve on this serial device.
+        #[arg(long, value_name = "PATH", conflicts_with = "tcp")]
+        port: Option<String>,
+        /// Baud rate of --port.
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        /// Serve on this TCP address (loopback), one host at a time.
+        #[arg(long, value_name = "ADDR")]
+        tcp: Option<String>,
+        /// Pace output as a UART at this many baud, 8N1.
+        #[arg(long, value_name = "BAUD")]
+        pace_baud: Option<u32>,
+        /// Accept test-mode messages: start a machine of any profile with seeded defects, the host's clock.
+        #[arg(long)]
+        test_mode: bool,
+        /// The machine profile: M2 or M3.
+        #[arg(long, default_value = "M2")]
+        profile: ProfileName,
+        /// A seeded defect the board carries from the start (repeatable).
+        #[arg(long = "defect", value_name = "NAME")]
+        defects: Vec<Defect>,
+        /// The unit's serial number, announced in the handshake.
+        #[arg(long, default_value = "EVM-SIM-0001")]
+        serial_number: String,
+    },
 }
 
 fn main() -> ExitCode {
-    let arguments = Arguments::parse();
-    match arguments.command {
+    match Arguments::parse().command {
         Command::Demo { candidates, electors } => match evm_sim::example::example_poll_day(candidates, electors) {
             Ok((log, _, total)) => {
                 print!("{log}");
@@ -43,5 +85,35 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Serve { pty, port, baud, tcp, pace_baud, test_mode, profile, defects, serial_number } => {
+            let listen = match (pty, port, tcp) {
+                (true, None, None) => Listen::PseudoTerminal,
+                (false, Some(path), None) => Listen::SerialPort { path, baud },
+                (false, None, Some(address)) => Listen::Tcp { address },
+                _ => {
+                    eprintln!("evm-sim serve: give exactly one of --pty, --port PATH, --tcp ADDR");
+                    return ExitCode::from(2);
+                }
+            };
+            let options = ServeOptions {
+                profile: MachineProfile::named(profile),
+                defects: defects.into_iter().collect::<Defects>(),
+                serial_number,
+                test_mode,
+                pace_baud,
+            };
+            let mut announce = |where_: &str| {
+                let mut stdout = std::io::stdout();
+                let _ = writeln!(stdout, "{where_}");
+                let _ = stdout.flush();
+            };
+            match serve(&listen, &options, &mut announce) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("evm-sim serve: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }

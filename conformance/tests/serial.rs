@@ -1,0 +1,152 @@
+//! Hardware in the loop, with the simulated board: a separate `evm-sim serve`
+//! process on a real kernel pseudo-terminal (and on TCP), driven through the
+//! serial protocol, must give exactly the verdicts of the in-process target;
+//! under link faults a run gives the same verdicts or reports the link, never
+//! a wrong verdict; a capture replays.
+
+use evm_conformance::runner::run;
+use evm_conformance::target::{SimTarget, Target};
+use evm_conformance::wire::{evm_sim_binary, WireTarget};
+use evm_sim::protocol::faults::FaultRates;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Once;
+
+fn traces() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces")
+}
+
+/// `cargo test -p evm-conformance` alone may not have built `evm-sim`: build it.
+fn ensure_board_binary() {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        if evm_sim_binary().is_some() {
+            return;
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status =
+            Command::new(cargo).args(["build", "-p", "evm-sim", "--bin", "evm-sim"]).status().expect("cargo runs");
+        assert!(status.success(), "building evm-sim failed");
+    });
+    assert!(evm_sim_binary().is_some(), "evm-sim binary not found beside the test executable");
+}
+
+fn verdicts(target: &mut dyn Target) -> Vec<(String, String, Option<String>, Option<usize>)> {
+    let report = run(&[traces()], target, |_, _| {}).expect("traces readable");
+    report
+        .traces
+        .into_iter()
+        .map(|trace| {
+            (
+                trace.path,
+                trace.verdict.as_str().to_owned(),
+                trace.property.map(|property| property.id().to_owned()),
+                trace.line,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_corpus_over_a_pseudo_terminal_gives_the_in_process_verdicts() {
+    ensure_board_binary();
+    let in_process = verdicts(&mut SimTarget::new());
+    let mut board = WireTarget::spawn_simulated_board(None).expect("evm-sim serve --pty starts");
+    assert!(board.name().starts_with("sim-pty (/dev/pts/"), "{}", board.name());
+    let over_the_wire = verdicts(&mut board);
+    assert_eq!(in_process.len(), over_the_wire.len());
+    for (local, remote) in in_process.iter().zip(&over_the_wire) {
+        assert_eq!(local, remote, "the pty target disagrees with the in-process one");
+    }
+    assert_eq!(board.retransmissions, 0, "a clean pty needs no retransmission");
+}
+
+#[test]
+fn the_corpus_over_tcp_gives_the_in_process_verdicts() {
+    ensure_board_binary();
+    let mut child = Command::new(evm_sim_binary().unwrap())
+        .args(["serve", "--tcp", "127.0.0.1:0", "--test-mode"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("evm-sim serve --tcp starts");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let result = std::panic::catch_unwind(|| {
+        let mut board = WireTarget::tcp(line.trim()).expect("connects");
+        assert_eq!(verdicts(&mut SimTarget::new()), verdicts(&mut board));
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    result.unwrap();
+}
+
+#[test]
+fn under_link_faults_verdicts_are_the_same_or_the_link_is_reported() {
+    ensure_board_binary();
+    let seed = 0xFA17_u64;
+    println!("fault injection seed {seed}");
+    let in_process = verdicts(&mut SimTarget::new());
+    let mut board = WireTarget::spawn_simulated_board(None).expect("board starts");
+    board.inject_faults(
+        FaultRates {
+            drop_per_million: 2_000,
+            corrupt_per_million: 2_000,
+            duplicate_per_million: 1_000,
+            ..FaultRates::default()
+        },
+        seed,
+    );
+    let faulty = run(&[traces().join("conformance")], &mut board, |_, _| {}).expect("readable");
+    let in_process_conformance: Vec<_> =
+        in_process.into_iter().filter(|(path, ..)| path.contains("/traces/conformance/")).collect();
+    assert_eq!(faulty.traces.len(), in_process_conformance.len());
+    for (trace, expected) in faulty.traces.iter().zip(&in_process_conformance) {
+        let got = (
+            trace.path.clone(),
+            trace.verdict.as_str().to_owned(),
+            trace.property.map(|property| property.id().to_owned()),
+            trace.line,
+        );
+        let link_failure = trace.verdict.as_str() == "error"
+            && trace.reason.as_deref().is_some_and(|reason| reason.contains("no answer"));
+        assert!(got == *expected || link_failure, "seed {seed}: {got:?} vs {expected:?} ({:?})", trace.reason);
+    }
+    assert!(board.retransmissions > 0, "seed {seed}: the faults must have struck");
+}
+
+#[test]
+fn a_board_that_does_not_answer_is_a_clear_error() {
+    // A pseudo-terminal with nobody behind it.
+    let (_master, slave) = serialport::TTYPort::pair().expect("pty pair");
+    let path = serialport::SerialPort::name(&slave).unwrap();
+    drop(slave);
+    let error = WireTarget::serial(&path, 115_200).err().expect("no board answers");
+    assert!(error.to_string().contains("no answer after"), "{error}");
+}
+
+#[test]
+fn a_capture_records_every_frame_and_reads_back() {
+    ensure_board_binary();
+    let mut board = WireTarget::spawn_simulated_board(None).expect("board starts");
+    let path = std::env::temp_dir().join(format!("evm-capture-{}.pcap", std::process::id()));
+    board.capture_to(&path).unwrap();
+    board.start_machine(evm_sim::MachineProfile::m2(), evm_sim::Defects::NONE).unwrap();
+    for input in [
+        evm_sim::Input::AttachBallotingUnit { position: 1 },
+        evm_sim::Input::PowerOn { held_button: None },
+        evm_sim::Input::Total,
+    ] {
+        board.step(evm_sim::Timestamp::ZERO, input).unwrap();
+    }
+    drop(board);
+    let frames = evm_conformance::capture::read_capture(&std::fs::read(&path).unwrap()).unwrap();
+    // Four requests and their four replies.
+    assert_eq!(frames.len(), 8, "{frames:?}");
+    assert_eq!(
+        frames.iter().filter(|frame| frame.direction == evm_conformance::wire::Direction::HostToBoard).count(),
+        4
+    );
+    let trace = evm_conformance::capture::capture_to_trace(&frames, "M2", 5).unwrap();
+    assert!(trace.contains("\"event\":\"power_on\"") && trace.contains("\"event\":\"total\""), "{trace}");
+    let _ = std::fs::remove_file(path);
+}

@@ -1,0 +1,141 @@
+//! The simulated board's driver: pumps bytes between a transport (a kernel
+//! pseudo-terminal, a serial port, a TCP socket) and the sans-IO
+//! [`Board`](crate::protocol::board::Board). This is the edge: it reads the
+//! clock and touches descriptors so that the core does not.
+
+use crate::defects::Defects;
+use crate::profile::MachineProfile;
+use crate::protocol::board::Board;
+use crate::time::Timestamp;
+use std::io::{ErrorKind, Read, Write};
+use std::time::{Duration, Instant};
+
+/// How long a read waits before the loop looks around again.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// Bytes read at once.
+const READ_CHUNK_BYTES: usize = 4_096;
+
+/// Where the board listens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Listen {
+    /// A new pseudo-terminal pair; the slave's path is announced.
+    PseudoTerminal,
+    /// A serial device by path, at a baud rate.
+    SerialPort { path: String, baud: u32 },
+    /// A TCP address (loopback), one host at a time.
+    Tcp { address: String },
+}
+
+/// How the board behaves.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub profile: MachineProfile,
+    pub defects: Defects,
+    pub serial_number: String,
+    /// Accept test-mode messages (start a machine, the host's clock).
+    pub test_mode: bool,
+    /// Pace output as a UART at this many baud, 8N1 (10 bits a byte).
+    pub pace_baud: Option<u32>,
+}
+
+/// Announces where the board listens (the device path, or the TCP address)
+/// before serving; the caller prints it alone on the first line of stdout.
+pub type Announce<'a> = &'a mut dyn FnMut(&str);
+
+/// Serves until the transport fails (or forever on TCP).
+pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) -> std::io::Result<()> {
+    let mut board = Board::new(options.profile, options.defects, &options.serial_number, options.test_mode);
+    match listen {
+        Listen::PseudoTerminal => {
+            let (mut master, slave) = serialport::TTYPort::pair().map_err(to_io)?;
+            let path = serialport::SerialPort::name(&slave)
+                .ok_or_else(|| std::io::Error::other("pseudo-terminal without a name"))?;
+            serialport::SerialPort::set_timeout(&mut master, POLL_INTERVAL).map_err(to_io)?;
+            announce(&path);
+            // The slave handle stays open so that the master never reads a
+            // hang-up (EIO) between hosts; it is never read from.
+            let _slave = slave;
+            pump(&mut master, &mut board, options.pace_baud)
+        }
+        Listen::SerialPort { path, baud } => {
+            let mut port = serialport::new(path, *baud).timeout(POLL_INTERVAL).open_native().map_err(to_io)?;
+            announce(path);
+            pump(&mut port, &mut board, options.pace_baud)
+        }
+        Listen::Tcp { address } => {
+            let listener = std::net::TcpListener::bind(address)?;
+            announce(&listener.local_addr()?.to_string());
+            loop {
+                let (mut stream, peer) = listener.accept()?;
+                stream.set_read_timeout(Some(POLL_INTERVAL))?;
+                stream.set_nodelay(true)?;
+                tracing_host(&format!("host connected from {peer}"));
+                let _ = pump(&mut stream, &mut board, options.pace_baud);
+            }
+        }
+    }
+}
+
+fn to_io(error: serialport::Error) -> std::io::Error {
+    std::io::Error::other(error.to_string())
+}
+
+fn tracing_host(message: &str) {
+    eprintln!("evm-sim: {message}");
+}
+
+/// Reads, feeds the board, writes its answers; returns when the peer hangs up.
+fn pump(transport: &mut (impl Read + Write), board: &mut Board, pace_baud: Option<u32>) -> std::io::Result<()> {
+    let started = Instant::now();
+    let mut buffer = vec![0u8; READ_CHUNK_BYTES];
+    let mut out = Vec::new();
+    // When the line is next free, for pacing.
+    let mut line_free_at = Instant::now();
+    loop {
+        let read = match transport.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(read) => read,
+            Err(error)
+                if matches!(error.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted) =>
+            {
+                continue
+            }
+            // A pseudo-terminal master reads EIO when no slave is open: a hang-up.
+            Err(error) if error.raw_os_error() == Some(5) => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        let now = Timestamp::from_milliseconds(started.elapsed().as_millis() as u64);
+        out.clear();
+        board.receive(now, &buffer[..read], &mut out);
+        if out.is_empty() {
+            continue;
+        }
+        if let Some(baud) = pace_baud.filter(|baud| *baud > 0) {
+            // A UART sends 10 bits a byte (8N1): the answer cannot arrive
+            // before its last bit has crossed the line.
+            let duration = Duration::from_secs_f64(out.len() as f64 * 10.0 / f64::from(baud));
+            let start = line_free_at.max(Instant::now());
+            line_free_at = start + duration;
+            sleep_until(line_free_at);
+        }
+        transport.write_all(&out)?;
+        transport.flush()?;
+    }
+}
+
+/// Sleeps coarsely, then spins the last stretch: pacing at 921,600 baud
+/// needs microseconds, finer than the scheduler's sleep.
+fn sleep_until(deadline: Instant) {
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        let left = deadline - now;
+        if left > Duration::from_micros(1_500) {
+            std::thread::sleep(left - Duration::from_micros(1_000));
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
