@@ -75,6 +75,8 @@ pub fn poll_day_trace(candidates: u16, electors: u32) -> evm_conformance::trace:
             profile,
             polling_station: PollingStationLabel { number: 1, name: "bench".into() },
             ward: None,
+            municipality: String::new(),
+            date_of_poll: String::new(),
             candidates: (1..=candidates).map(|number| format!("Candidate {number}")).collect(),
             electors_assigned: electors,
             defects: evm_sim::Defects::NONE,
