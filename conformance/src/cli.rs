@@ -75,6 +75,51 @@ fn write_file(path: &Path, contents: &str) -> Result<(), UsageError> {
     std::fs::write(path, contents).map_err(|error| UsageError(format!("{}: {error}", path.display())))
 }
 
+/// What `certify` wrote.
+pub struct Certification {
+    pub report: RunReport,
+    pub files: Vec<PathBuf>,
+}
+
+/// The main job: the built-in scenario suite and the trace corpus against
+/// the target; `DIR/report.json`, `DIR/junit.xml`, `DIR/report.html`.
+/// Trace folders that do not exist are skipped with a note in the page.
+pub fn certify(
+    target_name: &str,
+    trace_paths: &[PathBuf],
+    out: &Path,
+    generated: &str,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Certification, UsageError> {
+    let mut target = target_named(target_name)?;
+    let scenarios = crate::scenarios::builtin_scenarios();
+    let existing: Vec<PathBuf> = trace_paths.iter().filter(|path| path.exists()).cloned().collect();
+    let files = runner::collect_traces(&existing).map_err(|error| UsageError(error.to_string()))?;
+    let total = scenarios.len() + files.len();
+    let mut traces = Vec::with_capacity(total);
+    for scenario in &scenarios {
+        traces.push(runner::run_trace_in_memory(&scenario.trace, &scenario.expected, target.as_mut()));
+        progress(traces.len(), total);
+    }
+    for file in &files {
+        traces.push(runner::run_trace(file, target.as_mut()));
+        progress(traces.len(), total);
+    }
+    let report = runner::summarize(target.name(), traces);
+    let missing: Vec<String> =
+        trace_paths.iter().filter(|path| !path.exists()).map(|path| path.display().to_string()).collect();
+    let generated = if missing.is_empty() {
+        generated.to_owned()
+    } else {
+        format!("{generated} Trace folders not found, skipped: {}.", missing.join(", "))
+    };
+    let files = vec![out.join("report.json"), out.join("junit.xml"), out.join("report.html")];
+    write_file(&files[0], &report::json(&report))?;
+    write_file(&files[1], &report::junit(&report))?;
+    write_file(&files[2], &crate::html::report_page(&report, &generated))?;
+    Ok(Certification { report, files })
+}
+
 /// The short human summary printed after a run.
 pub fn summary(report: &RunReport) -> String {
     let mut text = String::new();

@@ -11,10 +11,12 @@
 
 pub mod capture;
 pub mod cli;
+pub mod html;
 pub mod reference;
 pub mod replay;
 pub mod report;
 pub mod runner;
+pub mod scenarios;
 pub mod target;
 pub mod trace;
 pub mod verdict;

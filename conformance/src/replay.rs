@@ -22,6 +22,8 @@ struct MachineRecord {
     readout: Option<Readout>,
     /// The total the machine showed at `Close`.
     total_at_close: Option<u32>,
+    /// Its identification number, from `machine_installed`.
+    control_unit: String,
 }
 
 /// The replay of one trace against one target.
@@ -87,8 +89,11 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
     }
     replay.machines.push(std::mem::take(&mut replay.machine));
     let account = replay.account_of_votes();
+    let forms = replay.forms(&trace.header);
     let events = replay.events;
-    Ok(TraceOutcome::from_findings(replay.findings, account, events))
+    let mut outcome = TraceOutcome::from_findings(replay.findings, account, events);
+    outcome.forms = forms;
+    Ok(outcome)
 }
 
 /// The station's identity for its forms, from the trace header.
@@ -234,10 +239,11 @@ impl Replay<'_> {
     ) -> Result<(), TargetError> {
         let now = line.at;
         match action {
-            StationAction::MachineInstalled { .. } => {
+            StationAction::MachineInstalled { control_unit } => {
                 if self.machine_used {
                     self.new_machine(trace, false)?;
                 }
+                self.machine.control_unit = control_unit.clone();
                 self.apply_to_station(trace, line, action);
                 self.set_up_machine(trace, line)?;
             }
@@ -369,6 +375,49 @@ impl Replay<'_> {
         }
         self.report_votes_to_station = true;
         Ok((recorded, cleared_on_machine))
+    }
+
+    /// Form 16C as the presiding officer and the counting table would write
+    /// it: Part I of every poll not declared void, Part II of every counted
+    /// machine whose result was read.
+    fn forms(&self, header: &Header) -> Vec<String> {
+        use evm_sim::forms::{text, CandidateVotes, Form16CPartTwo, PartTwoTally};
+        let mut forms = Vec::new();
+        if let Some(station) = &self.station {
+            for (index, poll) in station.polls().iter().enumerate() {
+                if poll.phase() == evm_sim::station::StationPhase::Voided {
+                    continue;
+                }
+                if let Ok(part_one) = station.form_16c_part_one_of(index) {
+                    forms.push(text::form_16c_part_one(&part_one));
+                }
+            }
+        }
+        for machine in self.machines.iter().filter(|machine| machine.counted) {
+            let (Some(readout), Some(item_five)) = (&machine.readout, machine.total_at_close) else { continue };
+            let candidates = readout
+                .counts
+                .iter()
+                .enumerate()
+                .map(|(index, &votes)| CandidateVotes {
+                    serial: index as u16 + 1,
+                    name: header.candidates.get(index).cloned().unwrap_or_else(|| "None of the Above".to_owned()),
+                    votes: u64::from(votes),
+                })
+                .collect();
+            let sum_of_counts = readout.counts.iter().map(|&count| u64::from(count)).sum();
+            let control_unit =
+                if machine.control_unit.is_empty() { "(unnamed)".to_owned() } else { machine.control_unit.clone() };
+            forms.push(text::form_16c_part_two(&Form16CPartTwo {
+                control_unit,
+                candidates,
+                sum_of_counts,
+                total_shown: readout.total,
+                item_five,
+                tally: PartTwoTally::compare(sum_of_counts, readout.total, item_five),
+            }));
+        }
+        forms
     }
 
     /// Form 16C items 2 to 6 over every poll of the station, and an ITEM-6

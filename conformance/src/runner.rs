@@ -4,7 +4,7 @@
 
 use crate::replay::replay;
 use crate::target::Target;
-use crate::trace::{parse_expectation, parse_trace_file, ExpectedVerdict};
+use crate::trace::{parse_expectation, parse_trace_file, ExpectedVerdict, Trace};
 use crate::verdict::{AccountOfVotes, Finding, TraceOutcome, VerdictKind};
 use evm_sim::Property;
 use serde::Serialize;
@@ -85,6 +85,13 @@ pub struct TraceReport {
     pub reason: Option<String>,
     pub findings: Vec<Finding>,
     pub events: usize,
+    /// Form 16C as text (Part I per poll, Part II per counted machine).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<String>,
+    /// For a trace whose verdict is not the expected one: the lines around
+    /// the finding (the header first), numbered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excerpt: Vec<(usize, String)>,
 }
 
 /// The whole run.
@@ -141,12 +148,49 @@ pub fn run_trace(path: &Path, target: &mut dyn Target) -> TraceReport {
         Ok(trace) => replay(&trace, target),
         Err(error) => TraceOutcome::error(error.to_string()),
     };
-    let expected_file = expected_path(path);
-    let (expected, mut reason) = match parse_expectation(&expected_file) {
+    let expected = parse_expectation(&expected_path(path)).map_err(|error| error.to_string());
+    let mut report = judge(&path.to_string_lossy(), outcome, expected);
+    if !report.matches_expected {
+        report.excerpt = file_excerpt(path, report.line);
+    }
+    report
+}
+
+/// Replays a trace built in memory (a built-in scenario) and judges it.
+pub fn run_trace_in_memory(trace: &Trace, expected: &ExpectedVerdict, target: &mut dyn Target) -> TraceReport {
+    let outcome = replay(trace, target);
+    let mut report = judge(&trace.path.to_string_lossy(), outcome, Ok(expected.clone()));
+    if !report.matches_expected {
+        let around = report.line.unwrap_or(0);
+        report.excerpt = trace
+            .lines
+            .iter()
+            .filter(|line| line.line + EXCERPT_LINES >= around && line.line <= around + EXCERPT_LINES)
+            .map(|line| (line.line, format!("{} {:?}", line.at, line.event)))
+            .collect();
+    }
+    report
+}
+
+/// Lines shown on each side of a finding in a report's excerpt.
+pub const EXCERPT_LINES: usize = 3;
+
+fn file_excerpt(path: &Path, line: Option<usize>) -> Vec<(usize, String)> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    let around = line.unwrap_or(1);
+    text.lines()
+        .enumerate()
+        .map(|(index, text)| (index + 1, text))
+        .filter(|(number, _)| *number == 1 || (*number + EXCERPT_LINES >= around && *number <= around + EXCERPT_LINES))
+        .map(|(number, text)| (number, text.chars().take(400).collect()))
+        .collect()
+}
+
+/// Judges an outcome against its expectation.
+pub fn judge(path: &str, outcome: TraceOutcome, expected: Result<ExpectedVerdict, String>) -> TraceReport {
+    let (expected, mut reason) = match expected {
         Ok(expected) => (Some(expected), outcome.reason.clone()),
-        Err(error) => {
-            (None, Some(outcome.reason.clone().map_or(error.to_string(), |reason| format!("{reason}; {error}"))))
-        }
+        Err(error) => (None, Some(outcome.reason.clone().map_or(error.clone(), |reason| format!("{reason}; {error}")))),
     };
     let matches_expected = match (&expected, outcome.verdict) {
         (_, VerdictKind::NotApplicable) => true,
@@ -158,7 +202,7 @@ pub fn run_trace(path: &Path, target: &mut dyn Target) -> TraceReport {
     }
     let principal = outcome.principal_finding();
     TraceReport {
-        path: path.to_string_lossy().into_owned(),
+        path: path.to_owned(),
         verdict: outcome.verdict,
         property: principal.and_then(|finding| finding.property),
         rule: principal.map(|finding| finding.rule.clone()),
@@ -169,22 +213,13 @@ pub fn run_trace(path: &Path, target: &mut dyn Target) -> TraceReport {
         reason,
         findings: outcome.findings,
         events: outcome.events,
+        forms: outcome.forms,
+        excerpt: Vec::new(),
     }
 }
 
-/// Replays every trace and builds the run report. `progress` is called after
-/// each trace with (done, total).
-pub fn run(
-    paths: &[PathBuf],
-    target: &mut dyn Target,
-    mut progress: impl FnMut(usize, usize),
-) -> Result<RunReport, InputError> {
-    let files = collect_traces(paths)?;
-    let mut traces = Vec::with_capacity(files.len());
-    for (index, file) in files.iter().enumerate() {
-        traces.push(run_trace(file, target));
-        progress(index + 1, files.len());
-    }
+/// The run report of judged traces.
+pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
     let mut summary = Summary { traces: traces.len(), ..Summary::default() };
     for trace in &traces {
         if trace.matches_expected {
@@ -206,5 +241,21 @@ pub fn run(
         }
     }
     summary.properties_broken.sort();
-    Ok(RunReport { target: target.name(), traces, summary })
+    RunReport { target, traces, summary }
+}
+
+/// Replays every trace and builds the run report. `progress` is called after
+/// each trace with (done, total).
+pub fn run(
+    paths: &[PathBuf],
+    target: &mut dyn Target,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<RunReport, InputError> {
+    let files = collect_traces(paths)?;
+    let mut traces = Vec::with_capacity(files.len());
+    for (index, file) in files.iter().enumerate() {
+        traces.push(run_trace(file, target));
+        progress(index + 1, files.len());
+    }
+    Ok(summarize(target.name(), traces))
 }

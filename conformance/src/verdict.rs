@@ -97,6 +97,9 @@ pub struct TraceOutcome {
     pub account_of_votes: Option<AccountOfVotes>,
     /// Unit and station events replayed.
     pub events: usize,
+    /// Form 16C Part I of each poll and Part II of each counted machine, as text.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<String>,
 }
 
 impl TraceOutcome {
@@ -112,7 +115,7 @@ impl TraceOutcome {
         } else {
             VerdictKind::Discrepancy
         };
-        TraceOutcome { verdict, findings, reason: None, account_of_votes, events }
+        TraceOutcome { verdict, findings, reason: None, account_of_votes, events, forms: Vec::new() }
     }
 
     pub fn error(reason: String) -> TraceOutcome {
@@ -122,6 +125,7 @@ impl TraceOutcome {
             reason: Some(reason),
             account_of_votes: None,
             events: 0,
+            forms: Vec::new(),
         }
     }
 
@@ -132,6 +136,7 @@ impl TraceOutcome {
             reason: Some(reason),
             account_of_votes: None,
             events: 0,
+            forms: Vec::new(),
         }
     }
 

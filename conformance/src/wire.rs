@@ -191,7 +191,7 @@ impl WireTarget {
         self.faults = Some((FaultInjector::new(rates, seed), FaultInjector::new(rates, seed ^ 0x9E37_79B9_7F4A_7C15)));
     }
 
-    /// Records every frame in both directions to `path` (pcap, docs/PROTOCOL.md section 6).
+    /// Records every frame in both directions to `path` (pcap, docs/PROTOCOL.md section 7).
     pub fn capture_to(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
         let writer = crate::capture::CaptureWriter::create(path)
             .map_err(|error| self.error(format!("capture {}: {error}", path.display())))?;

@@ -383,3 +383,55 @@ fn the_result_is_refused_over_the_wire_while_sealed() {
     }
     assert_eq!(call(Request::ReadResult), Some(Reply::Nack(NackReason::ResultRefused(Refusal::ResultSealIntact))));
 }
+
+#[test]
+fn a_resent_request_is_answered_from_memory_but_a_new_request_with_a_reused_id_is_executed() {
+    let profile = MachineProfile { rate_limit_votes_per_minute: None, ..MachineProfile::m2() };
+    let mut board = Board::new(profile, Defects::NONE, "EVM-SIM-0004", true);
+    let mut exchange = |wire: &[u8]| {
+        let mut out = Vec::new();
+        board.receive(Timestamp::ZERO, wire, &mut out);
+        out
+    };
+    for (id, input) in [
+        Input::AttachBallotingUnit { position: 1 },
+        Input::PowerOn { held_button: None },
+        Input::CandSet { candidates: 3 },
+        Input::SealCandidateSetSection,
+        Input::Ballot,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        exchange(&request_frame(id as u16 + 1, &Request::Input { at: Timestamp::ZERO, input }));
+    }
+    let press = request_frame(
+        100,
+        &Request::Input {
+            at: Timestamp::ZERO,
+            input: Input::PressButton { address: ButtonAddress { balloting_unit: 1, button: 1 } },
+        },
+    );
+    let first = exchange(&press);
+    let again = exchange(&press);
+    assert!(again.starts_with(&reply_frame(
+        100,
+        &Reply::Input(InputOutcome {
+            refusal: None,
+            votes_recorded: 1,
+            candidate_disclosed: false,
+            lamps: Lamps { on: true, busy: false, ready: false },
+            total: 1,
+            display: DisplayText::from_text("EVM IS READY"),
+        })
+    )));
+    assert!(first.starts_with(&again), "the resend gets the same reply");
+    // Same id, other bytes: a new request, executed (here: Ballot, accepted).
+    let reused =
+        exchange(&request_frame(100, &Request::Input { at: Timestamp::from_milliseconds(1), input: Input::Ballot }));
+    let mut host = HostSession::new();
+    let mut received = Vec::new();
+    host.receive(&reused, &mut received);
+    let Some(Received::Reply { reply: Reply::Input(outcome), .. }) = received.first() else { panic!("{received:?}") };
+    assert_eq!((outcome.refusal, outcome.lamps.busy), (None, true), "the new request with a reused id must run");
+}

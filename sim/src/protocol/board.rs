@@ -76,8 +76,12 @@ impl Board {
         loop {
             let (request, rest) = match self.accumulator.feed(bytes) {
                 Feed::NeedMore => return,
+                // The key is the frame's CRC field. (The CRC-32 of a whole
+                // frame, CRC included, is the same constant for every good
+                // frame: keying on it matched requests by id alone, which a
+                // reader of docs/PROTOCOL.md caught.)
                 Feed::Frame { frame, rest } => {
-                    (Ok((frame.kind(), frame.request_id(), frame.payload().to_vec(), crc_of(frame.as_bytes()))), rest)
+                    (Ok((frame.kind(), frame.request_id(), frame.payload().to_vec(), frame.crc())), rest)
                 }
                 Feed::Corrupt { error, rest } => (Err(error), rest),
                 Feed::Overfull { rest } => (Err(FrameError::TooShort(0)), rest),
@@ -214,10 +218,6 @@ impl Board {
             }
         }
     }
-}
-
-fn crc_of(frame: &[u8]) -> u32 {
-    super::frame::crc32(frame)
 }
 
 /// The wire bytes of a reply.

@@ -111,6 +111,12 @@ impl<'bytes> Frame<'bytes> {
         &self.bytes[HEADER_BYTES..self.bytes.len() - TRAILER_BYTES]
     }
 
+    /// The frame's CRC field (checked equal to the CRC of its bytes).
+    pub fn crc(&self) -> u32 {
+        let trailer = &self.bytes[self.bytes.len() - TRAILER_BYTES..];
+        u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]])
+    }
+
     /// The whole unstuffed frame.
     pub fn as_bytes(&self) -> &'bytes [u8] {
         self.bytes

@@ -1,0 +1,162 @@
+//! The report people open: one self-contained HTML page (no script, no
+//! outside resource) with the summary, a table per property, every failure
+//! with its trace excerpt and expected against observed, and each station's
+//! Form 16C.
+
+use crate::report::escape_xml as escape;
+use crate::runner::RunReport;
+use crate::verdict::VerdictKind;
+use evm_sim::Property;
+use std::fmt::Write;
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#1b1b1b}\
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}\
+table{border-collapse:collapse;margin:.5em 0;width:100%}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}\
+th{background:#f2f2f2}.ok{color:#0a6b0a;font-weight:bold}.bad{color:#b00020;font-weight:bold}\
+pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:.85em}code{font-size:.9em}details{margin:.3em 0}";
+
+fn verdict_text(verdict: VerdictKind) -> &'static str {
+    verdict.as_str()
+}
+
+/// The whole page. `generated` says when and by what (the caller's clock).
+pub fn report_page(report: &RunReport, generated: &str) -> String {
+    let mut page = String::new();
+    let summary = &report.summary;
+    let all_match = report.all_match();
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>EVM conformance report: {target}</title>\
+         <style>{STYLE}</style></head><body>\n<h1>EVM conformance report</h1>\n\
+         <p>Target: <code>{target}</code>. {generated}</p>\n\
+         <p class=\"{class}\">{headline}</p>\n",
+        target = escape(&report.target),
+        generated = escape(generated),
+        class = if all_match { "ok" } else { "bad" },
+        headline = if all_match {
+            format!("CONFORMS: all {} traces gave their expected verdict.", summary.traces)
+        } else {
+            format!("DOES NOT CONFORM: {} of {} traces did not give their expected verdict.", summary.not_matching_expectation, summary.traces)
+        },
+    );
+    let _ = writeln!(
+        page,
+        "<h2>Summary</h2><table><tr><th>traces</th><th>as expected</th><th>not as expected</th><th>pass</th><th>violation</th><th>discrepancy</th><th>error</th><th>not applicable</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+        summary.traces,
+        summary.matching_expectation,
+        summary.not_matching_expectation,
+        summary.pass,
+        summary.violation,
+        summary.discrepancy,
+        summary.error,
+        summary.not_applicable
+    );
+    page.push_str("<h2>Properties</h2><p>For each property of the rules, the traces that break it on purpose (a seeded defect or a procedural slip) and whether the harness caught every one.</p>\n<table><tr><th>property</th><th>rule</th><th>what must hold</th><th>traces breaking it</th><th>caught as expected</th></tr>\n");
+    for property in Property::ALL {
+        let breaking: Vec<_> = report
+            .traces
+            .iter()
+            .filter(|trace| trace.expected.as_ref().and_then(|expected| expected.property) == Some(property))
+            .collect();
+        let caught = breaking.iter().filter(|trace| trace.matches_expected).count();
+        let status = if breaking.is_empty() {
+            "<td>—</td>".to_owned()
+        } else if caught == breaking.len() {
+            format!("<td class=\"ok\">{caught} of {}</td>", breaking.len())
+        } else {
+            format!("<td class=\"bad\">{caught} of {}</td>", breaking.len())
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>{status}</tr>",
+            property.id(),
+            escape(property.rule()),
+            escape(property.statement()),
+            breaking.len()
+        );
+    }
+    page.push_str("</table>\n");
+    let failures: Vec<_> = report.traces.iter().filter(|trace| !trace.matches_expected).collect();
+    let _ = writeln!(page, "<h2>Failures ({})</h2>", failures.len());
+    if failures.is_empty() {
+        page.push_str("<p>None.</p>\n");
+    }
+    for trace in failures {
+        let expected = trace
+            .expected
+            .as_ref()
+            .map(|expected| {
+                format!(
+                    "{}{}",
+                    expected.verdict.as_str(),
+                    expected.property.map(|property| format!(" {property}")).unwrap_or_default()
+                )
+            })
+            .unwrap_or_else(|| "(no expected verdict)".into());
+        let _ = write!(
+            page,
+            "<h3><code>{}</code></h3><p>Expected <b>{}</b>; observed <b class=\"bad\">{}{}</b>{}{}.</p>",
+            escape(&trace.path),
+            escape(&expected),
+            verdict_text(trace.verdict),
+            trace.property.map(|property| format!(" {property}")).unwrap_or_default(),
+            trace.rule.as_ref().map(|rule| format!(" (rule {})", escape(rule))).unwrap_or_default(),
+            trace.line.map(|line| format!(" at line {line}")).unwrap_or_default(),
+        );
+        if let Some(reason) = &trace.reason {
+            let _ = write!(page, "<p>{}</p>", escape(reason));
+        }
+        if !trace.findings.is_empty() {
+            page.push_str("<table><tr><th>line</th><th>property</th><th>rule</th><th>event</th><th>expected</th><th>observed</th></tr>");
+            for finding in &trace.findings {
+                let _ = write!(
+                    page,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    finding.line,
+                    finding.property.map(|property| property.id()).unwrap_or("—"),
+                    escape(&finding.rule),
+                    escape(&finding.event),
+                    escape(&finding.expected),
+                    escape(&finding.observed)
+                );
+            }
+            page.push_str("</table>");
+        }
+        if !trace.excerpt.is_empty() {
+            page.push_str("<pre>");
+            for (number, text) in &trace.excerpt {
+                let marker = if Some(*number) == trace.line { "&gt;" } else { " " };
+                let _ = writeln!(page, "{marker}{number:>6}  {}", escape(text));
+            }
+            page.push_str("</pre>\n");
+        }
+    }
+    let with_forms: Vec<_> = report.traces.iter().filter(|trace| !trace.forms.is_empty()).collect();
+    let _ = writeln!(page, "<h2>Form 16C of each station ({})</h2>", with_forms.len());
+    for trace in with_forms {
+        let _ = writeln!(
+            page,
+            "<details><summary><code>{}</code>: {}</summary><pre>{}</pre></details>",
+            escape(&trace.path),
+            verdict_text(trace.verdict),
+            escape(&trace.forms.join("\n\n"))
+        );
+    }
+    page.push_str("<h2>Every trace</h2><table><tr><th>trace</th><th>verdict</th><th>property</th><th>line</th><th>as expected</th><th>events</th></tr>\n");
+    for trace in &report.traces {
+        let _ = writeln!(
+            page,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+            escape(&trace.path),
+            verdict_text(trace.verdict),
+            trace.property.map(|property| property.id()).unwrap_or(""),
+            trace.line.map(|line| line.to_string()).unwrap_or_default(),
+            if trace.matches_expected { "ok" } else { "bad" },
+            if trace.matches_expected { "yes" } else { "no" },
+            trace.events
+        );
+    }
+    page.push_str("</table>\n</body></html>\n");
+    page
+}
