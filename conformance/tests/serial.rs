@@ -150,3 +150,83 @@ fn a_capture_records_every_frame_and_reads_back() {
     assert!(trace.contains("\"event\":\"power_on\"") && trace.contains("\"event\":\"total\""), "{trace}");
     let _ = std::fs::remove_file(path);
 }
+
+/// Starts `evm-sim serve --tcp` with a memory file; returns the child and its address.
+fn serve_with_memory(memory: &std::path::Path) -> (std::process::Child, String, std::process::ChildStderr) {
+    let mut child = Command::new(evm_sim_binary().unwrap())
+        .args(["serve", "--tcp", "127.0.0.1:0", "--memory"])
+        .arg(memory)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("evm-sim serve starts");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let stderr = child.stderr.take().unwrap();
+    (child, line.trim().to_owned(), stderr)
+}
+
+#[test]
+fn a_board_with_a_memory_file_keeps_every_beeped_vote_across_a_kill_and_refuses_a_tampered_file() {
+    use evm_sim::protocol::message::{Reply, Request};
+    use evm_sim::{ButtonAddress, Input, Timestamp};
+    ensure_board_binary();
+    let memory = std::env::temp_dir().join(format!("evm-memory-{}.image", std::process::id()));
+    let _ = std::fs::remove_file(&memory);
+    let (mut child, address, _stderr) = serve_with_memory(&memory);
+    let mut board = WireTarget::tcp(&address).expect("connects");
+    let press = |board: &mut WireTarget, input: Input| match board
+        .call(&Request::Input { at: Timestamp::ZERO, input })
+        .unwrap()
+    {
+        Reply::Input(outcome) => outcome,
+        other => panic!("{input:?}: {other:?}"),
+    };
+    for input in [
+        Input::AttachBallotingUnit { position: 1 },
+        Input::PowerOn { held_button: None },
+        Input::CandSet { candidates: 3 },
+        Input::SealCandidateSetSection,
+    ] {
+        assert_eq!(press(&mut board, input).refusal, None, "{input:?}");
+    }
+    for button in [1, 2, 2] {
+        press(&mut board, Input::Ballot);
+        assert_eq!(
+            press(&mut board, Input::PressButton { address: ButtonAddress { balloting_unit: 1, button } })
+                .votes_recorded,
+            1
+        );
+    }
+    press(&mut board, Input::Ballot);
+    drop(board);
+    // A power cut: the process dies without warning.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut child, address, _stderr) = serve_with_memory(&memory);
+    let mut board = WireTarget::tcp(&address).expect("reconnects");
+    let Reply::State(state) = board.call(&Request::ReadState).unwrap() else { panic!("no state") };
+    assert_eq!(
+        (state.total, state.ballot_enabled, state.powered),
+        (3, false, false),
+        "three beeped votes kept, the enable not"
+    );
+    drop(board);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Tampering with the file outside the unit: the board refuses to start on it.
+    let mut bytes = std::fs::read(&memory).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&memory, &bytes).unwrap();
+    let output = Command::new(evm_sim_binary().unwrap())
+        .args(["serve", "--tcp", "127.0.0.1:0", "--memory"])
+        .arg(&memory)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("tampered: do not count"), "{stderr}");
+    assert_eq!(std::fs::read(&memory).unwrap(), bytes, "the evidence is left as it is");
+    let _ = std::fs::remove_file(&memory);
+}

@@ -36,6 +36,41 @@ pub struct ServeOptions {
     pub test_mode: bool,
     /// Pace output as a UART at this many baud, 8N1 (10 bits a byte).
     pub pace_baud: Option<u32>,
+    /// Keep the unit's memory in this file, as a sealed image written
+    /// crash-safely before every reply (docs/MEMORY_FORMAT.md).
+    pub memory_file: Option<std::path::PathBuf>,
+    /// The unit's integrity key (set at commissioning).
+    pub unit_key: [u8; crate::detachable_memory::UNIT_KEY_BYTES],
+}
+
+/// The unit's number in its memory image: the FNV-1a hash of its
+/// serial-number text (the image binds the memory to this unit).
+fn serial_number_value(text: &str) -> u64 {
+    text.bytes().fold(0xCBF2_9CE4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3))
+}
+
+/// The board of `options`: with its memory opened from (or commissioned
+/// into) the memory file when one is given. A tampered image is refused and
+/// left as it is: it is evidence (61G(4)).
+pub fn board_for(options: &ServeOptions) -> std::io::Result<Board> {
+    let board = Board::new(options.profile, options.defects, &options.serial_number, options.test_mode);
+    let Some(path) = &options.memory_file else { return Ok(board) };
+    use crate::detachable_memory::{Commissioning, FileStorage, OpenFault, SealedImage, SerialNumber, UnitKey};
+    let commissioning = Commissioning {
+        serial_number: SerialNumber(serial_number_value(&options.serial_number)),
+        key: UnitKey::from_bytes(options.unit_key),
+        profile: options.profile,
+    };
+    let (memory, unit) = match SealedImage::open(FileStorage::new(path), commissioning.clone(), options.defects) {
+        Ok(opened) => opened,
+        Err(OpenFault::NoImage(storage)) => SealedImage::commission(storage, commissioning, options.defects)
+            .map_err(|fault| std::io::Error::other(format!("{}: {fault}", path.display())))?,
+        Err(OpenFault::Tampered(tampered)) => {
+            return Err(std::io::Error::other(format!("{}: {tampered}; the file is left as it is", path.display())))
+        }
+        Err(OpenFault::Storage(fault)) => return Err(std::io::Error::other(format!("{}: {fault}", path.display()))),
+    };
+    Ok(board.with_memory(unit, Box::new(memory)))
 }
 
 /// Announces where the board listens (the device path, or the TCP address)
@@ -44,7 +79,7 @@ pub type Announce<'a> = &'a mut dyn FnMut(&str);
 
 /// Serves until the transport fails (or forever on TCP).
 pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) -> std::io::Result<()> {
-    let mut board = Board::new(options.profile, options.defects, &options.serial_number, options.test_mode);
+    let mut board = board_for(options)?;
     match listen {
         Listen::PseudoTerminal => {
             let (mut master, slave) = serialport::TTYPort::pair().map_err(to_io)?;

@@ -69,7 +69,29 @@ enum Command {
         /// The unit's serial number, announced in the handshake.
         #[arg(long, default_value = "EVM-SIM-0001")]
         serial_number: String,
+        /// Keep the unit's memory in FILE across restarts: a sealed,
+        /// tamper-evident image written crash-safely before every reply.
+        #[arg(long, value_name = "FILE")]
+        memory: Option<std::path::PathBuf>,
+        /// The unit's integrity key, 64 hex digits (default: a fixed
+        /// simulation key — never use it for a real unit).
+        #[arg(long, value_name = "HEX", value_parser = parse_unit_key)]
+        unit_key: Option<[u8; 32]>,
     },
+}
+
+/// The simulation's default unit key: fixed, public, for simulation only.
+const SIMULATION_UNIT_KEY: [u8; 32] = *b"evm-sim simulation key; not real";
+
+fn parse_unit_key(text: &str) -> Result<[u8; 32], String> {
+    if text.len() != 64 || !text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return Err("expected 64 hexadecimal digits".into());
+    }
+    let mut key = [0u8; 32];
+    for (index, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[index * 2..index * 2 + 2], 16).map_err(|error| error.to_string())?;
+    }
+    Ok(key)
 }
 
 fn main() -> ExitCode {
@@ -85,7 +107,19 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Serve { pty, port, baud, tcp, pace_baud, test_mode, profile, defects, serial_number } => {
+        Command::Serve {
+            pty,
+            port,
+            baud,
+            tcp,
+            pace_baud,
+            test_mode,
+            profile,
+            defects,
+            serial_number,
+            memory,
+            unit_key,
+        } => {
             let listen = match (pty, port, tcp) {
                 (true, None, None) => Listen::PseudoTerminal,
                 (false, Some(path), None) => Listen::SerialPort { path, baud },
@@ -101,6 +135,8 @@ fn main() -> ExitCode {
                 serial_number,
                 test_mode,
                 pace_baud,
+                memory_file: memory,
+                unit_key: unit_key.unwrap_or(SIMULATION_UNIT_KEY),
             };
             let mut announce = |where_: &str| {
                 let mut stdout = std::io::stdout();

@@ -7,6 +7,7 @@ use super::message::{
     capability, BoardEvent, InputOutcome, NackReason, Reply, Request, StateReport, SERIAL_NUMBER_BYTES,
 };
 use crate::defects::Defects;
+use crate::detachable_memory::MemoryBackend;
 use crate::profile::MachineProfile;
 use crate::time::Timestamp;
 use crate::unit::{ControlUnit, Event};
@@ -34,6 +35,12 @@ struct Remembered {
 /// memory and never executed twice. Nothing here panics on any input.
 pub struct Board {
     unit: ControlUnit,
+    /// Where the unit's memory is made durable before each reply (the
+    /// sealed image of `evm-sim serve --memory FILE`); `None` keeps it in
+    /// the unit's counters only.
+    memory: Option<Box<dyn MemoryBackend + Send>>,
+    /// The memory failed: the unit stopped as after a power cut.
+    stopped: bool,
     serial_number: [u8; SERIAL_NUMBER_BYTES],
     test_mode: bool,
     accumulator: FrameAccumulator,
@@ -53,6 +60,8 @@ impl Board {
         }
         Board {
             unit: ControlUnit::with_defects(profile, defects),
+            memory: None,
+            stopped: false,
             serial_number: serial,
             test_mode,
             accumulator: FrameAccumulator::new(),
@@ -69,6 +78,21 @@ impl Board {
     /// Replaces the unit (a restart from retained memory, for instance).
     pub fn replace_unit(&mut self, unit: ControlUnit) {
         self.unit = unit;
+    }
+
+    /// Keeps the unit's memory in `memory`: every input's effect is made
+    /// durable before its reply is built, so the reply (the beep) confirms a
+    /// vote that survives a power cut. `unit` is the unit the memory was
+    /// opened with.
+    pub fn with_memory(mut self, unit: ControlUnit, memory: Box<dyn MemoryBackend + Send>) -> Board {
+        self.unit = unit;
+        self.memory = Some(memory);
+        self
+    }
+
+    /// Whether a memory fault stopped the unit.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
     }
 
     /// Feeds received bytes; appends the wire bytes to send to `out`.
@@ -158,9 +182,19 @@ impl Board {
                 )
             }
             Request::Input { at, input } => {
+                if self.stopped {
+                    return (Reply::Nack(NackReason::MemoryFault), Vec::new());
+                }
                 let now = if self.test_mode { at } else { now };
                 let display_before = self.unit.display();
                 let reaction = self.unit.step(now, input);
+                if let Some(memory) = self.memory.as_mut() {
+                    if memory.retain(&self.unit, &reaction).is_err() {
+                        // Not durable: no beep. The unit stops, as after a power cut.
+                        self.stopped = true;
+                        return (Reply::Nack(NackReason::MemoryFault), Vec::new());
+                    }
+                }
                 let mut events = Vec::new();
                 let mut candidate_disclosed = false;
                 for event in reaction.events.iter() {
@@ -208,7 +242,8 @@ impl Board {
                 Err(refusal) => (Reply::Nack(NackReason::ResultRefused(refusal)), Vec::new()),
             },
             Request::TestStartMachine { profile, defects } => {
-                if !self.test_mode {
+                if !self.test_mode || self.memory.is_some() {
+                    // A board that keeps its memory in a file never swaps its unit.
                     return (Reply::Nack(NackReason::NotInTestMode), Vec::new());
                 }
                 self.unit = ControlUnit::with_defects(profile, defects);

@@ -63,6 +63,8 @@ pub enum NackReason {
     NoMachine,
     #[error("a corrupt frame was received")]
     CorruptFrame,
+    #[error("the unit's memory could not be made durable; the unit stopped")]
+    MemoryFault,
     #[error("unknown reason code {0}")]
     Unknown(u8),
 }
@@ -259,7 +261,10 @@ fn parse_input(reader: &mut Reader<'_>) -> Result<Input, MessageError> {
             let held = reader.u8()?;
             let address = address(reader)?;
             match held {
-                0 => Input::PowerOn { held_button: None },
+                0 if address == (ButtonAddress { balloting_unit: 0, button: 0 }) => {
+                    Input::PowerOn { held_button: None }
+                }
+                0 => return Err(reader.malformed("power_on without a held button carries a button")),
                 1 => Input::PowerOn { held_button: Some(address) },
                 _ => return Err(reader.malformed("power_on held flag is not 0 or 1")),
             }
@@ -321,6 +326,24 @@ fn parse_refusal(reader: &mut Reader<'_>) -> Result<Option<Refusal>, MessageErro
         u8::try_from(value)
             .map_err(|_| MessageError::Malformed { kind: reader.kind, what: "refusal argument out of range" })
     };
+    // Arguments a refusal does not use are zero (section 3.9): a byte string
+    // has one meaning and one encoding.
+    let unused = |arguments: usize| {
+        let nonzero = match arguments {
+            0 => first != 0 || second != 0,
+            _ => second != 0,
+        };
+        if nonzero {
+            Err(MessageError::Malformed { kind: reader.kind, what: "refusal argument not zero where unused" })
+        } else {
+            Ok(())
+        }
+    };
+    match code {
+        4 | 6 | 15 | 25 => {}
+        10 | 11 | 12 | 26 => unused(1)?,
+        _ => unused(0)?,
+    }
     Ok(Some(match code {
         0 => return Ok(None),
         1 => Refusal::PoweredOff,
@@ -362,8 +385,11 @@ fn encode_lamps(lamps: Lamps) -> u8 {
     u8::from(lamps.on) | u8::from(lamps.busy) << 1 | u8::from(lamps.ready) << 2
 }
 
-fn parse_lamps(bits: u8) -> Lamps {
-    Lamps { on: bits & 1 != 0, busy: bits & 2 != 0, ready: bits & 4 != 0 }
+fn parse_lamps(reader: &Reader<'_>, bits: u8) -> Result<Lamps, MessageError> {
+    if bits & !0b111 != 0 {
+        return Err(reader.malformed("lamp bits 3 to 7 are not zero"));
+    }
+    Ok(Lamps { on: bits & 1 != 0, busy: bits & 2 != 0, ready: bits & 4 != 0 })
 }
 
 fn encode_display(display: &DisplayText, out: &mut Vec<u8>) {
@@ -535,6 +561,7 @@ impl Reply {
                     }
                     NackReason::NoMachine => payload.push(6),
                     NackReason::CorruptFrame => payload.push(7),
+                    NackReason::MemoryFault => payload.push(8),
                     NackReason::Unknown(code) => payload.push(*code),
                 }
                 kind::NACK
@@ -562,14 +589,23 @@ impl Reply {
                     1 => true,
                     _ => return Err(reader.malformed("candidate_disclosed is not 0 or 1")),
                 };
-                let lamps = parse_lamps(reader.u8()?);
+                let lamps = {
+                    let bits = reader.u8()?;
+                    parse_lamps(&reader, bits)?
+                };
                 let total = reader.u32()?;
                 let display = parse_display(&mut reader)?;
                 Reply::Input(InputOutcome { refusal, votes_recorded, candidate_disclosed, lamps, total, display })
             }
             kind::STATE_REPLY => {
-                let lamps = parse_lamps(reader.u8()?);
+                let lamps = {
+                    let bits = reader.u8()?;
+                    parse_lamps(&reader, bits)?
+                };
                 let flags = reader.u8()?;
+                if flags & 0b1100_0000 != 0 {
+                    return Err(reader.malformed("state flag bits 6 and 7 are not zero"));
+                }
                 let result_seal = match flags >> 4 {
                     0 => ResultSeal::NotFixed,
                     1 => ResultSeal::Intact,
@@ -623,6 +659,7 @@ impl Reply {
                 ),
                 6 => NackReason::NoMachine,
                 7 => NackReason::CorruptFrame,
+                8 => NackReason::MemoryFault,
                 code => NackReason::Unknown(code),
             }),
             other => return Err(MessageError::UnknownKind(other)),
