@@ -26,7 +26,9 @@ from typing import Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VECTORS = os.path.join(ROOT, "docs", "protocol-vectors.txt")
-SIM = os.path.join(ROOT, "target", "debug", "evm-sim")
+# The simulated board: EVM_SIM_BINARY, else cargo's debug build (CARGO_TARGET_DIR honoured).
+SIM = os.environ.get("EVM_SIM_BINARY") or os.path.join(
+    os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "debug", "evm-sim")
 
 PROTOCOL_VERSION = 1
 MAX_PAYLOAD = 2048
