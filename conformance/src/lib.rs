@@ -11,6 +11,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod fuzzing;
 pub mod html;
 pub mod reference;
 pub mod replay;

@@ -4,9 +4,11 @@
 
 mod parse;
 mod verdict_file;
+mod write;
 
 pub use parse::{parse_trace, parse_trace_file, TraceError, MAX_LINE_BYTES, MAX_TRACE_LINES};
 pub use verdict_file::{parse_expectation, ExpectedVerdict};
+pub use write::{format_time, write_trace};
 
 use evm_sim::unit::{ButtonAddress, Input};
 use evm_sim::{Defects, MachineProfile, StationAction, Timestamp};

@@ -1,0 +1,59 @@
+//! Every finding of the fuzzers (docs/FUZZING.md), as the smallest input
+//! that showed it, checked through the target's body and, where it helps,
+//! stated directly. Each input is also kept in `fuzz/corpus/<target>/`.
+
+use evm_conformance::fuzzing::message_parser;
+use evm_sim::protocol::message::{kind, MessageError, Reply, Request};
+
+fn hex(text: &str) -> Vec<u8> {
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).expect("ASCII"), 16).expect("hex"))
+        .collect()
+}
+
+fn malformed<T: std::fmt::Debug>(parsed: Result<T, MessageError>) -> bool {
+    matches!(parsed, Err(MessageError::Malformed { .. }))
+}
+
+/// message_parser, finding 1: an `EVENT refused closed` with a non-zero
+/// argument was accepted and re-encoded with zeros: two encodings, one
+/// meaning. Refusal arguments marked "—" in PROTOCOL.md 3.9 must be zero.
+#[test]
+fn a_refusal_with_an_argument_it_does_not_use_is_malformed() {
+    let input = hex("e0041200020000");
+    message_parser(&input);
+    assert!(malformed(Reply::parse(input[0], &input[1..])));
+    // The same refusal with its arguments zero is accepted and round-trips.
+    let canonical = hex("041200000000");
+    assert!(Reply::parse(kind::EVENT, &canonical).is_ok());
+    message_parser(&[&[kind::EVENT][..], &canonical].concat());
+}
+
+/// message_parser, finding 2: lamp bits 3–7 and state flag bits 6–7 were
+/// ignored, so a reply with them set was accepted and re-encoded without.
+#[test]
+fn lamp_and_flag_bits_without_a_meaning_are_malformed() {
+    // INPUT_REPLY: accepted, 0 votes, not disclosed, lamps 0x09, total 0, "".
+    let input_reply =
+        hex("0000000000" /* refusal */).into_iter().chain([0, 0, 0x09, 0, 0, 0, 0, 0]).collect::<Vec<_>>();
+    assert!(malformed(Reply::parse(kind::INPUT_REPLY, &input_reply)));
+    message_parser(&[&[kind::INPUT_REPLY][..], &input_reply].concat());
+    // STATE_REPLY: lamps 0, flags 0x41 (powered + bit 6), 0 candidates, total 0, "".
+    let state_reply = [0u8, 0x41, 0, 0, 0, 0, 0, 0, 0];
+    assert!(malformed(Reply::parse(kind::STATE_REPLY, &state_reply)));
+    message_parser(&[&[kind::STATE_REPLY][..], &state_reply[..]].concat());
+}
+
+/// message_parser, finding 3: `power on` with `held` = 0 ignored the button
+/// bytes, which PROTOCOL.md 3.2 says are zeros.
+#[test]
+fn power_on_without_a_held_button_carries_zeros() {
+    let mut payload = 25_213_000u64.to_le_bytes().to_vec();
+    payload.extend([0x0F, 0, 1, 3]);
+    assert!(malformed(Request::parse(kind::INPUT, &payload)));
+    message_parser(&[&[kind::INPUT][..], &payload].concat());
+    payload.truncate(payload.len() - 2);
+    payload.extend([0, 0]);
+    assert!(Request::parse(kind::INPUT, &payload).is_ok());
+}
