@@ -13,6 +13,7 @@ pub mod capture;
 pub mod cli;
 pub mod fuzzing;
 pub mod html;
+pub mod readout_bench;
 pub mod reference;
 pub mod replay;
 pub mod report;
