@@ -156,3 +156,122 @@ pub fn summary(report: &RunReport) -> String {
     );
     text
 }
+
+/// `gen`: writes `stations` synthetic stations of the election `seed` to
+/// the folder `out`, or to stdout for `-`. Returns how many were written.
+pub fn generate(seed: u64, stations: u32, profile: evm_sim::ProfileName, out: &str) -> Result<u32, UsageError> {
+    use std::io::Write as _;
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    for index in 0..stations {
+        let station = crate::generate::synthetic_station(seed, index, profile);
+        let text = crate::trace::write_trace(&station.trace);
+        if out == "-" {
+            stdout.write_all(text.as_bytes()).map_err(|error| UsageError(format!("stdout: {error}")))?;
+        } else {
+            let folder = Path::new(out);
+            let name = format!("station-{index:07}");
+            write_file(&folder.join(format!("{name}.jsonl")), &text)?;
+            let expected =
+                serde_json::to_string_pretty(&station.expected).map_err(|error| UsageError(error.to_string()))?;
+            write_file(&folder.join(format!("{name}.expected.json")), &(expected + "\n"))?;
+        }
+    }
+    Ok(stations)
+}
+
+/// `minimize`: shrinks the failing trace at `path`; writes it to `out`.
+pub fn minimize(path: &Path, out: &Path, target_name: &str) -> Result<String, UsageError> {
+    let trace = crate::trace::parse_trace_file(path).map_err(|error| UsageError(error.to_string()))?;
+    let mut target = target_named(target_name)?;
+    let minimized = crate::minimize::minimize(&trace, target.as_mut()).ok_or_else(|| {
+        UsageError(format!("{}: the trace does not fail on {}: nothing to minimise", path.display(), target.name()))
+    })?;
+    write_file(out, &crate::trace::write_trace(&minimized.trace))?;
+    let failure = &minimized.failure;
+    Ok(format!(
+        "{} event lines -> {} ({} replays); still fails: {} {} (rule {}); wrote {}",
+        trace.lines.len(),
+        minimized.trace.lines.len(),
+        minimized.replays,
+        failure.verdict.as_str(),
+        failure.property.map(|property| property.id()).unwrap_or("(reference model)"),
+        failure.rule,
+        out.display()
+    ))
+}
+
+/// `bench replay`: the national-scale replay; prints and optionally writes the figures.
+pub fn bench_replay(
+    stations: u32,
+    seed: u64,
+    profile: evm_sim::ProfileName,
+    workers: usize,
+    json: Option<&Path>,
+    quiet: bool,
+) -> Result<String, UsageError> {
+    use std::io::IsTerminal;
+    let show = !quiet && std::io::stderr().is_terminal();
+    let options = crate::bench_replay::ReplayBenchOptions { stations, seed, profile, workers };
+    let report = crate::bench_replay::run_replay_bench(&options, |done, total| {
+        if show {
+            eprint!("\r{done}/{total} stations");
+        }
+    });
+    if show {
+        eprintln!();
+    }
+    let text = serde_json::to_string_pretty(&report).map_err(|error| UsageError(error.to_string()))?;
+    if let Some(path) = json {
+        write_file(path, &(text.clone() + "\n"))?;
+    }
+    Ok(format!(
+        "{} stations ({} votes, {} events) in {:.2} s on {} workers: {:.0} stations/s, {:.2} million events/s, peak {:.1} MB; \
+         floor (bare unit, one thread) {:.2} million events/s, ratio {:.3}; {} stations not as expected",
+        report.stations,
+        report.votes,
+        report.events,
+        report.seconds,
+        report.workers,
+        report.stations_per_s,
+        report.events_per_s / 1e6,
+        report.peak_rss_mb,
+        report.floor_events_per_s / 1e6,
+        report.ratio_to_floor,
+        report.stations_not_as_expected
+    ))
+}
+
+/// `gen --from-results`: one trace per usable station of the results file;
+/// returns the summary, with one line per skipped row.
+pub fn generate_from_results(file: &Path, seed: u64, out: &str) -> Result<String, UsageError> {
+    use std::io::Write as _;
+    let results = crate::from_results::traces_from_results(file, seed).map_err(UsageError)?;
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    for station in &results.stations {
+        let text = crate::trace::write_trace(&station.trace);
+        if out == "-" {
+            stdout.write_all(text.as_bytes()).map_err(|error| UsageError(format!("stdout: {error}")))?;
+        } else {
+            let stem = file.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = format!("{stem}-part-{:0>4}", station.part_number);
+            write_file(&Path::new(out).join(format!("{name}.jsonl")), &text)?;
+            let expected =
+                serde_json::to_string_pretty(&station.expected).map_err(|error| UsageError(error.to_string()))?;
+            write_file(&Path::new(out).join(format!("{name}.expected.json")), &(expected + "\n"))?;
+        }
+    }
+    let mut summary = String::new();
+    for skipped in &results.skipped {
+        let _ = writeln!(summary, "{skipped}");
+    }
+    let _ = writeln!(
+        summary,
+        "{}: {} stations written, {} rows skipped",
+        file.display(),
+        results.stations.len(),
+        results.skipped.len()
+    );
+    Ok(summary)
+}

@@ -9,10 +9,14 @@
 //! - [`replay`]: the engine that replays a trace and checks every step.
 //! - [`verdict`]: verdicts and findings.
 
+pub mod bench_replay;
 pub mod capture;
 pub mod cli;
+pub mod from_results;
 pub mod fuzzing;
+pub mod generate;
 pub mod html;
+pub mod minimize;
 pub mod readout_bench;
 pub mod reference;
 pub mod replay;

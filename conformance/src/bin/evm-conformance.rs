@@ -45,6 +45,57 @@ enum Command {
         #[arg(long = "traces", value_name = "PATH", default_value = "traces")]
         traces: Vec<PathBuf>,
     },
+    /// Generate synthetic poll days: realistic station-level traces from a seed.
+    ///
+    /// The same seed gives the same bytes. With --out DIR each station is
+    /// DIR/station-NNNNNNN.jsonl with its .expected.json; with --out - the
+    /// traces go to stdout one after another (each starts with its header).
+    ///
+    /// Example: evm-conformance gen --seed 7 --stations 100 --out traces/synthetic
+    ///
+    /// From published polling-station results (Form 20 CSV: electors,
+    /// voters, tendered, votes per candidate, NOTA, total), one trace per
+    /// station whose counting reproduces the published figures exactly;
+    /// skipped rows are listed with their line and why:
+    ///
+    /// Example: evm-conformance gen --from-results 1.csv --out traces/published
+    Gen {
+        /// Published results (CSV) instead of a synthetic election.
+        #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["stations", "profile"])]
+        from_results: Option<PathBuf>,
+        /// The seed of the synthetic election.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// How many polling stations.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
+        stations: u32,
+        /// The machine profile: M2 or M3.
+        #[arg(long, default_value = "M2")]
+        profile: evm_sim::ProfileName,
+        /// A folder, or - for stdout.
+        #[arg(long, value_name = "DIR|-")]
+        out: String,
+    },
+    /// Shrink a failing trace to a smallest trace that still fails with the
+    /// same property and rule (delta debugging).
+    ///
+    /// Example: evm-conformance minimize traces/conformance/defect-vote-after-close.jsonl --out small.jsonl
+    Minimize {
+        /// The failing trace.
+        #[arg(value_name = "TRACE")]
+        trace: PathBuf,
+        /// Where the smallest trace goes.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The machine: sim, sim-pty, serial:PATH@BAUD, tcp:ADDR.
+        #[arg(long, default_value = "sim")]
+        target: String,
+    },
+    /// Measure, never assert: performance figures beside a floor measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        bench: BenchCommand,
+    },
     /// Replay traces (files or folders) and compare each verdict with the
     /// expected-verdict file beside it.
     ///
@@ -65,6 +116,27 @@ enum Command {
         /// Trace files (*.jsonl) or folders of them.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Generate and replay N synthetic stations on every core with every check on.
+    ///
+    /// Example: evm-conformance bench replay --stations 100000 --seed 1 --json replay.json
+    Replay {
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
+        stations: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "M2")]
+        profile: evm_sim::ProfileName,
+        /// Worker threads (0: one per core).
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
+        /// Write the figures here as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
 }
 
@@ -149,6 +221,36 @@ fn main() -> ExitCode {
                     }
                 }
                 certification.report.all_match()
+            })
+        }
+        Command::Gen { from_results: Some(file), seed, out, .. } => {
+            cli::generate_from_results(&file, seed, &out).map(|summary| {
+                if !quiet {
+                    eprint!("{summary}");
+                }
+                true
+            })
+        }
+        Command::Gen { from_results: None, seed, stations, profile, out } => {
+            cli::generate(seed, stations, profile, &out).map(|written| {
+                if !quiet && out != "-" {
+                    println!("wrote {written} synthetic stations (seed {seed}) to {out}");
+                }
+                true
+            })
+        }
+        Command::Minimize { trace, out, target } => cli::minimize(&trace, &out, &target).map(|summary| {
+            if !quiet {
+                println!("{summary}");
+            }
+            true
+        }),
+        Command::Bench { bench: BenchCommand::Replay { stations, seed, profile, workers, json } } => {
+            cli::bench_replay(stations, seed, profile, workers, json.as_deref(), quiet).map(|summary| {
+                if !quiet {
+                    println!("{summary}");
+                }
+                true
             })
         }
         Command::Run { target, json, junit, paths } => {

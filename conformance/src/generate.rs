@@ -1,0 +1,256 @@
+//! Synthetic poll days: realistic station-level traces from one seed
+//! (`evm-conformance gen`), for CI soak runs and for replay at national
+//! scale. The same seed and station index always give the same trace.
+//!
+//! Shape (West Bengal municipal polls, DOMAIN.md sections 2 and 4): 3–8
+//! candidates per ward and NOTA; up to 1,500 electors a station, turnout
+//! around 80 %; a 50-vote mock poll cleared with `Close`, `Result`,
+//! `Clear`; electors at an even pace from 07:00 to 17:00; rare 39N
+//! refusals, 39L(6) violations, ink refusals, challenges, companions,
+//! tendered votes and power cuts mid-ballot (all handled by the rules);
+//! rarer adjournments and booth captures; counting with `Result`.
+
+use crate::trace::{ExpectedVerdict, Header, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine};
+use crate::verdict::VerdictKind;
+use evm_sim::protocol::faults::SplitMix64;
+use evm_sim::station::{DepositOutcome, InkCheckFailure};
+use evm_sim::unit::{ButtonAddress, Input};
+use evm_sim::{Defects, MachineProfile, ProfileName, StationAction, Timestamp};
+
+/// Most electors assigned to a synthetic station.
+pub const MAX_ELECTORS: u32 = 1_500;
+/// Stations per synthetic ward.
+pub const STATIONS_PER_WARD: u32 = 20;
+/// Votes of the mock poll before the poll (practice: at least 50).
+pub const MOCK_POLL_VOTES: u32 = 50;
+
+/// Rates per elector who comes, in parts per 100,000.
+struct Rates;
+impl Rates {
+    const DECIDES_NOT_TO_VOTE: u64 = 200;
+    const NOT_ALLOWED_TO_VOTE: u64 = 50;
+    const INK_REFUSED: u64 = 100;
+    const CHALLENGED: u64 = 100;
+    const COMPANION: u64 = 500;
+    const TENDERED: u64 = 60;
+    const POWER_CUT_MID_BALLOT: u64 = 100;
+    /// Per station.
+    const ADJOURNED_STATION: u64 = 20;
+    const BOOTH_CAPTURED_STATION: u64 = 10;
+}
+
+fn chance(random: &mut SplitMix64, per_hundred_thousand: u64) -> bool {
+    random.next_u64() % 100_000 < per_hundred_thousand
+}
+
+fn below(random: &mut SplitMix64, bound: u64) -> u64 {
+    random.next_u64() % bound.max(1)
+}
+
+/// One synthetic station's poll day and its expected verdict.
+pub struct SyntheticStation {
+    pub trace: Trace,
+    pub expected: ExpectedVerdict,
+    /// Votes the day records on its machines (mock polls excluded).
+    pub votes: u64,
+}
+
+struct Day {
+    header: Header,
+    lines: Vec<TraceLine>,
+    now: Timestamp,
+    votes: u64,
+}
+
+impl Day {
+    fn at(&mut self, at: Timestamp, event: TraceEvent) {
+        self.now = self.now.max(at);
+        let line = self.lines.len() + 2;
+        self.lines.push(TraceLine { line, at: self.now, event });
+    }
+    fn after(&mut self, milliseconds: u64, event: TraceEvent) {
+        let at = self.now.plus_milliseconds(milliseconds);
+        self.at(at, event);
+    }
+    fn station(&mut self, milliseconds: u64, action: StationAction) {
+        self.after(milliseconds, TraceEvent::Station { action, total_shown: None });
+    }
+    fn unit(&mut self, milliseconds: u64, input: Input) {
+        self.after(milliseconds, TraceEvent::Unit(input));
+    }
+}
+
+/// The station `index` (0-based) of the synthetic election seeded `seed`.
+pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> SyntheticStation {
+    let ward = index / STATIONS_PER_WARD + 1;
+    let number = index % STATIONS_PER_WARD + 1;
+    // The ward's candidates and preferences come from the ward alone.
+    let mut ward_random = SplitMix64::new(seed ^ u64::from(ward).wrapping_mul(0xA24B_AED4_963E_E407));
+    let candidates = 3 + below(&mut ward_random, 6) as u16;
+    let entries = u64::from(candidates) + 1;
+    let weights: Vec<u64> =
+        (0..entries).map(|entry| if entry + 1 == entries { 2 } else { 5 + below(&mut ward_random, 40) }).collect();
+    let weight_total: u64 = weights.iter().sum();
+    let mut random = SplitMix64::new(seed ^ u64::from(index).wrapping_mul(0x9FB2_1C65_1E98_DF25) ^ 0x5EED);
+    let electors_assigned = 300 + below(&mut random, u64::from(MAX_ELECTORS - 299)) as u32;
+    let turnout_percent = 65 + below(&mut random, 26);
+    let header = Header {
+        profile: MachineProfile::named(profile),
+        polling_station: PollingStationLabel { number, name: format!("Synthetic station {ward}/{number}") },
+        ward: Some(ward),
+        municipality: "Synthetic".into(),
+        date_of_poll: String::new(),
+        candidates: (1..=candidates).map(|candidate| format!("Ward {ward} candidate {candidate}")).collect(),
+        electors_assigned,
+        defects: Defects::NONE,
+        provenance: Provenance {
+            source: "evm-conformance gen".into(),
+            seed: Some(seed),
+            description: format!("synthetic poll day, station {index} of the election seeded {seed}"),
+        },
+    };
+    let mut day = Day { header, lines: Vec::new(), now: Timestamp::from_clock(5, 30, 0), votes: 0 };
+    let control_unit = format!("CU-{ward}-{number}");
+    day.station(0, StationAction::MachineInstalled { control_unit: control_unit.clone() });
+    day.station(60_000, StationAction::MockPollHeld { votes: MOCK_POLL_VOTES, cleared: true });
+    day.now = day.now.plus_milliseconds(u64::from(MOCK_POLL_VOTES) * 13_000 + 60_000);
+    day.station(1_000, StationAction::PaperSealsSupplied { first_serial: 10 * index + 1, last_serial: 10 * index + 5 });
+    day.station(
+        1_000,
+        StationAction::TenderedBallotPapersReceived { first_serial: 20 * index + 1, last_serial: 20 * index + 20 },
+    );
+    day.station(1_000, StationAction::PaperSealFixed { serial: 10 * index + 1 });
+    day.at(
+        Timestamp::from_clock(7, 0, 0),
+        TraceEvent::Station { action: StationAction::PollOpened { total_shown: 0 }, total_shown: Some(0) },
+    );
+
+    // Who comes, in what order.
+    let coming = (u64::from(electors_assigned) * turnout_percent / 100) as u32;
+    let mut order: Vec<u32> = (1..=electors_assigned).collect();
+    for slot in (1..order.len()).rev() {
+        let other = below(&mut random, slot as u64 + 1) as usize;
+        order.swap(slot, other);
+    }
+    order.truncate(coming as usize);
+    let adjourned_after =
+        chance(&mut random, Rates::ADJOURNED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
+    let captured_after =
+        chance(&mut random, Rates::BOOTH_CAPTURED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
+    let pace = (10 * 3_600_000 / u64::from(coming.max(1))).max(13_000);
+    let mut tendered_papers = 0;
+    let mut voted: Vec<u32> = Vec::new();
+    let mut counts = vec![0u32; entries as usize];
+    let mut machine_counts: Vec<Vec<u32>> = Vec::new();
+    let mut companions = 0;
+    for (position, &elector) in order.iter().enumerate() {
+        if captured_after == Some(position as u32) {
+            day.station(pace, StationAction::BoothCaptured { total_shown: 0 });
+            machine_counts.push(std::mem::take(&mut counts));
+            break;
+        }
+        if adjourned_after == Some(position as u32) {
+            day.station(pace, StationAction::PollAdjourned { total_shown: 0 });
+            day.unit(60_000, Input::BreakResultSeal);
+            day.unit(1_000, Input::Result);
+            machine_counts.push(std::mem::replace(&mut counts, vec![0; entries as usize]));
+            // The adjourned poll: a new machine the next day, the marked roll.
+            day.at(
+                Timestamp::from_clock(30, 0, 0),
+                TraceEvent::Station {
+                    action: StationAction::MachineInstalled { control_unit: format!("{control_unit}-A") },
+                    total_shown: None,
+                },
+            );
+            day.station(60_000, StationAction::MockPollHeld { votes: MOCK_POLL_VOTES, cleared: true });
+            day.now = day.now.plus_milliseconds(u64::from(MOCK_POLL_VOTES) * 13_000 + 60_000);
+            day.station(1_000, StationAction::PaperSealFixed { serial: 10 * index + 2 });
+            day.station(1_000, StationAction::PollOpened { total_shown: 0 });
+        }
+        day.station(pace, StationAction::ElectorIdentified { elector });
+        if chance(&mut random, Rates::INK_REFUSED) {
+            day.station(5_000, StationAction::InkCheckFailed { elector, reason: InkCheckFailure::RefusedInspection });
+            continue;
+        }
+        if chance(&mut random, Rates::CHALLENGED) {
+            day.station(2_000, StationAction::IdentityChallenged { elector, challenger: "Polling agent".into() });
+            day.station(
+                60_000,
+                StationAction::ChallengeDecided { elector, established: false, deposit: DepositOutcome::Returned },
+            );
+        }
+        day.station(3_000, StationAction::InkMarked { elector });
+        day.station(3_000, StationAction::EnteredInRegister { elector, thumb_impression: false });
+        if chance(&mut random, Rates::COMPANION) {
+            companions += 1;
+            day.station(
+                2_000,
+                StationAction::CompanionPermitted { elector, companion: format!("Companion {companions}") },
+            );
+        }
+        day.station(2_000, StationAction::BallotPressed { elector });
+        if chance(&mut random, Rates::DECIDES_NOT_TO_VOTE) {
+            day.station(20_000, StationAction::DecidedNotToVote { elector, cancelled_enable: true });
+            continue;
+        }
+        if chance(&mut random, Rates::NOT_ALLOWED_TO_VOTE) {
+            day.station(20_000, StationAction::NotAllowedToVote { elector, cancelled_enable: true });
+            continue;
+        }
+        if chance(&mut random, Rates::POWER_CUT_MID_BALLOT) {
+            // The enable is lost with the power; the officer presses Ballot again.
+            day.unit(3_000, Input::PowerOff);
+            day.unit(30_000, Input::PowerOn { held_button: None });
+            day.unit(2_000, Input::Ballot);
+        }
+        let mut pick = below(&mut random, weight_total);
+        let mut entry = 0;
+        while pick >= weights[entry] {
+            pick -= weights[entry];
+            entry += 1;
+        }
+        let address =
+            ButtonAddress::of_ballot_entry(entry as u16 + 1).unwrap_or(ButtonAddress { balloting_unit: 1, button: 1 });
+        day.unit(8_000, Input::PressButton { address });
+        counts[entry] += 1;
+        day.votes += 1;
+        voted.push(elector);
+        if chance(&mut random, Rates::TENDERED) && tendered_papers < 20 {
+            // Someone claims to be an elector who has already voted.
+            let claimed = voted[below(&mut random, voted.len() as u64) as usize];
+            tendered_papers += 1;
+            day.station(
+                10_000,
+                StationAction::TenderedBallotPaperIssued {
+                    elector: claimed,
+                    ballot_paper: 20 * index + tendered_papers,
+                    thumb_impression: false,
+                },
+            );
+        }
+    }
+    if captured_after.is_none() {
+        let close_hour = if adjourned_after.is_some() { 41 } else { 17 };
+        day.at(
+            Timestamp::from_clock(close_hour, 0, 0),
+            TraceEvent::Station { action: StationAction::CloseOfPollHour {}, total_shown: None },
+        );
+        day.station(60_000, StationAction::PollClosed { total_shown: 0 });
+        machine_counts.push(counts);
+        day.unit(3_600_000, Input::BreakResultSeal);
+        day.unit(1_000, Input::Result);
+        let last = machine_counts.last().cloned().unwrap_or_default();
+        let total = last.iter().sum();
+        day.after(0, TraceEvent::ExpectResult { counts: last, total });
+    }
+    let expected = ExpectedVerdict {
+        verdict: VerdictKind::Pass,
+        property: None,
+        line: None,
+        item_6_discrepancy: Some(0),
+        why: "a synthetic day run by the rules: every account tallies".into(),
+    };
+    let votes = day.votes;
+    let path = format!("synthetic/seed-{seed}/station-{index:07}.jsonl");
+    SyntheticStation { trace: Trace { path: path.into(), header: day.header, lines: day.lines }, expected, votes }
+}
