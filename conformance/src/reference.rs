@@ -142,8 +142,12 @@ impl ReferenceUnit {
         (entry < self.entries()).then_some(entry)
     }
 
-    fn rate_allows(&self, now: Timestamp) -> bool {
+    fn rate_allows(&mut self, now: Timestamp) -> bool {
         let Some(limit) = self.profile.rate_limit_votes_per_minute else { return true };
+        // Votes a minute old or older no longer count: drop them from the front.
+        while self.recent_votes.front().is_some_and(|time| now.milliseconds_since(*time) >= 60_000) {
+            self.recent_votes.pop_front();
+        }
         let in_last_minute = self.recent_votes.iter().filter(|time| now.milliseconds_since(**time) < 60_000).count();
         in_last_minute < usize::from(limit)
     }

@@ -479,16 +479,13 @@ impl Replay<'_> {
             self.check_readout(line, readout.as_ref());
             self.machine.readout = readout;
         }
-        if self.report_votes_to_station && self.station.is_some() {
-            let trace_line = line.clone();
+        if self.report_votes_to_station {
             for _ in 0..observed.votes_recorded {
-                if let Some(station) = self.station.as_mut() {
-                    // A fact of the machine: the station records it, with any irregularity.
-                    if let Ok(accepted) = station.apply(now, &StationAction::VoteRecorded {}) {
-                        for irregularity in accepted.irregularities {
-                            self.irregularity(&trace_line, &irregularity);
-                        }
-                    }
+                // A fact of the machine: the station records it, with any irregularity.
+                let Some(station) = self.station.as_mut() else { break };
+                let Ok(accepted) = station.apply(now, &StationAction::VoteRecorded {}) else { continue };
+                for irregularity in accepted.irregularities {
+                    self.irregularity(line, &irregularity);
                 }
             }
         }
