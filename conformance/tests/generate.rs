@@ -47,6 +47,9 @@ fn rare_days_adjournment_and_booth_capture_replay_too() {
     let mut target = SimTarget::new();
     let (mut adjourned, mut captured) = (0, 0);
     for index in 0..30_000 {
+        if adjourned > 0 && captured > 0 {
+            break;
+        }
         let station = synthetic_station(seed, index, ProfileName::M2);
         let has = |wanted: fn(&StationAction) -> bool| {
             station
