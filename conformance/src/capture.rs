@@ -91,78 +91,49 @@ pub fn read_capture(bytes: &[u8]) -> Result<Vec<CapturedFrame>, String> {
     Ok(frames)
 }
 
-/// The ballot entry of a button address (1-based), as traces number them.
-fn entry_of(address: evm_sim::ButtonAddress) -> u32 {
-    u32::from(address.balloting_unit.saturating_sub(1)) * 16 + u32::from(address.button)
-}
-
 /// Turns the host's `INPUT` requests of a capture into a trace (JSON Lines,
 /// docs/TRACE_FORMAT.md) for a machine of `profile` with `candidates`
 /// candidates, so that a session recorded against a board can be replayed
 /// against any target. Frames that are not `INPUT` requests are skipped.
 pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16) -> Result<String, String> {
+    use crate::trace::{Header, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine};
     use evm_sim::protocol::frame::{Feed, FrameAccumulator};
     use evm_sim::protocol::message::Request;
-    use evm_sim::Input;
-    use serde_json::json;
-    let names: Vec<String> = (1..=candidates).map(|number| format!("Candidate {number}")).collect();
-    let header = json!({
-        "trace": crate::trace::TRACE_FORMAT_NAME, "version": crate::trace::TRACE_FORMAT_VERSION, "profile": profile,
-        "polling_station": {"number": 0}, "candidates": names, "electors_assigned": 0,
-        "provenance": {"source": "evm-conformance capture", "description": "host requests of a captured session"}
-    });
-    let mut text = header.to_string() + "\n";
-    let mut previous = 0u64;
+    let name: evm_sim::ProfileName = profile.parse()?;
+    let mut lines = Vec::new();
+    let mut previous = evm_sim::Timestamp::ZERO;
     for (index, frame) in frames.iter().enumerate().filter(|(_, frame)| frame.direction == Direction::HostToBoard) {
         let mut accumulator = FrameAccumulator::new();
         let Feed::Frame { frame: parsed, .. } = accumulator.feed(&frame.wire) else {
             return Err(format!("captured frame {index} is not a frame"));
         };
         let Ok(Request::Input { at, input }) = Request::parse(parsed.kind(), parsed.payload()) else { continue };
-        let milliseconds = at.milliseconds().max(previous);
-        previous = milliseconds;
-        if milliseconds >= 48 * 3_600_000 {
+        // Traces never go back in time; a board's clock may have.
+        let at = at.max(previous);
+        previous = at;
+        if at.milliseconds() >= 48 * 3_600_000 {
             return Err(format!("captured frame {index}: time {at} is beyond the trace format's 48 hours"));
         }
-        let clock = format!(
-            "{:02}:{:02}:{:02}.{:03}",
-            milliseconds / 3_600_000,
-            milliseconds / 60_000 % 60,
-            milliseconds / 1000 % 60,
-            milliseconds % 1000
-        );
-        let event = match input {
-            Input::CandSet { candidates } => json!({"event": "cand_set", "candidates": candidates}),
-            Input::SealCandidateSetSection => json!({"event": "seal_candidate_set_section"}),
-            Input::Ballot => json!({"event": "ballot"}),
-            Input::Total => json!({"event": "total"}),
-            Input::Close => json!({"event": "close"}),
-            Input::Result => json!({"event": "result"}),
-            Input::Clear => json!({"event": "clear"}),
-            Input::FixResultSeal => json!({"event": "fix_result_seal"}),
-            Input::BreakResultSeal => json!({"event": "break_result_seal"}),
-            Input::AttachBallotingUnit { position } => json!({"event": "attach_balloting_unit", "position": position}),
-            Input::DetachBallotingUnit { position } => json!({"event": "detach_balloting_unit", "position": position}),
-            Input::PressButton { address } => {
-                json!({"event": "press", "balloting_unit": address.balloting_unit, "button": address.button})
-            }
-            Input::PressTwoButtons { first, second } => {
-                json!({"event": "press_two", "candidates": [entry_of(first), entry_of(second)]})
-            }
-            Input::PowerOff => json!({"event": "power_off"}),
-            Input::PowerOn { held_button: None } => json!({"event": "power_on"}),
-            Input::PowerOn { held_button: Some(address) } => {
-                json!({"event": "power_on", "held_candidate": entry_of(address)})
-            }
-            Input::BatteryLevel { percent } => json!({"event": "battery_level", "percent": percent}),
-            Input::OpenCase => json!({"event": "open_case"}),
-        };
-        let mut line = json!({"at": clock});
-        if let (Some(line), Some(event)) = (line.as_object_mut(), event.as_object()) {
-            line.extend(event.clone());
-        }
-        text.push_str(&line.to_string());
-        text.push('\n');
+        lines.push(TraceLine { line: lines.len() + 2, at, event: TraceEvent::Unit(input) });
     }
-    Ok(text)
+    let trace = Trace {
+        path: "capture.jsonl".into(),
+        header: Header {
+            profile: evm_sim::MachineProfile::named(name),
+            polling_station: PollingStationLabel { number: 0, name: String::new() },
+            ward: None,
+            municipality: String::new(),
+            date_of_poll: String::new(),
+            candidates: (1..=candidates).map(|number| format!("Candidate {number}")).collect(),
+            electors_assigned: 0,
+            defects: evm_sim::Defects::NONE,
+            provenance: Provenance {
+                source: "evm-conformance capture".into(),
+                seed: None,
+                description: "host requests of a captured session".into(),
+            },
+        },
+        lines,
+    };
+    Ok(crate::trace::write_trace(&trace))
 }

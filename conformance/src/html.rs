@@ -83,24 +83,12 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
         page.push_str("<p>None.</p>\n");
     }
     for trace in failures {
-        let expected = trace
-            .expected
-            .as_ref()
-            .map(|expected| {
-                format!(
-                    "{}{}",
-                    expected.verdict.as_str(),
-                    expected.property.map(|property| format!(" {property}")).unwrap_or_default()
-                )
-            })
-            .unwrap_or_else(|| "(no expected verdict)".into());
         let _ = write!(
             page,
-            "<h3><code>{}</code></h3><p>Expected <b>{}</b>; observed <b class=\"bad\">{}{}</b>{}{}.</p>",
+            "<h3><code>{}</code></h3><p>Expected <b>{}</b>; observed <b class=\"bad\">{}</b>{}{}.</p>",
             escape(&trace.path),
-            escape(&expected),
-            verdict_text(trace.verdict),
-            trace.property.map(|property| format!(" {property}")).unwrap_or_default(),
+            escape(&trace.expected_text()),
+            escape(&trace.observed_text()),
             trace.rule.as_ref().map(|rule| format!(" (rule {})", escape(rule))).unwrap_or_default(),
             trace.line.map(|line| format!(" at line {line}")).unwrap_or_default(),
         );

@@ -62,22 +62,7 @@ pub fn junit(report: &RunReport) -> String {
         } else if trace.matches_expected {
             xml.push_str("/>\n");
         } else {
-            let expected = trace
-                .expected
-                .as_ref()
-                .map(|expected| {
-                    format!(
-                        "{}{}",
-                        expected.verdict.as_str(),
-                        expected.property.map(|property| format!(" {property}")).unwrap_or_default()
-                    )
-                })
-                .unwrap_or_else(|| "(no expected verdict)".to_owned());
-            let observed = format!(
-                "{}{}",
-                trace.verdict.as_str(),
-                trace.property.map(|property| format!(" {property}")).unwrap_or_default()
-            );
+            let (expected, observed) = (trace.expected_text(), trace.observed_text());
             let message = format!(
                 "expected {expected}, got {observed}{}{}",
                 trace.rule.as_ref().map(|rule| format!(" (rule {rule})")).unwrap_or_default(),

@@ -94,6 +94,28 @@ pub struct TraceReport {
     pub excerpt: Vec<(usize, String)>,
 }
 
+impl TraceReport {
+    /// "violation ONE-VOTE", "pass", or "(no expected verdict)".
+    pub fn expected_text(&self) -> String {
+        self.expected.as_ref().map_or_else(
+            || "(no expected verdict)".to_owned(),
+            |expected| verdict_and_property(expected.verdict, expected.property),
+        )
+    }
+
+    /// The verdict found, as `expected_text` writes it.
+    pub fn observed_text(&self) -> String {
+        verdict_and_property(self.verdict, self.property)
+    }
+}
+
+fn verdict_and_property(verdict: VerdictKind, property: Option<Property>) -> String {
+    match property {
+        Some(property) => format!("{} {property}", verdict.as_str()),
+        None => verdict.as_str().to_owned(),
+    }
+}
+
 /// The whole run.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
