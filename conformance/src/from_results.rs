@@ -87,7 +87,10 @@ pub fn traces_from_results(path: &Path, seed: u64) -> Result<FromResults, String
             continue;
         }
         if fields[0].parse::<u32>().is_err() {
-            skipped.push(format!("{place}: {:?} is not a polling station's part number (a subtotal or a label): skipped", fields[0]));
+            skipped.push(format!(
+                "{place}: {:?} is not a polling station's part number (a subtotal or a label): skipped",
+                fields[0]
+            ));
             continue;
         }
         if fields.len() != header.len() {
