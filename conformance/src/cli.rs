@@ -46,15 +46,26 @@ pub fn target_named(name: &str) -> Result<Box<dyn Target>, UsageError> {
     )))
 }
 
+/// The target named on the command line, capturing its wire to `capture`
+/// when one is given.
+pub fn target_capturing(name: &str, capture: Option<&Path>) -> Result<Box<dyn Target>, UsageError> {
+    let mut target = target_named(name)?;
+    if let Some(path) = capture {
+        target.capture_to(path).map_err(|error| UsageError(error.to_string()))?;
+    }
+    Ok(target)
+}
+
 /// Runs the traces under `paths` and writes the requested report files.
 pub fn run(
     target_name: &str,
     paths: &[PathBuf],
     json_path: Option<&Path>,
     junit_path: Option<&Path>,
+    capture: Option<&Path>,
     progress: impl FnMut(usize, usize),
 ) -> Result<RunReport, UsageError> {
-    let mut target = target_named(target_name)?;
+    let mut target = target_capturing(target_name, capture)?;
     if paths.is_empty() {
         return Err(UsageError("no trace file or folder given".to_owned()));
     }

@@ -172,6 +172,7 @@ pub fn run_trace(path: &Path, target: &mut dyn Target) -> TraceReport {
     };
     let expected = parse_expectation(&expected_path(path)).map_err(|error| error.to_string());
     let mut report = judge(&path.to_string_lossy(), outcome, expected);
+    tracing::debug!(trace = %path.display(), verdict = report.verdict.as_str(), as_expected = report.matches_expected, "replayed");
     if !report.matches_expected {
         report.excerpt = file_excerpt(path, report.line);
     }
@@ -182,6 +183,7 @@ pub fn run_trace(path: &Path, target: &mut dyn Target) -> TraceReport {
 pub fn run_trace_in_memory(trace: &Trace, expected: &ExpectedVerdict, target: &mut dyn Target) -> TraceReport {
     let outcome = replay(trace, target);
     let mut report = judge(&trace.path.to_string_lossy(), outcome, Ok(expected.clone()));
+    tracing::debug!(trace = %trace.path.display(), verdict = report.verdict.as_str(), as_expected = report.matches_expected, "replayed");
     if !report.matches_expected {
         let around = report.line.unwrap_or(0);
         report.excerpt = trace

@@ -52,6 +52,15 @@ pub trait Target {
     fn link_noise(&mut self, _bytes: u32, _seed: u64) -> Result<(), TargetError> {
         Ok(())
     }
+
+    /// Records every frame of the wire to `path` (pcap, docs/PROTOCOL.md
+    /// section 7); an error for targets without a wire.
+    fn capture_to(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
+        Err(TargetError {
+            target: self.name(),
+            message: format!("no wire to capture to {}: only serial, tcp and sim-pty targets have one", path.display()),
+        })
+    }
 }
 
 /// The simulated unit, in process.

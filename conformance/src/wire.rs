@@ -169,7 +169,14 @@ impl WireTarget {
             buffer: vec![0; 4096],
         };
         match target.call(&Request::Hello { highest_version: PROTOCOL_VERSION })? {
-            Reply::Hello { version, profile, capabilities, .. } if version == PROTOCOL_VERSION => {
+            Reply::Hello { version, profile, capabilities, serial_number } if version == PROTOCOL_VERSION => {
+                tracing::info!(
+                    target = %target.name,
+                    serial_number = %String::from_utf8_lossy(&serial_number).trim_end(),
+                    ?profile,
+                    capabilities,
+                    "board connected"
+                );
                 target.capabilities = capabilities;
                 target.board_profile = profile;
                 Ok(target)
@@ -192,7 +199,7 @@ impl WireTarget {
     }
 
     /// Records every frame in both directions to `path` (pcap, docs/PROTOCOL.md section 7).
-    pub fn capture_to(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
+    pub fn start_capture(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
         let writer = crate::capture::CaptureWriter::create(path)
             .map_err(|error| self.error(format!("capture {}: {error}", path.display())))?;
         self.capture = Some(writer);
@@ -221,6 +228,7 @@ impl WireTarget {
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
                 self.retransmissions += 1;
+                tracing::debug!(target = %self.name, request_id, attempt, "resending the same bytes");
             }
             self.send(&wire)?;
             let deadline = Instant::now() + REPLY_TIMEOUT;
@@ -354,6 +362,10 @@ impl Target for WireTarget {
             Reply::Nack(NackReason::ResultRefused(_)) => Ok(None),
             other => Err(self.error(format!("reading the result: {other:?}"))),
         }
+    }
+
+    fn capture_to(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
+        self.start_capture(path)
     }
 
     fn link_noise(&mut self, bytes: u32, seed: u64) -> Result<(), TargetError> {

@@ -129,7 +129,7 @@ fn a_capture_records_every_frame_and_reads_back() {
     ensure_board_binary();
     let mut board = WireTarget::spawn_simulated_board(None).expect("board starts");
     let path = std::env::temp_dir().join(format!("evm-capture-{}.pcap", std::process::id()));
-    board.capture_to(&path).unwrap();
+    board.start_capture(&path).unwrap();
     board.start_machine(evm_sim::MachineProfile::m2(), evm_sim::Defects::NONE).unwrap();
     for input in [
         evm_sim::Input::AttachBallotingUnit { position: 1 },
@@ -229,4 +229,26 @@ fn a_board_with_a_memory_file_keeps_every_beeped_vote_across_a_kill_and_refuses_
     assert!(stderr.contains("tampered: do not count"), "{stderr}");
     assert_eq!(std::fs::read(&memory).unwrap(), bytes, "the evidence is left as it is");
     let _ = std::fs::remove_file(&memory);
+}
+
+#[test]
+fn run_with_capture_writes_a_pcap_of_the_session() {
+    ensure_board_binary();
+    let capture = std::env::temp_dir().join(format!("evm-run-capture-{}.pcap", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_evm-conformance"))
+        .args(["run", "--quiet", "--target", "sim-pty", "--capture"])
+        .arg(&capture)
+        .arg(traces().join("handwritten"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let frames = evm_conformance::capture::read_capture(&std::fs::read(&capture).unwrap()).unwrap();
+    assert!(frames.len() > 100, "{} frames", frames.len());
+    let refused = Command::new(env!("CARGO_BIN_EXE_evm-conformance"))
+        .args(["run", "--target", "sim", "--capture", "/tmp/never.pcap"])
+        .arg(traces().join("handwritten"))
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "the in-process target has no wire");
+    let _ = std::fs::remove_file(capture);
 }

@@ -113,6 +113,9 @@ enum Command {
         /// Write a JUnit XML report here.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Record every frame on the wire here (pcap; serial, tcp and sim-pty targets).
+        #[arg(long, value_name = "FILE")]
+        capture: Option<PathBuf>,
         /// Trace files (*.jsonl) or folders of them.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
@@ -211,57 +214,58 @@ fn main() -> ExitCode {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
     let quiet = arguments.quiet;
-    let outcome = match arguments.command {
-        Command::Certify { target, out, traces } => {
-            cli::certify(&target, &traces, &out, &generated(), progress_bar(quiet)).map(|certification| {
-                if !quiet {
-                    print!("{}", cli::summary(&certification.report));
-                    for file in &certification.files {
-                        println!("wrote {}", file.display());
+    let outcome =
+        match arguments.command {
+            Command::Certify { target, out, traces } => {
+                cli::certify(&target, &traces, &out, &generated(), progress_bar(quiet)).map(|certification| {
+                    if !quiet {
+                        print!("{}", cli::summary(&certification.report));
+                        for file in &certification.files {
+                            println!("wrote {}", file.display());
+                        }
                     }
-                }
-                certification.report.all_match()
-            })
-        }
-        Command::Gen { from_results: Some(file), seed, out, .. } => {
-            cli::generate_from_results(&file, seed, &out).map(|summary| {
-                if !quiet {
-                    eprint!("{summary}");
-                }
-                true
-            })
-        }
-        Command::Gen { from_results: None, seed, stations, profile, out } => {
-            cli::generate(seed, stations, profile, &out).map(|written| {
-                if !quiet && out != "-" {
-                    println!("wrote {written} synthetic stations (seed {seed}) to {out}");
-                }
-                true
-            })
-        }
-        Command::Minimize { trace, out, target } => cli::minimize(&trace, &out, &target).map(|summary| {
-            if !quiet {
-                println!("{summary}");
+                    certification.report.all_match()
+                })
             }
-            true
-        }),
-        Command::Bench { bench: BenchCommand::Replay { stations, seed, profile, workers, json } } => {
-            cli::bench_replay(stations, seed, profile, workers, json.as_deref(), quiet).map(|summary| {
+            Command::Gen { from_results: Some(file), seed, out, .. } => cli::generate_from_results(&file, seed, &out)
+                .map(|summary| {
+                    if !quiet {
+                        eprint!("{summary}");
+                    }
+                    true
+                }),
+            Command::Gen { from_results: None, seed, stations, profile, out } => {
+                cli::generate(seed, stations, profile, &out).map(|written| {
+                    if !quiet && out != "-" {
+                        println!("wrote {written} synthetic stations (seed {seed}) to {out}");
+                    }
+                    true
+                })
+            }
+            Command::Minimize { trace, out, target } => cli::minimize(&trace, &out, &target).map(|summary| {
                 if !quiet {
                     println!("{summary}");
                 }
                 true
-            })
-        }
-        Command::Run { target, json, junit, paths } => {
-            cli::run(&target, &paths, json.as_deref(), junit.as_deref(), progress_bar(quiet)).map(|report| {
-                if !quiet {
-                    print!("{}", cli::summary(&report));
-                }
-                report.all_match()
-            })
-        }
-    };
+            }),
+            Command::Bench { bench: BenchCommand::Replay { stations, seed, profile, workers, json } } => {
+                cli::bench_replay(stations, seed, profile, workers, json.as_deref(), quiet).map(|summary| {
+                    if !quiet {
+                        println!("{summary}");
+                    }
+                    true
+                })
+            }
+            Command::Run { target, json, junit, capture, paths } => {
+                cli::run(&target, &paths, json.as_deref(), junit.as_deref(), capture.as_deref(), progress_bar(quiet))
+                    .map(|report| {
+                        if !quiet {
+                            print!("{}", cli::summary(&report));
+                        }
+                        report.all_match()
+                    })
+            }
+        };
     match outcome {
         Ok(true) => ExitCode::from(EXIT_ALL_MATCH),
         Ok(false) => ExitCode::from(EXIT_MISMATCH),
