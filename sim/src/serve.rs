@@ -124,8 +124,10 @@ fn pump(transport: &mut (impl Read + Write), board: &mut Board, pace_baud: Optio
     let started = Instant::now();
     let mut buffer = vec![0u8; READ_CHUNK_BYTES];
     let mut out = Vec::new();
-    // When the line is next free, for pacing.
+    // When each direction of the line is next free, for pacing (a UART is
+    // full duplex: host → board and board → host are two wires).
     let mut line_free_at = Instant::now();
+    let mut inbound_free_at = Instant::now();
     loop {
         let read = match transport.read(&mut buffer) {
             Ok(0) => return Ok(()),
@@ -139,23 +141,38 @@ fn pump(transport: &mut (impl Read + Write), board: &mut Board, pace_baud: Optio
             Err(error) if error.raw_os_error() == Some(5) => return Ok(()),
             Err(error) => return Err(error),
         };
+        let received_at = Instant::now();
+        let pace_baud = pace_baud.filter(|baud| *baud > 0);
+        if let Some(baud) = pace_baud {
+            // The request crossed a UART too: its last byte lands `read` byte
+            // times after its first left the host, which on a
+            // pseudo-terminal is about when it is read here. (Pacing only the
+            // answer let a paced readout beat its wire floor.)
+            inbound_free_at = inbound_free_at.max(received_at) + byte_time(read, baud);
+        }
         let now = Timestamp::from_milliseconds(started.elapsed().as_millis() as u64);
         out.clear();
         board.receive(now, &buffer[..read], &mut out);
         if out.is_empty() {
             continue;
         }
-        if let Some(baud) = pace_baud.filter(|baud| *baud > 0) {
-            // A UART sends 10 bits a byte (8N1): the answer cannot arrive
-            // before its last bit has crossed the line.
-            let duration = Duration::from_secs_f64(out.len() as f64 * 10.0 / f64::from(baud));
-            let start = line_free_at.max(Instant::now());
-            line_free_at = start + duration;
+        if let Some(baud) = pace_baud {
+            // A UART sends 10 bits a byte (8N1): the answer starts once the
+            // request is in and handled, and cannot arrive before its last
+            // bit has crossed the line.
+            let handling = received_at.elapsed();
+            let start = line_free_at.max(inbound_free_at + handling);
+            line_free_at = start + byte_time(out.len(), baud);
             sleep_until(line_free_at);
         }
         transport.write_all(&out)?;
         transport.flush()?;
     }
+}
+
+/// How long a UART at `baud`, 8N1 (10 bits a byte), takes to send `bytes`.
+fn byte_time(bytes: usize, baud: u32) -> Duration {
+    Duration::from_secs_f64(bytes as f64 * 10.0 / f64::from(baud))
 }
 
 /// Sleeps coarsely, then spins the last stretch: pacing at 921,600 baud

@@ -9,28 +9,40 @@ pub const fn encoded_length_max(length: usize) -> usize {
 }
 
 /// Appends the COBS encoding of `data` to `output` (no delimiter).
+///
+/// Written into room made once, by index, without a branch on the byte: a
+/// result's counts are mostly zero bytes, in a pattern the branch predictor
+/// keeps missing. Each byte is copied to where it would go; a zero's place
+/// becomes the next block's code slot, and the current block's code is
+/// stored at every byte (the last store, at the block's end, stays). With a
+/// `push` and a branch per byte, as the paper writes it, this took 70 % of
+/// encoding a 64-entry result reply and twice the time (benches/codec.rs).
 pub fn encode(data: &[u8], output: &mut Vec<u8>) {
-    let mut code_index = output.len();
-    output.push(0);
+    let start = output.len();
+    output.resize(start + encoded_length_max(data.len()), 0);
+    let room = &mut output[start..];
+    let mut code_index = 0;
+    let mut write = 1;
     let mut code: u8 = 1;
     for &byte in data {
-        if byte == 0 {
-            output[code_index] = code;
-            code_index = output.len();
-            output.push(0);
+        room[write] = byte;
+        room[code_index] = code;
+        // All ones when the byte is a zero, else all zeros: a select by
+        // mask, as LLVM turns an `if` here back into a branch.
+        let zero = 0usize.wrapping_sub(usize::from(byte == 0));
+        code_index = (write & zero) | (code_index & !zero);
+        code = ((code + 1) & !(zero as u8)) | (zero as u8 & 1);
+        write += 1;
+        if code == 0xFF {
+            // 254 non-zero bytes: a full block, no implied zero.
+            room[code_index] = 0xFF;
+            code_index = write;
+            write += 1;
             code = 1;
-        } else {
-            output.push(byte);
-            code += 1;
-            if code == 0xFF {
-                output[code_index] = code;
-                code_index = output.len();
-                output.push(0);
-                code = 1;
-            }
         }
     }
-    output[code_index] = code;
+    room[code_index] = code;
+    output.truncate(start + write);
 }
 
 /// Why a COBS block cannot be decoded.
@@ -111,6 +123,71 @@ mod tests {
             round_trip(&with_zeros);
             with_zeros.push(0);
             round_trip(&with_zeros);
+        }
+    }
+
+    /// The byte-by-byte encoder of the paper, as a reference.
+    fn encode_byte_by_byte(data: &[u8]) -> Vec<u8> {
+        let mut output = vec![0];
+        let (mut code_index, mut code) = (0, 1u8);
+        for &byte in data {
+            if byte == 0 {
+                output[code_index] = code;
+                code_index = output.len();
+                output.push(0);
+                code = 1;
+            } else {
+                output.push(byte);
+                code += 1;
+                if code == 0xFF {
+                    output[code_index] = code;
+                    code_index = output.len();
+                    output.push(0);
+                    code = 1;
+                }
+            }
+        }
+        output[code_index] = code;
+        output
+    }
+
+    #[test]
+    fn the_block_encoder_matches_the_byte_by_byte_one() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for length in (0..600).chain([761, 1_016, 1_552, 2_058]) {
+            for zero_every in [0u64, 2, 9, 200, 254, 255, 300] {
+                let data: Vec<u8> = (0..length)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        if zero_every > 0 && state % zero_every == 0 {
+                            0
+                        } else {
+                            (state >> 8) as u8 | 1
+                        }
+                    })
+                    .collect();
+                let mut encoded = vec![0xAA];
+                encode(&data, &mut encoded);
+                assert_eq!(encoded[1..], encode_byte_by_byte(&data)[..], "length {length}, zero every {zero_every}");
+                round_trip(&data);
+            }
+        }
+        // One run of 252 to 256 non-zero bytes at the start, in the middle
+        // and at the end, among zeros: both encoders and their boundary.
+        for run in 252..=256 {
+            for before in [0, 1, 7] {
+                for after in [0, 1, 7] {
+                    let mut data = vec![0u8; before];
+                    data.extend(std::iter::repeat_n(0x42, run));
+                    data.extend(std::iter::repeat_n(0, after));
+                    let mut encoded = Vec::new();
+                    encode(&data, &mut encoded);
+                    assert_eq!(encoded, encode_byte_by_byte(&data), "run {run}, {before} before, {after} after");
+                    round_trip(&data);
+                }
+            }
         }
     }
 
