@@ -286,3 +286,24 @@ pub fn generate_from_results(file: &Path, seed: u64, out: &str) -> Result<String
     );
     Ok(summary)
 }
+
+/// `bench readout`: the result-readout latency against the wire floor.
+pub fn bench_readout(
+    target: &str,
+    baud: u32,
+    candidates: u16,
+    samples: u32,
+    json: Option<&Path>,
+    svg: Option<&Path>,
+) -> Result<String, UsageError> {
+    let options = crate::readout_bench::ReadoutOptions { target: target.to_owned(), baud, candidates, samples };
+    let report = crate::readout_bench::run_readout_bench(&options).map_err(UsageError)?;
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&report).map_err(|error| UsageError(error.to_string()))?;
+        write_file(path, &(text + "\n"))?;
+    }
+    if let Some(path) = svg {
+        write_file(path, &crate::readout_bench::histogram_svg(&report))?;
+    }
+    Ok(report.summary())
+}

@@ -498,6 +498,7 @@ fn run_in_process(options: &ReadoutOptions) -> Result<ReadoutReport, String> {
 /// 0.1 % of the sample at that rank, reported at the top of its bucket);
 /// min, max and mean exact.
 pub fn percentiles(latencies_ns: &[u64]) -> LatencyPercentiles {
+    let largest = latencies_ns.iter().copied().max().unwrap_or(0);
     let mut histogram =
         hdrhistogram::Histogram::<u64>::new_with_bounds(1, HISTOGRAM_HIGHEST_NS, HISTOGRAM_SIGNIFICANT_DIGITS)
             .expect("valid histogram bounds");
@@ -507,10 +508,12 @@ pub fn percentiles(latencies_ns: &[u64]) -> LatencyPercentiles {
     let microseconds = |nanoseconds: u64| nanoseconds as f64 / 1_000.0;
     let count = latencies_ns.len().max(1) as f64;
     LatencyPercentiles {
-        p50: microseconds(histogram.value_at_quantile(0.50)),
-        p95: microseconds(histogram.value_at_quantile(0.95)),
-        p99: microseconds(histogram.value_at_quantile(0.99)),
-        max: microseconds(latencies_ns.iter().copied().max().unwrap_or(0)),
+        // The histogram reports the top of a sample's bucket (three
+        // significant digits): never above the largest sample itself.
+        p50: microseconds(histogram.value_at_quantile(0.50).min(largest)),
+        p95: microseconds(histogram.value_at_quantile(0.95).min(largest)),
+        p99: microseconds(histogram.value_at_quantile(0.99).min(largest)),
+        max: microseconds(largest),
         min: microseconds(latencies_ns.iter().copied().min().unwrap_or(0)),
         mean: latencies_ns.iter().map(|&latency| latency as f64).sum::<f64>() / count / 1_000.0,
     }

@@ -124,6 +124,31 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Result-readout latency: READ_RESULT to the complete reply on the host,
+    /// p50/p95/p99/max beside the wire floor of the bytes exchanged.
+    ///
+    /// Example: evm-conformance bench readout --target sim-pty --baud 115200 --candidates 64 --samples 1000 --json readout.json --svg readout.svg
+    /// Example: evm-conformance bench readout --target serial:/dev/ttyUSB0@115200 --baud 115200
+    Readout {
+        /// sim (in process), sim-pty (spawns a paced evm-sim serve; --baud 0: unpaced), serial:PATH[@BAUD], tcp:ADDR.
+        #[arg(long)]
+        target: String,
+        /// The line's baud rate (8N1), for pacing and the floor.
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        /// Candidates on the ballot (M2 up to 63, M3 above; 384: a full M3 without NOTA).
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=384))]
+        candidates: u16,
+        /// Samples measured (after 5 thrown away).
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        samples: u32,
+        /// Write the figures here as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write an SVG histogram here.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
     /// Generate and replay N synthetic stations on every core with every check on.
     ///
     /// Example: evm-conformance bench replay --stations 100000 --seed 1 --json replay.json
@@ -248,6 +273,14 @@ fn main() -> ExitCode {
                 }
                 true
             }),
+            Command::Bench { bench: BenchCommand::Readout { target, baud, candidates, samples, json, svg } } => {
+                cli::bench_readout(&target, baud, candidates, samples, json.as_deref(), svg.as_deref()).map(|summary| {
+                    if !quiet {
+                        println!("{summary}");
+                    }
+                    true
+                })
+            }
             Command::Bench { bench: BenchCommand::Replay { stations, seed, profile, workers, json } } => {
                 cli::bench_replay(stations, seed, profile, workers, json.as_deref(), quiet).map(|summary| {
                     if !quiet {
