@@ -35,31 +35,6 @@ fn result_reply(entries: usize) -> Reply {
     Reply::Result { total: 1_500, counts }
 }
 
-/// COBS as the paper writes it: a push and a branch per byte.
-fn cobs_encode_textbook(data: &[u8], output: &mut Vec<u8>) {
-    let mut code_index = output.len();
-    output.push(0);
-    let mut code: u8 = 1;
-    for &byte in data {
-        if byte == 0 {
-            output[code_index] = code;
-            code_index = output.len();
-            output.push(0);
-            code = 1;
-        } else {
-            output.push(byte);
-            code += 1;
-            if code == 0xFF {
-                output[code_index] = code;
-                code_index = output.len();
-                output.push(0);
-                code = 1;
-            }
-        }
-    }
-    output[code_index] = code;
-}
-
 /// Feeds `wire` in `chunk`-byte pieces; the frames completed.
 fn accumulate(accumulator: &mut FrameAccumulator, wire: &[u8], chunk: usize) -> usize {
     let mut frames = 0;
@@ -123,7 +98,7 @@ fn codec(criterion: &mut Criterion) {
         group.bench_function("cobs_encode_textbook_byte_by_byte", |bencher| {
             bencher.iter(|| {
                 stuffed.clear();
-                cobs_encode_textbook(black_box(&frame), &mut stuffed);
+                evm_sim::protocol::cobs::encode_textbook(black_box(&frame), &mut stuffed);
                 black_box(stuffed.len())
             })
         });
