@@ -178,15 +178,7 @@ mod tests {
                     .collect();
                 let mut encoded = vec![0xAA];
                 encode(&data, &mut encoded);
-                assert_eq!(
-                    encoded[1..],
-                    {
-                        let mut textbook = Vec::new();
-                        encode_textbook(&data, &mut textbook);
-                        textbook
-                    }[..],
-                    "length {length}, zero every {zero_every}"
-                );
+                assert_eq!(encoded[1..], textbook(&data)[..], "length {length}, zero every {zero_every}");
                 round_trip(&data);
             }
         }
@@ -200,15 +192,7 @@ mod tests {
                     data.extend(std::iter::repeat_n(0, after));
                     let mut encoded = Vec::new();
                     encode(&data, &mut encoded);
-                    assert_eq!(
-                        encoded,
-                        {
-                            let mut textbook = Vec::new();
-                            encode_textbook(&data, &mut textbook);
-                            textbook
-                        },
-                        "run {run}, {before} before, {after} after"
-                    );
+                    assert_eq!(encoded, textbook(&data), "run {run}, {before} before, {after} after");
                     round_trip(&data);
                 }
             }
