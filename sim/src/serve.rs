@@ -87,6 +87,7 @@ pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) ->
                 .ok_or_else(|| std::io::Error::other("pseudo-terminal without a name"))?;
             serialport::SerialPort::set_timeout(&mut master, POLL_INTERVAL).map_err(to_io)?;
             announce(&path);
+            tracing::info!(%path, "serving on a pseudo-terminal");
             // The slave handle stays open so that the master never reads a
             // hang-up (EIO) between hosts; it is never read from.
             let _slave = slave;
@@ -104,7 +105,7 @@ pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) ->
                 let (mut stream, peer) = listener.accept()?;
                 stream.set_read_timeout(Some(POLL_INTERVAL))?;
                 stream.set_nodelay(true)?;
-                tracing_host(&format!("host connected from {peer}"));
+                tracing::info!(%peer, "host connected");
                 let _ = pump(&mut stream, &mut board, options.pace_baud);
             }
         }
@@ -113,10 +114,6 @@ pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) ->
 
 fn to_io(error: serialport::Error) -> std::io::Error {
     std::io::Error::other(error.to_string())
-}
-
-fn tracing_host(message: &str) {
-    eprintln!("evm-sim: {message}");
 }
 
 /// Reads, feeds the board, writes its answers; returns when the peer hangs up.
@@ -152,7 +149,15 @@ fn pump(transport: &mut (impl Read + Write), board: &mut Board, pace_baud: Optio
         }
         let now = Timestamp::from_milliseconds(started.elapsed().as_millis() as u64);
         out.clear();
+        let errors_before = board.protocol_errors;
         board.receive(now, &buffer[..read], &mut out);
+        if board.protocol_errors != errors_before {
+            tracing::warn!(
+                errors = board.protocol_errors - errors_before,
+                "corrupt or malformed frames received; answered NACK"
+            );
+        }
+        tracing::trace!(received = read, sent = out.len(), "bytes");
         if out.is_empty() {
             continue;
         }

@@ -95,6 +95,14 @@ fn parse_unit_key(text: &str) -> Result<[u8; 32], String> {
 }
 
 fn main() -> ExitCode {
+    // Logs go to stderr (stdout's first line is the device the board serves on).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
     match Arguments::parse().command {
         Command::Demo { candidates, electors } => match evm_sim::example::example_poll_day(candidates, electors) {
             Ok((log, _, total)) => {
