@@ -109,7 +109,11 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
             description: format!("synthetic poll day, station {index} of the election seeded {seed}"),
         },
     };
-    let mut day = Day { header, lines: Vec::new(), now: Timestamp::from_clock(5, 30, 0), votes: 0 };
+    // About six lines an elector who comes, plus the day's frame: reserved
+    // once (growing a vector of thousands of lines copied it again and again).
+    let expected_lines = (u64::from(electors_assigned) * turnout_percent / 100 * 6 + 64) as usize;
+    let mut day =
+        Day { header, lines: Vec::with_capacity(expected_lines), now: Timestamp::from_clock(5, 30, 0), votes: 0 };
     let control_unit = format!("CU-{ward}-{number}");
     day.station(0, StationAction::MachineInstalled { control_unit: control_unit.clone() });
     day.station(60_000, StationAction::MockPollHeld { votes: MOCK_POLL_VOTES, cleared: true });
