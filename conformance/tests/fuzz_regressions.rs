@@ -57,3 +57,58 @@ fn power_on_without_a_held_button_carries_zeros() {
     payload.extend([0, 0]);
     assert!(Request::parse(kind::INPUT, &payload).is_ok());
 }
+
+/// board_bytes, a finding of the oracle's: a `READ_RESULT` answered while
+/// the result was readable, then `Fix result seal` in the same chunk, looked
+/// like a result leaving a sealed unit. The target now hands the board one
+/// request at a time (any chunking inside a frame), so the state it checks
+/// is the state after that request.
+#[test]
+fn a_result_read_before_the_seal_is_fixed_in_the_same_chunk_is_no_disclosure() {
+    let path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/board_bytes/regress-result-read-then-sealed-in-one-chunk");
+    evm_conformance::fuzzing::board_bytes(&std::fs::read(path).expect("the kept input"));
+}
+
+/// memory_image_loader, finding left open by design (docs/FUZZING.md): an
+/// image with a right tag whose counters do not add up to its total loads
+/// (docs/MEMORY_FORMAT.md: it faithfully records a unit that broke PART-II);
+/// the harness sees the break, and the target keeps a conforming unit
+/// restarted from it away from the PART-II assertions.
+#[test]
+fn an_authentic_image_that_breaks_part_two_loads_and_shows_the_break() {
+    use evm_conformance::fuzzing::{fuzz_commissioning, memory_image_loader};
+    use evm_sim::detachable_memory::{LifeCycleRecord, MemoryImage, HEADER_BYTES};
+    use evm_sim::unit::{ButtonAddress, ControlUnit, Input};
+    use evm_sim::{Defects, Timestamp};
+    let commissioning = fuzz_commissioning(false);
+    let mut unit = ControlUnit::new(commissioning.profile);
+    let mut now = Timestamp::from_clock(7, 0, 0);
+    for input in [
+        Input::AttachBallotingUnit { position: 1 },
+        Input::PowerOn { held_button: None },
+        Input::CandSet { candidates: 3 },
+        Input::SealCandidateSetSection,
+        Input::Ballot,
+        Input::PressButton { address: ButtonAddress { balloting_unit: 1, button: 2 } },
+    ] {
+        now = now.plus_milliseconds(20_000);
+        assert!(unit.step(now, input).is_accepted());
+    }
+    let mut bytes = MemoryImage::of_unit(&commissioning, &unit, LifeCycleRecord::default()).as_bytes().to_vec();
+    bytes[HEADER_BYTES] = 7; // button 1 now says 7 votes; the total says 1.
+    let input: Vec<u8> = [&[1u8][..], &bytes].concat(); // mode 1: re-tagged as the unit would
+    memory_image_loader(&input);
+    // Re-tag as the target does and load it directly: the break is visible.
+    let mut retagged = input[1..].to_vec();
+    let sealed = retagged.len() - 32;
+    {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&[0x5A; 32]).unwrap();
+        mac.update(&retagged[..sealed]);
+        retagged[sealed..].copy_from_slice(&mac.finalize().into_bytes());
+    }
+    let contents = MemoryImage::open(&commissioning, &retagged).expect("a right tag loads");
+    let restarted = ControlUnit::restart_from(commissioning.profile, Defects::NONE, &contents.retained);
+    assert_eq!((restarted.counts_sum(), restarted.total()), (8, 1));
+}

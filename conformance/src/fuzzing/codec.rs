@@ -186,7 +186,10 @@ pub fn board_bytes(data: &[u8]) {
     let mut shadow = FrameAccumulator::new();
     let mut now = Timestamp::from_clock(7, 0, 0);
     let mut results_sent: Vec<Vec<u8>> = Vec::new();
-    for piece in chunks(&stream, mode >> 2) {
+    // A piece never holds more than one delimiter, so that the board's state
+    // after each piece is the state after at most one request.
+    let pieces = chunks(&stream, mode >> 2).into_iter().flat_map(|chunk| chunk.split_inclusive(|&byte| byte == 0));
+    for piece in pieces {
         now = now.plus_milliseconds(250);
         let mut completed = Vec::new();
         drain(&mut shadow, piece, &mut completed);
