@@ -5,7 +5,6 @@
 
 use crate::report::escape_xml as escape;
 use crate::runner::RunReport;
-use crate::verdict::VerdictKind;
 use evm_sim::Property;
 use std::fmt::Write;
 
@@ -14,10 +13,6 @@ h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #c
 table{border-collapse:collapse;margin:.5em 0;width:100%}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}\
 th{background:#f2f2f2}.ok{color:#0a6b0a;font-weight:bold}.bad{color:#b00020;font-weight:bold}\
 pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:.85em}code{font-size:.9em}details{margin:.3em 0}";
-
-fn verdict_text(verdict: VerdictKind) -> &'static str {
-    verdict.as_str()
-}
 
 /// The whole page. `generated` says when and by what (the caller's clock).
 pub fn report_page(report: &RunReport, generated: &str) -> String {
@@ -127,7 +122,7 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
             page,
             "<details><summary><code>{}</code>: {}</summary><pre>{}</pre></details>",
             escape(&trace.path),
-            verdict_text(trace.verdict),
+            trace.verdict.as_str(),
             escape(&trace.forms.join("\n\n"))
         );
     }
@@ -137,7 +132,7 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
             page,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
             escape(&trace.path),
-            verdict_text(trace.verdict),
+            trace.verdict.as_str(),
             trace.property.map(|property| property.id()).unwrap_or(""),
             trace.line.map(|line| line.to_string()).unwrap_or_default(),
             if trace.matches_expected { "ok" } else { "bad" },

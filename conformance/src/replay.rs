@@ -33,7 +33,6 @@ struct Replay<'target> {
     findings: Vec<Finding>,
     /// The reference had an enable pending when `Close` was accepted.
     enable_pending_at_close: bool,
-    last: Option<(Input, Expected, Observation)>,
     last_observation: Option<Observation>,
     machine: MachineRecord,
     machines: Vec<MachineRecord>,
@@ -74,7 +73,6 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
         reference: ReferenceUnit::new(profile),
         findings: Vec::new(),
         enable_pending_at_close: false,
-        last: None,
         last_observation: None,
         machine: MachineRecord { counted: true, ..MachineRecord::default() },
         machines: Vec::new(),
@@ -156,7 +154,6 @@ impl Replay<'_> {
         self.target.start_machine(trace.header.profile, trace.header.defects)?;
         self.reference = ReferenceUnit::new(trace.header.profile);
         self.enable_pending_at_close = false;
-        self.last = None;
         self.last_observation = None;
         self.machine_used = false;
         Ok(())
@@ -489,7 +486,6 @@ impl Replay<'_> {
                 }
             }
         }
-        self.last = Some((input, expected, observed));
         self.last_observation = Some(observed);
         Ok(())
     }
