@@ -194,6 +194,7 @@ REFUSALS = [
     "closed", "already_closed", "result_seal_intact", "result_before_close",
     "clear_before_result", "seal_already_fixed", "no_intact_seal", "memory_full",
     "rate_limited", "battery_exhausted", "already_on", "votes_in_memory",
+    "memory_inconsistent",
 ]
 REFUSAL_CODES = {name: i for i, name in enumerate(REFUSALS)}
 
@@ -201,7 +202,7 @@ EVENTS = {1: "vote_recorded", 2: "long_beep", 3: "display_changed", 4: "refused"
 EVENT_CODES = {v: k for k, v in EVENTS.items()}
 
 NACKS = {1: "malformed", 2: "unknown_kind", 3: "unsupported_version", 4: "not_in_test_mode",
-         5: "result_refused", 6: "no_machine", 7: "corrupt_frame"}
+         5: "result_refused", 6: "no_machine", 7: "corrupt_frame", 8: "memory_fault"}
 NACK_CODES = {v: k for k, v in NACKS.items()}
 
 # PROTOCOL.md section 3.5 (and the `bit` column of TRACE_FORMAT.md section 7).
@@ -453,6 +454,7 @@ class StateReply:
     ballot_enabled: bool
     fail_safe: bool
     seal: int           # 0 not fixed, 1 intact, 2 broken
+    memory_inconsistent: bool   # flag bit 6 (section 3.4)
     candidates: int
     total: int
     display: str
@@ -460,7 +462,7 @@ class StateReply:
 
     def payload(self) -> bytes:
         flags = (int(self.powered) | int(self.closed) << 1 | int(self.ballot_enabled) << 2
-                 | int(self.fail_safe) << 3 | self.seal << 4)
+                 | int(self.fail_safe) << 3 | self.seal << 4 | int(self.memory_inconsistent) << 6)
         return (bytes([self.lamps.pack(), flags]) + struct.pack("<HI", self.candidates, self.total)
                 + pack_text(self.display))
 
@@ -469,15 +471,16 @@ class StateReply:
         if len(p) < 9:
             raise ProtocolError("STATE_REPLY shorter than 9 bytes")
         flags = p[1]
-        if flags & 0xC0 or (flags >> 4) & 3 == 3:
+        if flags & 0x80 or (flags >> 4) & 3 == 3:
             raise ProtocolError(f"unknown state flags {flags:#x}")
         cands, total = struct.unpack_from("<HI", p, 2)
         return cls(Lamps.unpack(p[0]), bool(flags & 1), bool(flags & 2), bool(flags & 4), bool(flags & 8),
-                   (flags >> 4) & 3, cands, total, unpack_text(p, 8, 255))
+                   (flags >> 4) & 3, bool(flags & 0x40), cands, total, unpack_text(p, 8, 255))
 
     def __str__(self) -> str:
         fl = [n for n, v in (("powered", self.powered), ("closed", self.closed),
-                             ("ballot_enabled", self.ballot_enabled), ("fail_safe", self.fail_safe)) if v]
+                             ("ballot_enabled", self.ballot_enabled), ("fail_safe", self.fail_safe),
+                             ("memory_inconsistent", self.memory_inconsistent)) if v]
         return (f"lamps {self.lamps}, {'+'.join(fl) or 'no flags'}, seal {SEAL_STATES[self.seal]}, "
                 f"candidates {self.candidates}, total {self.total}, {self.display!r}")
 
@@ -923,7 +926,8 @@ def message_from_meaning(m: dict, direction: str):
             s = m["args"][0]
             lamps = Lamps(s["lamps"]["on"], s["lamps"]["busy"], s["lamps"]["ready"])
             return StateReply(lamps, s["powered"], s["closed"], s["ballot_enabled"], s["fail_safe"],
-                              MEANING_SEAL[s["result_seal"]["_"]], s["candidates"], s["total"], s["display"])
+                              MEANING_SEAL[s["result_seal"]["_"]], s["memory_inconsistent"], s["candidates"],
+                              s["total"], s["display"])
         if tag == "Result":
             return ResultReply(m["total"], tuple(m["counts"]))
         if tag == "Nack":
@@ -1260,8 +1264,8 @@ def extras(c: Checks, client: Client) -> None:
     g = client.link.recv_frame(time.monotonic() + 1.0)
     while g is not None and isinstance(g[1], Event):
         g = client.link.recv_frame(time.monotonic() + 1.0)
-    c.check(f"extra: frame with version 2 (id {rid}) -> NACK unsupported_version, request id 0",
-            g is not None and g[0].request_id == 0 and g[1] == Nack(3),
+    c.check(f"extra: frame with version 2 (id {rid}) -> NACK unsupported_version with the frame's id (section 2.3)",
+            g is not None and g[0].request_id == rid and g[1] == Nack(3),
             "no answer" if g is None else f"id {g[0].request_id}, {g[1]}")
     r = client.request(Hello(0))
     c.check(f"extra: HELLO highest_version 0 -> NACK unsupported_version [id {r.request_id}]",

@@ -105,9 +105,10 @@ impl ReferenceUnit {
         self.candidates
     }
 
-    /// Whether the candidate-wise result may be observed now.
+    /// Whether the candidate-wise result may be observed now: while the
+    /// unit shows it (powered, not fail-safe, after `Result`).
     pub fn result_readable(&self) -> bool {
-        self.result_shown
+        self.powered && !self.fail_safe && self.result_shown
     }
 
     fn entries(&self) -> usize {

@@ -76,6 +76,11 @@ pub struct WireTarget {
     board_profile: MachineProfile,
     faults: Option<(FaultInjector, FaultInjector)>,
     capture: Option<crate::capture::CaptureWriter>,
+    /// The handshake's frames, kept until a capture starts so that every
+    /// capture opens with the HELLO exchange (docs/PROTOCOL.md section 7).
+    handshake: Vec<(Duration, Direction, Vec<u8>)>,
+    /// The handshake is over: frames are no longer kept for a later capture.
+    connected: bool,
     started: Instant,
     child: Option<Child>,
     /// Requests resent after a timeout or a corrupt reply.
@@ -162,6 +167,8 @@ impl WireTarget {
             board_profile: MachineProfile::m2(),
             faults: None,
             capture: None,
+            handshake: Vec::new(),
+            connected: false,
             started: Instant::now(),
             child,
             retransmissions: 0,
@@ -179,6 +186,7 @@ impl WireTarget {
                 );
                 target.capabilities = capabilities;
                 target.board_profile = profile;
+                target.connected = true;
                 Ok(target)
             }
             Reply::Hello { version, .. } => {
@@ -200,10 +208,24 @@ impl WireTarget {
 
     /// Records every frame in both directions to `path` (pcap, docs/PROTOCOL.md section 7).
     pub fn start_capture(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
-        let writer = crate::capture::CaptureWriter::create(path)
+        let mut writer = crate::capture::CaptureWriter::create(path)
             .map_err(|error| self.error(format!("capture {}: {error}", path.display())))?;
+        for (at, direction, wire) in self.handshake.drain(..) {
+            writer.record(at, direction, &wire);
+        }
         self.capture = Some(writer);
         Ok(())
+    }
+
+    /// Records one frame as sent or received: into the capture, or, during
+    /// the handshake, into the frames kept for a capture started later.
+    fn record(&mut self, direction: Direction, wire: &[u8]) {
+        let at = self.started.elapsed();
+        match self.capture.as_mut() {
+            Some(capture) => capture.record(at, direction, wire),
+            None if !self.connected => self.handshake.push((at, direction, wire.to_vec())),
+            None => {}
+        }
     }
 
     fn send(&mut self, wire: &[u8]) -> Result<(), TargetError> {
@@ -214,9 +236,7 @@ impl WireTarget {
             to_board.flush(&mut mangled);
             bytes = mangled;
         }
-        if let Some(capture) = self.capture.as_mut() {
-            capture.record(self.started.elapsed(), Direction::HostToBoard, wire);
-        }
+        self.record(Direction::HostToBoard, wire);
         let name = self.name.clone();
         self.transport.send(&bytes).map_err(|error| TargetError { target: name, message: format!("write: {error}") })
     }
@@ -256,6 +276,12 @@ impl WireTarget {
                 let mut received = Vec::new();
                 self.host.receive(&bytes, &mut received);
                 for item in received {
+                    // Every frame the board sent is in the capture: replies,
+                    // late replies, events, NACKs (re-encoded: a frame that
+                    // decoded has exactly one encoding).
+                    if let Received::Reply { request_id: id, reply } = &item {
+                        self.record(Direction::BoardToHost, &evm_sim::protocol::board::reply_frame(*id, reply));
+                    }
                     match item {
                         Received::Reply { request_id: 0, reply: Reply::Nack(NackReason::CorruptFrame) } => {
                             resend = true
@@ -263,16 +289,7 @@ impl WireTarget {
                         Received::Reply { request_id: 0, reply: Reply::Nack(NackReason::UnsupportedVersion) } => {
                             return Err(self.error("the board does not speak this protocol version"))
                         }
-                        Received::Reply { request_id: id, reply } if id == request_id => {
-                            if let Some(capture) = self.capture.as_mut() {
-                                capture.record(
-                                    self.started.elapsed(),
-                                    Direction::BoardToHost,
-                                    &evm_sim::protocol::board::reply_frame(id, &reply),
-                                );
-                            }
-                            return Ok(reply);
-                        }
+                        Received::Reply { request_id: id, reply } if id == request_id => return Ok(reply),
                         Received::Reply { .. } => {}
                         Received::ProtocolError(_) => {
                             self.protocol_errors += 1;

@@ -32,6 +32,7 @@ fn a_refusal_with_an_argument_it_does_not_use_is_malformed() {
 
 /// message_parser, finding 2: lamp bits 3–7 and state flag bits 6–7 were
 /// ignored, so a reply with them set was accepted and re-encoded without.
+/// (Bit 6 now means "memory inconsistent"; bit 7 still has no meaning.)
 #[test]
 fn lamp_and_flag_bits_without_a_meaning_are_malformed() {
     // INPUT_REPLY: accepted, 0 votes, not disclosed, lamps 0x09, total 0, "".
@@ -39,10 +40,14 @@ fn lamp_and_flag_bits_without_a_meaning_are_malformed() {
         hex("0000000000" /* refusal */).into_iter().chain([0, 0, 0x09, 0, 0, 0, 0, 0]).collect::<Vec<_>>();
     assert!(malformed(Reply::parse(kind::INPUT_REPLY, &input_reply)));
     message_parser(&[&[kind::INPUT_REPLY][..], &input_reply].concat());
-    // STATE_REPLY: lamps 0, flags 0x41 (powered + bit 6), 0 candidates, total 0, "".
-    let state_reply = [0u8, 0x41, 0, 0, 0, 0, 0, 0, 0];
+    // STATE_REPLY: lamps 0, flags 0x81 (powered + bit 7), 0 candidates, total 0, "".
+    let state_reply = [0u8, 0x81, 0, 0, 0, 0, 0, 0, 0];
     assert!(malformed(Reply::parse(kind::STATE_REPLY, &state_reply)));
     message_parser(&[&[kind::STATE_REPLY][..], &state_reply[..]].concat());
+    // Flags 0x41 (powered + memory inconsistent) is a state, and round-trips.
+    let inconsistent = [0u8, 0x41, 0, 0, 0, 0, 0, 0, 0];
+    assert!(Reply::parse(kind::STATE_REPLY, &inconsistent).is_ok());
+    message_parser(&[&[kind::STATE_REPLY][..], &inconsistent[..]].concat());
 }
 
 /// message_parser, finding 3: `power on` with `held` = 0 ignored the button

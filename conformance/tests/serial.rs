@@ -140,12 +140,30 @@ fn a_capture_records_every_frame_and_reads_back() {
     }
     drop(board);
     let frames = evm_conformance::capture::read_capture(&std::fs::read(&path).unwrap()).unwrap();
-    // Four requests and their four replies.
-    assert_eq!(frames.len(), 8, "{frames:?}");
-    assert_eq!(
-        frames.iter().filter(|frame| frame.direction == evm_conformance::wire::Direction::HostToBoard).count(),
-        4
-    );
+    // The handshake (kept from before the capture started), then four
+    // requests; every request's reply, and events the board sent after them.
+    let decoded: Vec<(evm_conformance::wire::Direction, u8, u16)> = frames
+        .iter()
+        .map(|frame| {
+            let mut accumulator = evm_sim::protocol::frame::FrameAccumulator::new();
+            let evm_sim::protocol::frame::Feed::Frame { frame: decoded, .. } = accumulator.feed(&frame.wire) else {
+                panic!("a captured frame does not decode: {frame:?}")
+            };
+            (frame.direction, decoded.kind(), decoded.request_id())
+        })
+        .collect();
+    use evm_conformance::wire::Direction::{BoardToHost, HostToBoard};
+    use evm_sim::protocol::message::kind;
+    assert_eq!(decoded[..2], [(HostToBoard, kind::HELLO, 1), (BoardToHost, kind::HELLO_REPLY, 1)], "{decoded:?}");
+    let requests: Vec<u16> =
+        decoded.iter().filter(|(direction, _, _)| *direction == HostToBoard).map(|(_, _, id)| *id).collect();
+    assert_eq!(requests.len(), 5, "{decoded:?}");
+    for id in requests {
+        assert!(
+            decoded.iter().any(|&(direction, _, reply_id)| direction == BoardToHost && reply_id == id),
+            "no reply to {id}"
+        );
+    }
     let trace = evm_conformance::capture::capture_to_trace(&frames, "M2", 5).unwrap();
     assert!(trace.contains("\"event\":\"power_on\"") && trace.contains("\"event\":\"total\""), "{trace}");
     let _ = std::fs::remove_file(path);

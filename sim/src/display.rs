@@ -2,6 +2,7 @@
 //! into the manual's texts only when somebody reads it.
 
 use crate::time::Timestamp;
+use crate::unit::MemoryInconsistency;
 use serde::{Deserialize, Serialize};
 
 /// Longest display text, in bytes.
@@ -45,6 +46,9 @@ pub enum Display {
     FailSafe,
     /// A defective unit's `Total` showing candidate counts (seeded defect).
     TotalWithBreakdown { total: u32, first_candidate_votes: u32 },
+    /// The memory does not add up: `MEMORY ERROR` and the inconsistency's
+    /// code in capitals (at most 46 characters), whatever was pressed.
+    MemoryError { inconsistency: MemoryInconsistency },
 }
 
 impl Display {
@@ -82,6 +86,9 @@ impl Display {
             Display::TotalWithBreakdown { total, first_candidate_votes } => {
                 write!(text, "TOTAL {total:04} CANDIDATE 01 {first_candidate_votes}")
             }
+            Display::MemoryError { inconsistency } => text.write_str("MEMORY ERROR ").and_then(|_| {
+                inconsistency.code().chars().try_for_each(|letter| text.write_char(letter.to_ascii_uppercase()))
+            }),
         };
         text
     }

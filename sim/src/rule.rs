@@ -191,6 +191,8 @@ pub enum Refusal {
     AlreadyOn,
     #[error("votes are in memory: Close, Result and Clear before changing the candidate set")]
     VotesInMemory,
+    #[error("the vote memory does not add up (MEMORY ERROR): no vote is recorded and nothing is erased; it is kept for counting (61H)")]
+    MemoryInconsistent,
 }
 
 impl Refusal {
@@ -206,7 +208,7 @@ impl Refusal {
             Refusal::BallotAlreadyEnabled | Refusal::BallotNotEnabled | Refusal::TwoButtonsAtOnce => "39L(2)",
             Refusal::Closed | Refusal::AlreadyClosed => "39S",
             Refusal::ResultSealIntact | Refusal::SealAlreadyFixed | Refusal::NoIntactSeal => "39E(5)",
-            Refusal::ResultBeforeClose => "61H",
+            Refusal::ResultBeforeClose | Refusal::MemoryInconsistent => "61H",
             Refusal::ClearBeforeResult => "61N",
             Refusal::BallotingUnitNotAttached { .. } => "39S",
             Refusal::PoweredOff
@@ -256,6 +258,7 @@ impl Refusal {
             Refusal::BatteryExhausted => "battery_exhausted",
             Refusal::AlreadyOn => "already_on",
             Refusal::VotesInMemory => "votes_in_memory",
+            Refusal::MemoryInconsistent => "memory_inconsistent",
         }
     }
 }

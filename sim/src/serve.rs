@@ -41,12 +41,30 @@ pub struct ServeOptions {
     pub memory_file: Option<std::path::PathBuf>,
     /// The unit's integrity key (set at commissioning).
     pub unit_key: [u8; crate::detachable_memory::UNIT_KEY_BYTES],
+    /// The offset of the unit's local time from UTC, in minutes (India:
+    /// +330). The board's own clock is the host's real-time clock in this
+    /// local time (docs/PROTOCOL.md 3.2).
+    pub utc_offset_minutes: i16,
 }
 
-/// The unit's number in its memory image: the FNV-1a hash of its
-/// serial-number text (the image binds the memory to this unit).
-fn serial_number_value(text: &str) -> u64 {
-    text.bytes().fold(0xCBF2_9CE4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3))
+/// The unit's number in its memory image: the 64-bit FNV-1a hash of its
+/// serial-number text, as the handshake sends it without the padding
+/// spaces (docs/MEMORY_FORMAT.md: the image binds the memory to this unit).
+pub fn serial_number_value(text: &str) -> u64 {
+    text.trim_end_matches(' ')
+        .bytes()
+        .fold(0xCBF2_9CE4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3))
+}
+
+/// The board's own clock at `wall`: milliseconds since 1970-01-01 00:00 in
+/// the unit's local time, `utc_offset_minutes` from UTC. Its time of day is
+/// what the display shows ("PST hh-mm-ss"); it only goes forward, across
+/// restarts too, while the host's real-time clock does (the board also
+/// never lets it fall behind the poll times in its memory).
+pub fn board_clock(wall: std::time::SystemTime, utc_offset_minutes: i16) -> Timestamp {
+    let since_epoch = wall.duration_since(std::time::UNIX_EPOCH).map(|elapsed| elapsed.as_millis()).unwrap_or(0);
+    let local = i128::try_from(since_epoch).unwrap_or(i128::MAX) + i128::from(utc_offset_minutes) * 60_000;
+    Timestamp::from_milliseconds(u64::try_from(local.max(0)).unwrap_or(u64::MAX))
 }
 
 /// The board of `options`: with its memory opened from (or commissioned
@@ -80,6 +98,7 @@ pub type Announce<'a> = &'a mut dyn FnMut(&str);
 /// Serves until the transport fails (or forever on TCP).
 pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) -> std::io::Result<()> {
     let mut board = board_for(options)?;
+    let clock = || board_clock(std::time::SystemTime::now(), options.utc_offset_minutes);
     match listen {
         Listen::PseudoTerminal => {
             let (mut master, slave) = serialport::TTYPort::pair().map_err(to_io)?;
@@ -91,12 +110,12 @@ pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) ->
             // The slave handle stays open so that the master never reads a
             // hang-up (EIO) between hosts; it is never read from.
             let _slave = slave;
-            pump(&mut master, &mut board, options.pace_baud)
+            pump(&mut master, &mut board, options.pace_baud, &clock)
         }
         Listen::SerialPort { path, baud } => {
             let mut port = serialport::new(path, *baud).timeout(POLL_INTERVAL).open_native().map_err(to_io)?;
             announce(path);
-            pump(&mut port, &mut board, options.pace_baud)
+            pump(&mut port, &mut board, options.pace_baud, &clock)
         }
         Listen::Tcp { address } => {
             let listener = std::net::TcpListener::bind(address)?;
@@ -106,7 +125,7 @@ pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) ->
                 stream.set_read_timeout(Some(POLL_INTERVAL))?;
                 stream.set_nodelay(true)?;
                 tracing::info!(%peer, "host connected");
-                let _ = pump(&mut stream, &mut board, options.pace_baud);
+                let _ = pump(&mut stream, &mut board, options.pace_baud, &clock);
             }
         }
     }
@@ -117,8 +136,12 @@ fn to_io(error: serialport::Error) -> std::io::Error {
 }
 
 /// Reads, feeds the board, writes its answers; returns when the peer hangs up.
-fn pump(transport: &mut (impl Read + Write), board: &mut Board, pace_baud: Option<u32>) -> std::io::Result<()> {
-    let started = Instant::now();
+fn pump(
+    transport: &mut (impl Read + Write),
+    board: &mut Board,
+    pace_baud: Option<u32>,
+    clock: &dyn Fn() -> Timestamp,
+) -> std::io::Result<()> {
     let mut buffer = vec![0u8; READ_CHUNK_BYTES];
     let mut out = Vec::new();
     // When each direction of the line is next free, for pacing (a UART is
@@ -147,7 +170,7 @@ fn pump(transport: &mut (impl Read + Write), board: &mut Board, pace_baud: Optio
             // answer let a paced readout beat its wire floor.)
             inbound_free_at = inbound_free_at.max(received_at) + byte_time(read, baud);
         }
-        let now = Timestamp::from_milliseconds(started.elapsed().as_millis() as u64);
+        let now = clock();
         out.clear();
         let errors_before = board.protocol_errors;
         board.receive(now, &buffer[..read], &mut out);
@@ -195,4 +218,31 @@ fn sleep_until(deadline: Instant) {
             std::hint::spin_loop();
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn the_board_clock_is_local_time_since_1970() {
+        // 2026-11-29 08:00:00 UTC is 13:30:00 in India (+05:30).
+        let wall = UNIX_EPOCH + Duration::from_secs(1_795_939_200);
+        assert_eq!(board_clock(wall, 330).to_string(), "13:30:00");
+        assert_eq!(board_clock(wall, 0).to_string(), "08:00:00");
+        assert_eq!(board_clock(wall, -300).to_string(), "03:00:00");
+        assert!(board_clock(wall + Duration::from_millis(1), 330) > board_clock(wall, 330));
+        assert_eq!(board_clock(UNIX_EPOCH, -60), Timestamp::ZERO, "never before the epoch");
+    }
+
+    #[test]
+    fn the_image_serial_number_is_the_hash_of_the_handshake_text() {
+        // FNV-1a 64 of "EVM-SIM-0001" (docs/MEMORY_FORMAT.md gives this value).
+        assert_eq!(serial_number_value("EVM-SIM-0001"), serial_number_value("EVM-SIM-0001    "));
+        assert_eq!(format!("{:#018x}", serial_number_value("EVM-SIM-0001")), EXAMPLE_SERIAL_NUMBER_VALUE);
+    }
+
+    /// Written into docs/MEMORY_FORMAT.md as the worked example.
+    const EXAMPLE_SERIAL_NUMBER_VALUE: &str = "0x88b5a87920332f71";
 }

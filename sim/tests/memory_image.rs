@@ -435,3 +435,113 @@ fn opening_a_storage_with_no_image_hands_it_back_and_a_tampered_one_is_left_alon
     }
     assert_eq!(storage.read_committed().expect("readable").as_deref(), Some(bytes.as_slice()));
 }
+
+// ------------------------------------ a genuine image that does not add up --
+
+/// The image as a faulty unit holding `commissioning`'s key writes it:
+/// `edit` changes the bytes and the tag is computed again, so the image
+/// passes every 61G check and records the fault faithfully.
+fn genuine_after(commissioning: &evm_sim::Commissioning, bytes: &[u8], edit: impl FnOnce(&mut [u8])) -> Vec<u8> {
+    use hmac::Mac;
+    let mut bytes = bytes.to_vec();
+    let sealed = bytes.len() - MAC_BYTES;
+    edit(&mut bytes[..sealed]);
+    // The commissioning fixture's key is 32 copies of its key byte.
+    let key = [0x77u8; 32];
+    assert_eq!(commissioning.serial_number.0, 77, "the fixture below is commissioning(77, 0x77)");
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap();
+    mac.update(&bytes[..sealed]);
+    bytes[sealed..].copy_from_slice(&mac.finalize().into_bytes());
+    bytes
+}
+
+/// Each way a genuine image can fail to add up (docs/MEMORY_FORMAT.md, in
+/// the order the checks run): the unit restarted from it is in the
+/// memory-fault state with that code, records no vote, erases nothing, and
+/// still reads its result out; the genuine image of a conforming unit beside
+/// them restarts with no fault.
+#[test]
+fn a_genuine_image_that_does_not_add_up_restarts_a_unit_in_the_memory_fault_state() {
+    use evm_sim::unit::MemoryInconsistency;
+    let commissioning = commissioning(77, 0x77);
+    // 3 candidates and NOTA (buttons 1 to 4), votes 1, 2, 2; closed, seal intact.
+    let genuine = image_after_votes(&commissioning, 3, &[1, 2, 2]).as_bytes().to_vec();
+    const FLAGS: usize = 23;
+    let counter = |button: usize| HEADER_BYTES + 4 * (button - 1);
+    let set_u32 =
+        |bytes: &mut [u8], offset: usize, value: u32| bytes[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+    let cases: Vec<(Vec<u8>, Option<MemoryInconsistency>)> = vec![
+        (genuine.clone(), None),
+        (
+            genuine_after(&commissioning, &genuine, |bytes| bytes[28..30].copy_from_slice(&0u16.to_le_bytes())),
+            Some(MemoryInconsistency::VotesWithoutCandidates { total: 3 }),
+        ),
+        (
+            genuine_after(&commissioning, &genuine, |bytes| bytes[FLAGS] &= !0b0000_0001),
+            Some(MemoryInconsistency::VotesBeforeCandidateSetSealed { total: 3 }),
+        ),
+        (
+            genuine_after(&commissioning, &genuine, |bytes| {
+                set_u32(bytes, counter(5), 1);
+                set_u32(bytes, 52, 4);
+            }),
+            Some(MemoryInconsistency::VoteOnMaskedButton { button: 5 }),
+        ),
+        (
+            genuine_after(&commissioning, &genuine, |bytes| set_u32(bytes, counter(1), 2)),
+            Some(MemoryInconsistency::CountsDifferFromTotal { counts_sum: 4, total: 3 }),
+        ),
+        (
+            // Closed, but no poll end time (its flag and its field cleared).
+            genuine_after(&commissioning, &genuine, |bytes| {
+                bytes[FLAGS] &= !0b0010_0000;
+                bytes[40..48].fill(0);
+            }),
+            Some(MemoryInconsistency::CloseWithoutPollEnd),
+        ),
+        (
+            // Open (no Close, no poll end) with the result marked shown.
+            genuine_after(&commissioning, &genuine, |bytes| {
+                bytes[FLAGS] = (bytes[FLAGS] & !0b0010_0010) | 0b0000_0100;
+                bytes[40..48].fill(0);
+            }),
+            Some(MemoryInconsistency::ResultShownWhileOpen),
+        ),
+    ];
+    assert_eq!(cases.len(), MemoryInconsistency::ALL.len() + 1, "a case for every kind and the lawful one");
+    for (bytes, expected) in cases {
+        let mut unit =
+            RetainingUnit::open(SimulatedStorage::with_committed(&bytes), commissioning.clone(), Defects::NONE)
+                .unwrap_or_else(|fault| panic!("a genuine image is not tampered: {fault}"));
+        assert_eq!(unit.unit().memory_inconsistency(), expected);
+        let mut clock = Clock::default();
+        feed(
+            &mut unit,
+            &mut clock,
+            &[Input::AttachBallotingUnit { position: 1 }, Input::PowerOn { held_button: None }],
+        );
+        let Some(inconsistency) = expected else {
+            assert_eq!(unit.unit().display().text().as_str(), "EVM IS READY");
+            continue;
+        };
+        let shown = format!("MEMORY ERROR {}", inconsistency.code().to_uppercase());
+        assert_eq!(unit.unit().display().text().as_str(), shown);
+        let total = unit.unit().total();
+        for input in
+            [Input::Ballot, button(1), Input::Clear, Input::CandSet { candidates: 2 }, Input::SealCandidateSetSection]
+        {
+            let reaction = unit.step(clock.tick(), input).expect("power");
+            assert_eq!(reaction.refusal, Some(Refusal::MemoryInconsistent), "{input:?} in {}", inconsistency.code());
+        }
+        assert_eq!(unit.unit().total(), total, "the memory changed in the fault state");
+        // Counting still reads it, without a panic and with the counters as stored.
+        for input in [Input::Close, Input::BreakResultSeal, Input::Result] {
+            let _ = unit.step(clock.tick(), input).expect("power");
+        }
+        if unit.unit().is_closed() {
+            let readout = unit.unit().result_readout().expect("the result after Close and Result");
+            assert_eq!(readout.total, total);
+        }
+        assert_eq!(unit.unit().display().text().as_str(), shown, "the fault stays on the display");
+    }
+}

@@ -114,6 +114,7 @@ fn vectors() -> Vec<(&'static str, u16, Message)> {
                 ballot_enabled: false,
                 fail_safe: false,
                 result_seal: ResultSeal::Broken,
+                memory_inconsistent: false,
                 candidates: 5,
                 total: 17,
                 display: DisplayText::from_text("RESULT TOTAL 0017"),
@@ -133,11 +134,98 @@ fn vectors() -> Vec<(&'static str, u16, Message)> {
         ("nack: corrupt frame received (unsolicited)", 0, Message::Reply(Reply::Nack(NackReason::CorruptFrame))),
         ("nack: unknown kind", 33, Message::Reply(Reply::Nack(NackReason::UnknownKind))),
         ("nack: not in test mode", 34, Message::Reply(Reply::Nack(NackReason::NotInTestMode))),
+        ("nack: malformed", 35, Message::Reply(Reply::Nack(NackReason::Malformed))),
+        ("nack: unsupported version", 36, Message::Reply(Reply::Nack(NackReason::UnsupportedVersion))),
+        ("nack: no machine (reserved: evm-sim never sends it)", 37, Message::Reply(Reply::Nack(NackReason::NoMachine))),
+        ("nack: memory fault", 38, Message::Reply(Reply::Nack(NackReason::MemoryFault))),
+        (
+            "result refused: switched off",
+            39,
+            Message::Reply(Reply::Nack(NackReason::ResultRefused(Refusal::PoweredOff))),
+        ),
+        (
+            "hello reply: M3, no test mode (a field board), serial VENDOR-CU-77",
+            40,
+            Message::Reply(Reply::Hello {
+                version: 1,
+                profile: MachineProfile::m3(),
+                capabilities: 0,
+                serial_number: *b"VENDOR-CU-77    ",
+            }),
+        ),
+        (
+            "state: on, memory inconsistent (MEMORY ERROR), 3 candidates, total 2",
+            41,
+            Message::Reply(Reply::State(StateReport {
+                lamps: Lamps { on: true, busy: false, ready: false },
+                powered: true,
+                closed: false,
+                ballot_enabled: false,
+                fail_safe: false,
+                result_seal: ResultSeal::Intact,
+                memory_inconsistent: true,
+                candidates: 3,
+                total: 2,
+                display: DisplayText::from_text("MEMORY ERROR COUNTS_DIFFER_FROM_TOTAL"),
+            })),
+        ),
         ("event: vote recorded (never the candidate)", 0, Message::Reply(Reply::Event(BoardEvent::VoteRecorded))),
         ("event: long beep", 0, Message::Reply(Reply::Event(BoardEvent::LongBeep))),
         ("event: refused, closed", 0, Message::Reply(Reply::Event(BoardEvent::Refused(Refusal::Closed)))),
+        ("event: display changed", 0, Message::Reply(Reply::Event(BoardEvent::DisplayChanged))),
     ]);
+    // Every refusal code of section 3.9, in an INPUT_REPLY, with example arguments.
+    for (index, refusal) in every_refusal().into_iter().enumerate() {
+        vectors.push((
+            refusal.code(),
+            100 + index as u16,
+            Message::Reply(Reply::Input(InputOutcome {
+                refusal: Some(refusal),
+                votes_recorded: 0,
+                candidate_disclosed: false,
+                lamps: Lamps { on: true, busy: false, ready: false },
+                total: 0,
+                display: DisplayText::from_text("INVALID"),
+            })),
+        ));
+    }
     vectors
+}
+
+/// One of each refusal, in code order (1 to 30), with example arguments.
+fn every_refusal() -> Vec<Refusal> {
+    vec![
+        Refusal::PoweredOff,
+        Refusal::FailSafe,
+        Refusal::CandidateSetSealed,
+        Refusal::TooManyCandidates { candidates: 70, maximum: 63 },
+        Refusal::NoCandidates,
+        Refusal::CandidatesExceedAttachedUnits { candidates: 20, needed: 2 },
+        Refusal::CandidatesNotSet,
+        Refusal::CandidateSetNotSealed,
+        Refusal::BallotingUnitSetMismatch,
+        Refusal::PositionTaken { position: 2 },
+        Refusal::PositionOutOfRange { position: 5 },
+        Refusal::BallotingUnitNotAttached { position: 1 },
+        Refusal::BallotAlreadyEnabled,
+        Refusal::BallotNotEnabled,
+        Refusal::MaskedButton { position: 1, button: 7 },
+        Refusal::TwoButtonsAtOnce,
+        Refusal::ButtonHeldAtPowerOn,
+        Refusal::Closed,
+        Refusal::AlreadyClosed,
+        Refusal::ResultSealIntact,
+        Refusal::ResultBeforeClose,
+        Refusal::ClearBeforeResult,
+        Refusal::SealAlreadyFixed,
+        Refusal::NoIntactSeal,
+        Refusal::MemoryFull { capacity: 70_000 },
+        Refusal::RateLimited { votes_per_minute: 5 },
+        Refusal::BatteryExhausted,
+        Refusal::AlreadyOn,
+        Refusal::VotesInMemory,
+        Refusal::MemoryInconsistent,
+    ]
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -346,11 +434,21 @@ fn garbage_never_crashes_the_board_nor_changes_its_state() {
     board.receive(Timestamp::ZERO, &stuffed, &mut out);
     received.clear();
     host.receive(&out, &mut received);
-    assert_eq!(received, vec![Received::Reply { request_id: 0, reply: Reply::Nack(NackReason::UnsupportedVersion) }]);
+    // Answered with the frame's own request id (1), as docs/PROTOCOL.md 2.3 says.
+    assert_eq!(received, vec![Received::Reply { request_id: 1, reply: Reply::Nack(NackReason::UnsupportedVersion) }]);
+    // One overfull block, one NACK, sent at the block's delimiter.
     out.clear();
     board.receive(Timestamp::ZERO, &vec![0x33; 10_000], &mut out);
+    assert!(out.is_empty(), "an overfull block is answered at its delimiter");
     board.receive(Timestamp::ZERO, &[0], &mut out);
+    received.clear();
+    host.receive(&out, &mut received);
+    assert_eq!(received, vec![Received::Reply { request_id: 0, reply: Reply::Nack(NackReason::CorruptFrame) }]);
     assert!(!board.unit().is_powered());
+    // A million delimiters in a row (empty blocks) are skipped without a word.
+    out.clear();
+    board.receive(Timestamp::ZERO, &vec![0; 1_000_000], &mut out);
+    assert!(out.is_empty());
 }
 
 #[test]

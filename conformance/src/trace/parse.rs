@@ -494,6 +494,24 @@ fn entry_button(
     button_of_entry(entry).ok_or_else(|| error(path, line, Some(field), "ballot entry out of range"))
 }
 
+/// A balloting-unit position (its slide switch): 1 to 24 on any machine,
+/// as on the wire (docs/PROTOCOL.md 3.2). A position the trace's profile
+/// does not have is the unit's to refuse; 0 or past 24 is no position.
+fn balloting_unit_position(path: &Path, line: usize, field: &str, position: u8) -> Result<u8, TraceError> {
+    if position == 0 || position > evm_sim::profile::MAX_BALLOTING_UNITS {
+        return Err(error(
+            path,
+            line,
+            Some(field),
+            format!(
+                "expected a balloting unit position 1 to {}, found {position}",
+                evm_sim::profile::MAX_BALLOTING_UNITS
+            ),
+        ));
+    }
+    Ok(position)
+}
+
 fn unit_input(path: &Path, line: usize, raw: RawUnitEvent, header: &Header) -> Result<Input, TraceError> {
     Ok(match raw {
         RawUnitEvent::CandSet { candidates } => Input::CandSet { candidates },
@@ -506,15 +524,24 @@ fn unit_input(path: &Path, line: usize, raw: RawUnitEvent, header: &Header) -> R
         RawUnitEvent::FixResultSeal => Input::FixResultSeal,
         RawUnitEvent::BreakResultSeal => Input::BreakResultSeal,
         RawUnitEvent::AttachBallotingUnit { position } | RawUnitEvent::CableRestored { position } => {
-            Input::AttachBallotingUnit { position }
+            Input::AttachBallotingUnit { position: balloting_unit_position(path, line, "position", position)? }
         }
         RawUnitEvent::DetachBallotingUnit { position } | RawUnitEvent::CablePulled { position } => {
-            Input::DetachBallotingUnit { position }
+            Input::DetachBallotingUnit { position: balloting_unit_position(path, line, "position", position)? }
         }
         RawUnitEvent::Press { candidate: Some(entry), balloting_unit: None, button: None } => {
             Input::PressButton { address: entry_button(path, line, "candidate", entry, header)? }
         }
         RawUnitEvent::Press { candidate: None, balloting_unit: Some(balloting_unit), button: Some(button) } => {
+            let balloting_unit = balloting_unit_position(path, line, "balloting_unit", balloting_unit)?;
+            if button == 0 || u16::from(button) > evm_sim::profile::BUTTONS_PER_BALLOTING_UNIT {
+                return Err(error(
+                    path,
+                    line,
+                    Some("button"),
+                    format!("expected a button 1 to {}, found {button}", evm_sim::profile::BUTTONS_PER_BALLOTING_UNIT),
+                ));
+            }
             Input::PressButton { address: ButtonAddress { balloting_unit, button } }
         }
         RawUnitEvent::Press { .. } => {

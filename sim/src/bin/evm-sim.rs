@@ -58,17 +58,28 @@ enum Command {
         #[arg(long, value_name = "BAUD")]
         pace_baud: Option<u32>,
         /// Accept test-mode messages: start a machine of any profile with seeded defects, the host's clock.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "memory")]
         test_mode: bool,
         /// The machine profile: M2 or M3.
         #[arg(long, default_value = "M2")]
         profile: ProfileName,
         /// A seeded defect the board carries from the start (repeatable).
+        ///
+        /// Without --test-mode this simulates a faulty vendor board: it carries
+        /// the defect for as long as it runs, cannot switch it, and its
+        /// handshake announces no seeded-defect capability (that bit means
+        /// "can switch defects per trace").
         #[arg(long = "defect", value_name = "NAME")]
         defects: Vec<Defect>,
-        /// The unit's serial number, announced in the handshake.
-        #[arg(long, default_value = "EVM-SIM-0001")]
+        /// The unit's serial number, announced in the handshake: 1 to 16
+        /// printable ASCII characters, no leading or trailing space.
+        #[arg(long, default_value = "EVM-SIM-0001", value_parser = parse_serial_number)]
         serial_number: String,
+        /// The unit's local time as an offset from UTC, +HH:MM or -HH:MM
+        /// (India: +05:30). Without --test-mode the board's clock is the
+        /// host's real-time clock in this local time.
+        #[arg(long, value_name = "OFFSET", default_value = "+05:30", value_parser = parse_utc_offset)]
+        utc_offset: i16,
         /// Keep the unit's memory in FILE across restarts: a sealed,
         /// tamper-evident image written crash-safely before every reply.
         #[arg(long, value_name = "FILE")]
@@ -80,8 +91,33 @@ enum Command {
     },
 }
 
-/// The simulation's default unit key: fixed, public, for simulation only.
-const SIMULATION_UNIT_KEY: [u8; 32] = *b"evm-sim simulation key; not real";
+fn parse_serial_number(text: &str) -> Result<String, String> {
+    let printable = text.bytes().all(|byte| (0x20..=0x7E).contains(&byte));
+    if text.is_empty() || text.len() > 16 || !printable || text.starts_with(' ') || text.ends_with(' ') {
+        return Err("expected 1 to 16 printable ASCII characters, no leading or trailing space".into());
+    }
+    Ok(text.to_owned())
+}
+
+/// `+HH:MM` or `-HH:MM`, at most 14 hours: minutes east of UTC.
+fn parse_utc_offset(text: &str) -> Result<i16, String> {
+    let usage = || format!("expected +HH:MM or -HH:MM (e.g. +05:30), found {text:?}");
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1, &text[1..]),
+        Some(b'-') => (-1, &text[1..]),
+        _ => return Err(usage()),
+    };
+    let (hours, minutes) = rest.split_once(':').ok_or_else(usage)?;
+    if hours.len() != 2 || minutes.len() != 2 {
+        return Err(usage());
+    }
+    let hours: i16 = hours.parse().map_err(|_| usage())?;
+    let minutes: i16 = minutes.parse().map_err(|_| usage())?;
+    if hours > 14 || minutes > 59 || (hours == 14 && minutes > 0) {
+        return Err(usage());
+    }
+    Ok(sign * (hours * 60 + minutes))
+}
 
 fn parse_unit_key(text: &str) -> Result<[u8; 32], String> {
     if text.len() != 64 || !text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
@@ -127,6 +163,7 @@ fn main() -> ExitCode {
             serial_number,
             memory,
             unit_key,
+            utc_offset,
         } => {
             let listen = match (pty, port, tcp) {
                 (true, None, None) => Listen::PseudoTerminal,
@@ -144,7 +181,8 @@ fn main() -> ExitCode {
                 test_mode,
                 pace_baud,
                 memory_file: memory,
-                unit_key: unit_key.unwrap_or(SIMULATION_UNIT_KEY),
+                unit_key: unit_key.unwrap_or(evm_sim::detachable_memory::SIMULATION_UNIT_KEY),
+                utc_offset_minutes: utc_offset,
             };
             let mut announce = |where_: &str| {
                 let mut stdout = std::io::stdout();

@@ -21,6 +21,10 @@ pub const COUNTER_BYTES: usize = 4;
 pub const MAC_BYTES: usize = 32;
 /// Bytes of a unit key.
 pub const UNIT_KEY_BYTES: usize = 32;
+/// The simulation's default unit key: the 32 ASCII bytes of
+/// `evm-sim simulation key; not real`. Published, so that anyone can read
+/// and write a simulated unit's images; **never** the key of a real unit.
+pub const SIMULATION_UNIT_KEY: [u8; UNIT_KEY_BYTES] = *b"evm-sim simulation key; not real";
 /// The largest image any profile writes (384 buttons, M3): 1,624 bytes. A
 /// longer input is refused before anything else is read.
 pub const MAX_IMAGE_BYTES: usize = HEADER_BYTES + COUNTER_BYTES * MAX_BALLOT_BUTTONS + MAC_BYTES;
@@ -410,7 +414,7 @@ impl Header<'_> {
 /// The 61G(4) verdict on a memory that was changed outside the unit:
 /// "tampered: do not count", with the reason.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("tampered: do not count (61G(4)): {reason}")]
+#[error("tampered: do not count (61G(4)): {reason} [{code}]", code = reason.code())]
 pub struct Tampered {
     pub reason: TamperReason,
 }
@@ -436,6 +440,24 @@ pub enum TamperReason {
     ProfileMismatch,
     #[error("field {field} holds a value the unit never writes")]
     InvalidField { field: &'static str },
+}
+
+impl TamperReason {
+    /// The stable code of the reason (docs/MEMORY_FORMAT.md): tools match
+    /// on it, not on the message.
+    pub const fn code(self) -> &'static str {
+        match self {
+            TamperReason::TooShort { .. } => "too_short",
+            TamperReason::TooLong { .. } => "too_long",
+            TamperReason::NotAMemoryImage => "not_a_memory_image",
+            TamperReason::UnknownFormatVersion { .. } => "unknown_format_version",
+            TamperReason::LengthMismatch { .. } => "length_mismatch",
+            TamperReason::ForeignUnit { .. } => "foreign_unit",
+            TamperReason::IntegrityCheckFailed => "integrity_check_failed",
+            TamperReason::ProfileMismatch => "profile_mismatch",
+            TamperReason::InvalidField { .. } => "invalid_field",
+        }
+    }
 }
 
 #[cfg(test)]

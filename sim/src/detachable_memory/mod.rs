@@ -58,9 +58,11 @@ mod storage;
 pub use image::{
     image_bytes_for, Commissioning, LifeCycleRecord, MemoryContents, MemoryImage, SerialNumber, TamperReason, Tampered,
     UnitKey, COUNTER_BYTES, FORMAT_VERSION, HEADER_BYTES, MAC_BYTES, MAGIC, MAX_IMAGE_BYTES, MIN_IMAGE_BYTES,
-    UNIT_KEY_BYTES,
+    SIMULATION_UNIT_KEY, UNIT_KEY_BYTES,
 };
-pub use storage::{persist, FileStorage, SimulatedStorage, Storage, StorageFault, StorageOperation, UnsyncedWrites};
+pub use storage::{
+    persist, FileStorage, SimulatedStorage, Storage, StorageFault, StorageOperation, UnsyncedWrites, PRIVATE_FILE_MODE,
+};
 
 use crate::defects::Defects;
 use crate::time::Timestamp;

@@ -87,6 +87,10 @@ pub fn persist<S: Storage + ?Sized>(storage: &mut S, image: &[u8]) -> Result<(),
     storage.sync_commit()
 }
 
+/// The mode of a unit's first image file: its owner reads and writes it,
+/// nobody else reads it.
+pub const PRIVATE_FILE_MODE: u32 = 0o600;
+
 /// The image in a file, replaced crash-safely through `FILE.pending` in the
 /// same directory. Used by `evm-sim serve --memory FILE`.
 #[derive(Debug)]
@@ -135,9 +139,30 @@ impl Storage for FileStorage {
         Ok(Some(bytes))
     }
 
+    /// The pending file is created with the committed image's permissions,
+    /// or owner read and write only (0600) for a unit's first image, and
+    /// set to them again if it already existed: the rename must never widen
+    /// who can read the votes (docs/MEMORY_FORMAT.md).
     fn write_pending(&mut self, image: &[u8]) -> Result<(), StorageFault> {
         let operation = StorageOperation::WritePending;
-        let mut file = std::fs::File::create(&self.pending).map_err(io(operation))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        let mode = {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let mode = std::fs::metadata(&self.committed)
+                .map(|metadata| metadata.permissions().mode() & 0o7777)
+                .unwrap_or(PRIVATE_FILE_MODE);
+            options.mode(mode);
+            mode
+        };
+        let mut file = options.open(&self.pending).map_err(io(operation))?;
+        // A leftover pending file keeps the mode it was created with: set it.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(mode)).map_err(io(operation))?;
+        }
         file.write_all(image).map_err(io(operation))?;
         self.pending_file = Some(file);
         Ok(())

@@ -30,9 +30,12 @@ struct Remembered {
 ///
 /// Feed every byte received with [`receive`](Board::receive)`(now, bytes,
 /// out)`; send what it appends to `out`, in order. `now` is the board's own
-/// clock; in test mode the host's clock in each `INPUT` is used instead. A
-/// request retransmitted with the same id and bytes is answered again from
-/// memory and never executed twice. Nothing here panics on any input.
+/// clock (docs/PROTOCOL.md 3.2: the real-time clock, milliseconds since
+/// 1970-01-01 00:00 local time); the board never lets it go back, not even
+/// behind the poll times its memory holds. In test mode the host's clock in
+/// each `INPUT` is used instead. A request retransmitted with the same id
+/// and bytes is answered again from memory and never executed twice.
+/// Nothing here panics on any input.
 pub struct Board {
     unit: ControlUnit,
     /// Where the unit's memory is made durable before each reply (the
@@ -43,6 +46,9 @@ pub struct Board {
     stopped: bool,
     serial_number: [u8; SERIAL_NUMBER_BYTES],
     test_mode: bool,
+    /// The latest time of the board's own clock seen or retained: the clock
+    /// never goes back.
+    clock_floor: Timestamp,
     accumulator: FrameAccumulator,
     remembered: Vec<Remembered>,
     next_slot: usize,
@@ -64,6 +70,7 @@ impl Board {
             stopped: false,
             serial_number: serial,
             test_mode,
+            clock_floor: Timestamp::ZERO,
             accumulator: FrameAccumulator::new(),
             remembered: Vec::with_capacity(DEDUPLICATION_WINDOW),
             next_slot: 0,
@@ -83,11 +90,24 @@ impl Board {
     /// Keeps the unit's memory in `memory`: every input's effect is made
     /// durable before its reply is built, so the reply (the beep) confirms a
     /// vote that survives a power cut. `unit` is the unit the memory was
-    /// opened with.
+    /// opened with. Such a board has no test mode: it keeps one unit and its
+    /// own clock, which starts no earlier than the poll times in memory.
     pub fn with_memory(mut self, unit: ControlUnit, memory: Box<dyn MemoryBackend + Send>) -> Board {
+        self.clock_floor = unit.poll_start().max(unit.poll_end()).unwrap_or(Timestamp::ZERO);
         self.unit = unit;
         self.memory = Some(memory);
+        self.test_mode = false;
         self
+    }
+
+    /// The capabilities this board announces in `HELLO_REPLY`: what it does,
+    /// no more (docs/PROTOCOL.md 3.1).
+    pub fn capabilities(&self) -> u8 {
+        if self.test_mode {
+            capability::TEST_MODE | capability::SEEDED_DEFECTS
+        } else {
+            0
+        }
     }
 
     /// Whether a memory fault stopped the unit.
@@ -115,9 +135,11 @@ impl Board {
                 Ok((kind, request_id, payload, request_crc)) => {
                     self.request(now, kind, request_id, &payload, request_crc, out)
                 }
-                Err(FrameError::Version(_)) => {
+                Err(FrameError::Version { request_id, .. }) => {
+                    // Answered with the frame's own request id, as a HELLO
+                    // with too high a lowest version is.
                     self.protocol_errors += 1;
-                    out.extend(reply_frame(0, &Reply::Nack(NackReason::UnsupportedVersion)));
+                    out.extend(reply_frame(request_id, &Reply::Nack(NackReason::UnsupportedVersion)));
                 }
                 Err(_) => {
                     self.protocol_errors += 1;
@@ -136,6 +158,13 @@ impl Board {
         request_crc: u32,
         out: &mut Vec<u8>,
     ) {
+        if request_id == 0 {
+            // Id 0 is the board's own: such a request is not executed, takes
+            // no de-duplication slot, and is answered malformed with id 0.
+            self.protocol_errors += 1;
+            out.extend(reply_frame(0, &Reply::Nack(NackReason::Malformed)));
+            return;
+        }
         if let Some(remembered) =
             self.remembered.iter().find(|entry| entry.request_id == request_id && entry.request_crc == request_crc)
         {
@@ -170,12 +199,11 @@ impl Board {
                 if highest_version < PROTOCOL_VERSION {
                     return (Reply::Nack(NackReason::UnsupportedVersion), Vec::new());
                 }
-                let capabilities = if self.test_mode { capability::TEST_MODE | capability::SEEDED_DEFECTS } else { 0 };
                 (
                     Reply::Hello {
                         version: PROTOCOL_VERSION,
                         profile: *self.unit.profile(),
-                        capabilities,
+                        capabilities: self.capabilities(),
                         serial_number: self.serial_number,
                     },
                     Vec::new(),
@@ -185,12 +213,23 @@ impl Board {
                 if self.stopped {
                     return (Reply::Nack(NackReason::MemoryFault), Vec::new());
                 }
-                let now = if self.test_mode { at } else { now };
+                let now = if self.test_mode {
+                    at
+                } else {
+                    self.clock_floor = self.clock_floor.max(now);
+                    self.clock_floor
+                };
                 let display_before = self.unit.display();
+                // What is durable before this input: all that may stay if
+                // the memory cannot take the input's effect.
+                let durable = self.memory.is_some().then(|| self.unit.retained_state());
                 let reaction = self.unit.step(now, input);
-                if let Some(memory) = self.memory.as_mut() {
+                if let (Some(memory), Some(durable)) = (self.memory.as_mut(), durable) {
                     if memory.retain(&self.unit, &reaction).is_err() {
-                        // Not durable: no beep. The unit stops, as after a power cut.
+                        // Not durable: no beep. The unit stops as after a
+                        // power cut, with nothing counted that was not
+                        // made durable.
+                        self.unit.stop_after_memory_fault(&durable);
                         self.stopped = true;
                         return (Reply::Nack(NackReason::MemoryFault), Vec::new());
                     }
@@ -229,6 +268,7 @@ impl Board {
                     ballot_enabled: self.unit.ballot_enabled(),
                     fail_safe: self.unit.is_fail_safe(),
                     result_seal: self.unit.result_seal(),
+                    memory_inconsistent: self.unit.memory_inconsistency().is_some(),
                     candidates: self.unit.candidates(),
                     total: self.unit.total(),
                     display: self.unit.display().text(),
@@ -236,14 +276,15 @@ impl Board {
                 Vec::new(),
             ),
             // SEALED-RESULT over the wire: the readout is the unit's, refused
-            // exactly when the unit refuses it.
+            // exactly when the unit refuses it (switched off, fail-safe,
+            // before `Result`).
             Request::ReadResult => match self.unit.result_readout() {
                 Ok(readout) => (Reply::Result { total: readout.total, counts: readout.counts.to_vec() }, Vec::new()),
                 Err(refusal) => (Reply::Nack(NackReason::ResultRefused(refusal)), Vec::new()),
             },
             Request::TestStartMachine { profile, defects } => {
-                if !self.test_mode || self.memory.is_some() {
-                    // A board that keeps its memory in a file never swaps its unit.
+                if !self.test_mode {
+                    // Includes a board that keeps its memory in a file: it never swaps its unit.
                     return (Reply::Nack(NackReason::NotInTestMode), Vec::new());
                 }
                 self.unit = ControlUnit::with_defects(profile, defects);

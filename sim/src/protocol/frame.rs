@@ -66,8 +66,11 @@ pub enum FrameError {
     Stuffing,
     #[error("{0} bytes: shorter than a header and a CRC")]
     TooShort(usize),
-    #[error("protocol version {0}, this side speaks {PROTOCOL_VERSION}")]
-    Version(u8),
+    /// A good CRC with another version: a real peer speaking another
+    /// version. `request_id` is read from the version-1 header position, so
+    /// that the answer can carry it.
+    #[error("protocol version {version}, this side speaks {PROTOCOL_VERSION}")]
+    Version { version: u8, request_id: u16 },
     #[error("the length field says {declared} payload bytes, the frame holds {actual}")]
     Length { declared: usize, actual: usize },
     #[error("CRC {received:08x} received, {computed:08x} computed")]
@@ -94,7 +97,10 @@ impl<'bytes> Frame<'bytes> {
         // The version is checked after the CRC: a frame of another version
         // with a good CRC is a real peer speaking another version.
         if bytes[0] != PROTOCOL_VERSION {
-            return Err(FrameError::Version(bytes[0]));
+            return Err(FrameError::Version {
+                version: bytes[0],
+                request_id: u16::from_le_bytes([bytes[2], bytes[3]]),
+            });
         }
         Ok(Frame { bytes })
     }
@@ -133,7 +139,8 @@ pub enum Feed<'input, 'frame> {
     /// A delimited block was not a frame; it was skipped. `rest` follows its delimiter.
     Corrupt { error: FrameError, rest: &'input [u8] },
     /// More bytes arrived than any frame holds before a delimiter; they were
-    /// dropped up to the next delimiter, which ends `rest`'s skip.
+    /// dropped up to and including the next delimiter, and `rest` follows
+    /// it. Reported once per block, at its delimiter.
     Overfull { rest: &'input [u8] },
 }
 
@@ -169,34 +176,42 @@ impl FrameAccumulator {
     }
 
     /// Feeds `input`; call again with `rest` until `NeedMore`.
-    pub fn feed<'input>(&mut self, input: &'input [u8]) -> Feed<'input, '_> {
-        let Some(position) = input.iter().position(|&byte| byte == DELIMITER) else {
-            if !self.discarding {
-                let room = MAX_STUFFED_BYTES - self.stuffed.len();
-                if input.len() > room {
-                    self.stuffed.clear();
-                    self.discarding = true;
-                    return Feed::Overfull { rest: &[] };
+    pub fn feed<'input>(&mut self, mut input: &'input [u8]) -> Feed<'input, '_> {
+        // A loop, not recursion: a stream of delimiters (empty blocks) is
+        // skipped in constant stack.
+        let (block, rest) = loop {
+            let Some(position) = input.iter().position(|&byte| byte == DELIMITER) else {
+                if !self.discarding {
+                    let room = MAX_STUFFED_BYTES - self.stuffed.len();
+                    if input.len() > room {
+                        // Overfull: reported once, at the block's delimiter,
+                        // so that the answer comes when the line is in step.
+                        self.stuffed.clear();
+                        self.discarding = true;
+                    } else {
+                        self.stuffed.extend_from_slice(input);
+                    }
                 }
-                self.stuffed.extend_from_slice(input);
+                return Feed::NeedMore;
+            };
+            let (block, rest) = (&input[..position], &input[position + 1..]);
+            if self.discarding {
+                self.discarding = false;
+                self.stuffed.clear();
+                return Feed::Overfull { rest };
             }
-            return Feed::NeedMore;
+            if self.stuffed.len() + block.len() > MAX_STUFFED_BYTES {
+                self.stuffed.clear();
+                return Feed::Overfull { rest };
+            }
+            if self.stuffed.is_empty() && block.is_empty() {
+                // Two delimiters in a row: an empty block, as after noise; skip it.
+                input = rest;
+                continue;
+            }
+            break (block, rest);
         };
-        let (block, rest) = (&input[..position], &input[position + 1..]);
-        if self.discarding {
-            self.discarding = false;
-            self.stuffed.clear();
-            return Feed::Overfull { rest };
-        }
-        if self.stuffed.len() + block.len() > MAX_STUFFED_BYTES {
-            self.stuffed.clear();
-            return Feed::Overfull { rest };
-        }
         self.stuffed.extend_from_slice(block);
-        if self.stuffed.is_empty() {
-            // Two delimiters in a row: an empty block, as after noise; skip it.
-            return self.feed(rest);
-        }
         let decoded = cobs::decode(&self.stuffed, &mut self.frame);
         self.stuffed.clear();
         if decoded.is_err() {
@@ -270,7 +285,8 @@ mod tests {
     fn an_endless_stream_without_delimiter_is_overfull_then_resynchronises() {
         let mut accumulator = FrameAccumulator::new();
         let noise = vec![0x55u8; MAX_STUFFED_BYTES + 10];
-        assert!(matches!(accumulator.feed(&noise), Feed::Overfull { .. }));
+        // Reported once, at the delimiter that ends the block (one NACK).
+        assert_eq!(accumulator.feed(&noise), Feed::NeedMore);
         assert_eq!(accumulator.feed(&noise), Feed::NeedMore);
         let mut input = vec![0x00];
         input.extend(encode_frame(0x04, 1, &[1]));
@@ -283,7 +299,7 @@ mod tests {
         let mut frame = vec![2, 0x01, 0, 0, 0, 0];
         let crc = crc32(&frame);
         frame.extend_from_slice(&crc.to_le_bytes());
-        assert_eq!(Frame::parse(&frame), Err(FrameError::Version(2)));
+        assert_eq!(Frame::parse(&frame), Err(FrameError::Version { version: 2, request_id: 0 }));
         let mut frame = vec![1, 0x01, 0, 0, 5, 0];
         let crc = crc32(&frame);
         frame.extend_from_slice(&crc.to_le_bytes());

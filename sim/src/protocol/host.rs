@@ -58,7 +58,7 @@ impl HostSession {
                     });
                     bytes = rest;
                 }
-                Feed::Corrupt { error: FrameError::Version(version), rest } => {
+                Feed::Corrupt { error: FrameError::Version { version, .. }, rest } => {
                     received.push(Received::ProtocolError(format!("the board speaks protocol version {version}")));
                     bytes = rest;
                 }

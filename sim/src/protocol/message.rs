@@ -3,7 +3,9 @@
 
 use crate::defects::Defects;
 use crate::display::DisplayText;
-use crate::profile::{MachineProfile, ProfileName, MAX_BALLOT_BUTTONS};
+use crate::profile::{
+    MachineProfile, ProfileName, BUTTONS_PER_BALLOTING_UNIT, MAX_BALLOTING_UNITS, MAX_BALLOT_BUTTONS,
+};
 use crate::rule::Refusal;
 use crate::time::Timestamp;
 use crate::unit::{ButtonAddress, Input, Lamps, ResultSeal};
@@ -28,12 +30,18 @@ pub mod kind {
 /// Length of the unit serial number in the hello reply, ASCII, space-padded.
 pub const SERIAL_NUMBER_BYTES: usize = 16;
 
-/// Capabilities a board announces in its hello reply.
+/// Capabilities a board announces in its hello reply (docs/PROTOCOL.md 3.1).
 pub mod capability {
-    /// Accepts `TEST_START_MACHINE` and the host's clock in `INPUT`.
+    /// Test mode: accepts `TEST_START_MACHINE` and takes its clock from each
+    /// `INPUT`'s `at_ms`.
     pub const TEST_MODE: u8 = 0b0000_0001;
-    /// Can carry seeded defects (simulated boards only).
+    /// Seeded defects switchable per trace: `TEST_START_MACHINE` may carry
+    /// non-zero `defects` (simulated boards only; never without bit 0). A
+    /// board started with defects but no test mode carries them without
+    /// announcing this bit: it cannot switch them.
     pub const SEEDED_DEFECTS: u8 = 0b0000_0010;
+    /// Every bit this version defines; the others are zero.
+    pub const ALL: u8 = TEST_MODE | SEEDED_DEFECTS;
 }
 
 /// A host's request.
@@ -109,6 +117,8 @@ pub struct StateReport {
     pub ballot_enabled: bool,
     pub fail_safe: bool,
     pub result_seal: ResultSeal,
+    /// The memory does not add up: the memory-fault state (flag bit 6).
+    pub memory_inconsistent: bool,
     pub candidates: u16,
     pub total: u32,
     pub display: DisplayText,
@@ -239,8 +249,25 @@ fn encode_input(input: &Input, out: &mut Vec<u8>) {
 
 fn parse_input(reader: &mut Reader<'_>) -> Result<Input, MessageError> {
     use input_code::*;
+    // Arguments outside the ranges this document gives (section 3.2) are
+    // malformed, like any other meaningless byte: a balloting unit or a
+    // position is 1 to 24, a button 1 to 16, a battery 0 to 100 %. Inside
+    // those ranges the unit decides (a position past the profile's units, a
+    // masked button).
+    let position = |reader: &mut Reader<'_>| -> Result<u8, MessageError> {
+        let position = reader.u8()?;
+        if position == 0 || position > MAX_BALLOTING_UNITS {
+            return Err(reader.malformed("balloting unit position is not 1 to 24"));
+        }
+        Ok(position)
+    };
     let address = |reader: &mut Reader<'_>| -> Result<ButtonAddress, MessageError> {
-        Ok(ButtonAddress { balloting_unit: reader.u8()?, button: reader.u8()? })
+        let balloting_unit = position(reader)?;
+        let button = reader.u8()?;
+        if button == 0 || u16::from(button) > BUTTONS_PER_BALLOTING_UNIT {
+            return Err(reader.malformed("button is not 1 to 16"));
+        }
+        Ok(ButtonAddress { balloting_unit, button })
     };
     Ok(match reader.u8()? {
         CAND_SET => Input::CandSet { candidates: reader.u16()? },
@@ -252,24 +279,25 @@ fn parse_input(reader: &mut Reader<'_>) -> Result<Input, MessageError> {
         CLEAR => Input::Clear,
         FIX_RESULT_SEAL => Input::FixResultSeal,
         BREAK_RESULT_SEAL => Input::BreakResultSeal,
-        ATTACH_BALLOTING_UNIT => Input::AttachBallotingUnit { position: reader.u8()? },
-        DETACH_BALLOTING_UNIT => Input::DetachBallotingUnit { position: reader.u8()? },
+        ATTACH_BALLOTING_UNIT => Input::AttachBallotingUnit { position: position(reader)? },
+        DETACH_BALLOTING_UNIT => Input::DetachBallotingUnit { position: position(reader)? },
         PRESS_BUTTON => Input::PressButton { address: address(reader)? },
         PRESS_TWO_BUTTONS => Input::PressTwoButtons { first: address(reader)?, second: address(reader)? },
         POWER_OFF => Input::PowerOff,
-        POWER_ON => {
-            let held = reader.u8()?;
-            let address = address(reader)?;
-            match held {
-                0 if address == (ButtonAddress { balloting_unit: 0, button: 0 }) => {
-                    Input::PowerOn { held_button: None }
+        POWER_ON => match reader.u8()? {
+            0 => {
+                if reader.u16()? != 0 {
+                    return Err(reader.malformed("power_on without a held button carries a button"));
                 }
-                0 => return Err(reader.malformed("power_on without a held button carries a button")),
-                1 => Input::PowerOn { held_button: Some(address) },
-                _ => return Err(reader.malformed("power_on held flag is not 0 or 1")),
+                Input::PowerOn { held_button: None }
             }
-        }
-        BATTERY_LEVEL => Input::BatteryLevel { percent: reader.u8()? },
+            1 => Input::PowerOn { held_button: Some(address(reader)?) },
+            _ => return Err(reader.malformed("power_on held flag is not 0 or 1")),
+        },
+        BATTERY_LEVEL => match reader.u8()? {
+            percent @ 0..=100 => Input::BatteryLevel { percent },
+            _ => return Err(reader.malformed("battery level is not 0 to 100")),
+        },
         OPEN_CASE => Input::OpenCase,
         _ => return Err(reader.malformed("unknown input code")),
     })
@@ -311,6 +339,7 @@ fn encode_refusal(refusal: Option<Refusal>, out: &mut Vec<u8>) {
             Refusal::BatteryExhausted => (27, 0, 0),
             Refusal::AlreadyOn => (28, 0, 0),
             Refusal::VotesInMemory => (29, 0, 0),
+            Refusal::MemoryInconsistent => (30, 0, 0),
         },
     };
     out.push(code);
@@ -375,6 +404,7 @@ fn parse_refusal(reader: &mut Reader<'_>) -> Result<Option<Refusal>, MessageErro
         27 => Refusal::BatteryExhausted,
         28 => Refusal::AlreadyOn,
         29 => Refusal::VotesInMemory,
+        30 => Refusal::MemoryInconsistent,
         _ => return Err(reader.malformed("unknown refusal code")),
     }))
 }
@@ -520,7 +550,8 @@ impl Reply {
                         | u8::from(state.closed) << 1
                         | u8::from(state.ballot_enabled) << 2
                         | u8::from(state.fail_safe) << 3
-                        | seal << 4,
+                        | seal << 4
+                        | u8::from(state.memory_inconsistent) << 6,
                 );
                 payload.extend_from_slice(&state.candidates.to_le_bytes());
                 payload.extend_from_slice(&state.total.to_le_bytes());
@@ -579,6 +610,9 @@ impl Reply {
                 let version = reader.u8()?;
                 let profile = parse_profile(&mut reader)?;
                 let capabilities = reader.u8()?;
+                if capabilities & !capability::ALL != 0 {
+                    return Err(reader.malformed("capability bits 2 to 7 are not zero"));
+                }
                 let mut serial_number = [0; SERIAL_NUMBER_BYTES];
                 serial_number.copy_from_slice(reader.take(SERIAL_NUMBER_BYTES)?);
                 Reply::Hello { version, profile, capabilities, serial_number }
@@ -605,10 +639,10 @@ impl Reply {
                     parse_lamps(&reader, bits)?
                 };
                 let flags = reader.u8()?;
-                if flags & 0b1100_0000 != 0 {
-                    return Err(reader.malformed("state flag bits 6 and 7 are not zero"));
+                if flags & 0b1000_0000 != 0 {
+                    return Err(reader.malformed("state flag bit 7 is not zero"));
                 }
-                let result_seal = match flags >> 4 {
+                let result_seal = match (flags >> 4) & 0b11 {
                     0 => ResultSeal::NotFixed,
                     1 => ResultSeal::Intact,
                     2 => ResultSeal::Broken,
@@ -624,6 +658,7 @@ impl Reply {
                     ballot_enabled: flags & 4 != 0,
                     fail_safe: flags & 8 != 0,
                     result_seal,
+                    memory_inconsistent: flags & 0b0100_0000 != 0,
                     candidates,
                     total,
                     display,

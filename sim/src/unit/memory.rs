@@ -2,7 +2,7 @@
 //! no order, no time and no elector: only counts (SECRECY, 39L(1)).
 
 use super::ResultSeal;
-use crate::profile::MAX_BALLOT_BUTTONS;
+use crate::profile::{MachineProfile, MAX_BALLOT_BUTTONS};
 use crate::time::Timestamp;
 
 /// Per-button counters and the total, fixed-size: recording a vote allocates
@@ -150,4 +150,95 @@ impl RetainedState {
     pub fn total(&self) -> u32 {
         self.memory.total
     }
+}
+
+impl RetainedState {
+    /// Why this state cannot be the record of a conforming unit, if it
+    /// cannot: the first failing check of docs/MEMORY_FORMAT.md, "A genuine
+    /// image that does not add up", in that order. A conforming unit never
+    /// writes such a state; a faulty one can, and its authenticated image
+    /// then records it faithfully. A unit restarted from it goes into the
+    /// memory-fault state ([`ControlUnit::memory_inconsistency`](super::ControlUnit::memory_inconsistency)).
+    pub fn inconsistency(&self, profile: &MachineProfile) -> Option<MemoryInconsistency> {
+        let total = self.memory.total;
+        let counts_sum = self.memory.counts_sum();
+        let holds_votes = total != 0 || counts_sum != 0;
+        if self.candidates == 0 && holds_votes {
+            return Some(MemoryInconsistency::VotesWithoutCandidates { total });
+        }
+        if !self.candidate_set_sealed && holds_votes {
+            return Some(MemoryInconsistency::VotesBeforeCandidateSetSealed { total });
+        }
+        let ballot_buttons = usize::from(profile.ballot_buttons_for(self.candidates)).min(MAX_BALLOT_BUTTONS);
+        if let Some(index) = self.memory.counts[ballot_buttons..].iter().position(|&count| count != 0) {
+            // Counters past the ballot buttons in use belong to masked buttons.
+            let button = (ballot_buttons + index + 1) as u16;
+            return Some(MemoryInconsistency::VoteOnMaskedButton { button });
+        }
+        if counts_sum != u64::from(total) {
+            return Some(MemoryInconsistency::CountsDifferFromTotal { counts_sum, total });
+        }
+        if self.closed != self.poll_end.is_some() {
+            return Some(MemoryInconsistency::CloseWithoutPollEnd);
+        }
+        if self.result_shown && !self.closed {
+            return Some(MemoryInconsistency::ResultShownWhileOpen);
+        }
+        None
+    }
+}
+
+/// Why a retained state (a genuine memory image, authenticated by the
+/// unit's own key) cannot be the record of a conforming unit. Each has a
+/// stable code (docs/MEMORY_FORMAT.md, docs/PROTOCOL.md): the display of a
+/// unit in this state reads `MEMORY ERROR ` followed by the code in
+/// capitals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum MemoryInconsistency {
+    /// Votes (a total or a counter) while no candidate set was set.
+    #[error("votes in memory ({total} in the total) but no candidate set (39B(4)(b))")]
+    VotesWithoutCandidates { total: u32 },
+    /// Votes while the candidate set section was never sealed: `Ballot`
+    /// needs it sealed.
+    #[error("votes in memory ({total} in the total) but the candidate set section was never sealed (39B(4)(b))")]
+    VotesBeforeCandidateSetSealed { total: u32 },
+    /// A vote counted on a button past the candidates (and NOTA): a masked
+    /// button cannot be operated. `button` is the 1-based ballot position.
+    #[error("a vote counted on masked ballot button {button}")]
+    VoteOnMaskedButton { button: u16 },
+    /// The candidates' counters do not add up to the total (PART-II).
+    #[error("the candidates' counters sum to {counts_sum} but the total is {total} (PART-II, 61H)")]
+    CountsDifferFromTotal { counts_sum: u64, total: u32 },
+    /// `closed` without a poll end time, or a poll end time while open:
+    /// `Close` sets both and `Clear` clears both.
+    #[error("the closed flag and the poll end time disagree")]
+    CloseWithoutPollEnd,
+    /// The result was shown while the unit was not closed (61H).
+    #[error("the result is marked shown but the unit is not closed (61H)")]
+    ResultShownWhileOpen,
+}
+
+impl MemoryInconsistency {
+    /// The stable code (docs/MEMORY_FORMAT.md).
+    pub const fn code(self) -> &'static str {
+        match self {
+            MemoryInconsistency::VotesWithoutCandidates { .. } => "votes_without_candidates",
+            MemoryInconsistency::VotesBeforeCandidateSetSealed { .. } => "votes_before_candidate_set_sealed",
+            MemoryInconsistency::VoteOnMaskedButton { .. } => "vote_on_masked_button",
+            MemoryInconsistency::CountsDifferFromTotal { .. } => "counts_differ_from_total",
+            MemoryInconsistency::CloseWithoutPollEnd => "close_without_poll_end",
+            MemoryInconsistency::ResultShownWhileOpen => "result_shown_while_open",
+        }
+    }
+
+    /// Every kind, in the order the checks run (one example value each).
+    pub const ALL: [MemoryInconsistency; 6] = [
+        MemoryInconsistency::VotesWithoutCandidates { total: 0 },
+        MemoryInconsistency::VotesBeforeCandidateSetSealed { total: 0 },
+        MemoryInconsistency::VoteOnMaskedButton { button: 0 },
+        MemoryInconsistency::CountsDifferFromTotal { counts_sum: 0, total: 0 },
+        MemoryInconsistency::CloseWithoutPollEnd,
+        MemoryInconsistency::ResultShownWhileOpen,
+    ];
 }

@@ -3,7 +3,7 @@
 mod memory;
 mod rate;
 
-pub use memory::{RetainedState, VoteMemory};
+pub use memory::{MemoryInconsistency, RetainedState, VoteMemory};
 
 use crate::defects::{Defect, Defects};
 use crate::display::Display;
@@ -286,6 +286,10 @@ pub struct ControlUnit {
     display: Display,
     rate_window: RateWindow,
     memory: VoteMemory,
+    /// Set when the retained state loaded into this unit does not add up
+    /// (a genuine image written by a faulty unit): no further votes, the
+    /// memory kept as it is, the fault on the display.
+    memory_inconsistency: Option<MemoryInconsistency>,
 }
 
 impl ControlUnit {
@@ -314,18 +318,36 @@ impl ControlUnit {
             display: Display::Off,
             rate_window: RateWindow::default(),
             memory: VoteMemory::default(),
+            memory_inconsistency: None,
         }
     }
 
     /// A unit of `profile` restarted from what an earlier unit retained
     /// (RETAIN): switched off, no balloting unit attached, no ballot enabled
-    /// (a pending enable does not survive a restart), the vote-rate window
-    /// empty, a full battery. The counts, seals and life-cycle are those of
-    /// `state`.
+    /// (a pending enable does not survive a restart), a full battery. The
+    /// counts, seals and life-cycle are those of `state`. The times in the
+    /// vote-rate window were lost with the RAM: the window counts the last
+    /// votes in memory as cast at the unit's first input after the restart
+    /// (the rule is written once, in `unit/rate.rs`). A state that does not
+    /// add up puts the unit in the memory-fault state
+    /// ([`memory_inconsistency`](Self::memory_inconsistency)).
     pub fn restart_from(profile: MachineProfile, defects: Defects, state: &RetainedState) -> Self {
         let mut unit = Self::with_defects(profile, defects);
         unit.load_retained_state(state);
+        unit.memory_inconsistency = state.inconsistency(&profile);
+        unit.rate_window.lose_times(state.total());
         unit
+    }
+
+    /// Stops the unit after its memory failed to make an input durable, as
+    /// a power cut would: the retained state goes back to `durable` (the
+    /// last state made durable), the unit is switched off, a pending enable
+    /// is gone. Nothing that was not made durable stays counted.
+    pub fn stop_after_memory_fault(&mut self, durable: &RetainedState) {
+        self.load_retained_state(durable);
+        self.powered = false;
+        self.ballot_enabled = false;
+        self.display = Display::Off;
     }
 
     /// What this unit keeps through a power cut (see [`RetainedState`]).
@@ -391,6 +413,18 @@ impl ControlUnit {
         self.fail_safe
     }
 
+    /// Why the retained state this unit was restarted from does not add up,
+    /// if it does not: the memory-fault state. The unit then records no vote,
+    /// changes no candidate set and erases nothing (`Cand Set`, sealing the
+    /// candidate set section, `Ballot`, candidate presses and `Clear` are
+    /// refused with [`Refusal::MemoryInconsistent`]); `Total`, `Close`,
+    /// `Result`, the seals, power and cables work as usual, so the memory can
+    /// be read at counting with the inconsistency in view; the display shows
+    /// `MEMORY ERROR` and the code while powered.
+    pub fn memory_inconsistency(&self) -> Option<MemoryInconsistency> {
+        self.memory_inconsistency
+    }
+
     pub fn ballot_enabled(&self) -> bool {
         self.ballot_enabled
     }
@@ -442,14 +476,23 @@ impl ControlUnit {
         self.memory.counts_sum()
     }
 
-    /// The candidate-wise result, reachable only after `Result` was pressed
-    /// (which needs `Close` and the paper seal broken).
+    /// The candidate-wise result, reachable only while the unit shows it:
+    /// powered, not fail-safe, and after `Result` was pressed (which needs
+    /// `Close` and the paper seal not intact). The checks run in that order.
+    /// A unit in the memory-fault state gives its counters as stored, sum
+    /// and total disagreeing as they do.
     pub fn result_readout(&self) -> Result<ResultReadout<'_>, Refusal> {
+        if !self.powered {
+            return Err(Refusal::PoweredOff);
+        }
+        if self.fail_safe {
+            return Err(Refusal::FailSafe);
+        }
         if !self.result_shown {
             return Err(if self.closed { Refusal::ResultSealIntact } else { Refusal::ResultBeforeClose });
         }
         let counts = self.memory.counts(usize::from(self.ballot_buttons()));
-        if self.defects.is_empty() {
+        if self.defects.is_empty() && self.memory_inconsistency.is_none() {
             // Second path of the PART-II invariant (the first is `record_vote`).
             assert_eq!(
                 counts.iter().map(|&count| u64::from(count)).sum::<u64>(),
@@ -462,9 +505,17 @@ impl ControlUnit {
 
     /// Feeds one input at time `now` and says what the unit did.
     pub fn step(&mut self, now: Timestamp, input: Input) -> Reaction {
+        self.rate_window.settle(now);
         let reaction = self.react(now, input);
         if let Some(refusal) = reaction.refusal {
             self.show_refusal(refusal);
+        }
+        if let Some(inconsistency) = self.memory_inconsistency {
+            // The fault stays on the panel whatever was pressed: every reply
+            // that carries the display names it.
+            if self.powered && !self.fail_safe {
+                self.display = Display::MemoryError { inconsistency };
+            }
         }
         reaction
     }
@@ -487,6 +538,20 @@ impl ControlUnit {
         }
         if self.fail_safe {
             return Reaction::refused(Refusal::FailSafe);
+        }
+        if self.memory_inconsistency.is_some() {
+            let changes_the_memory = matches!(
+                input,
+                Input::CandSet { .. }
+                    | Input::SealCandidateSetSection
+                    | Input::Ballot
+                    | Input::PressButton { .. }
+                    | Input::PressTwoButtons { .. }
+                    | Input::Clear
+            );
+            if changes_the_memory {
+                return Reaction::refused(Refusal::MemoryInconsistent);
+            }
         }
         match input {
             Input::CandSet { candidates } => self.cand_set(candidates),

@@ -1,6 +1,25 @@
 //! The vote-rate limit: at most N votes in any 60 seconds (practice: a
 //! booth-capture safeguard). Keeps the times of the last N votes in volatile
 //! memory only; they are never stored in the vote memory nor sent.
+//!
+//! # The window's shape
+//!
+//! Checked when `Ballot` is pressed, counted when a vote is recorded: a
+//! `Ballot` at `now` is refused (`rate_limited`) when the last N recorded
+//! votes all fall less than 60,000 ms before `now`; a `Ballot` exactly
+//! 60,000 ms after the oldest of them is allowed. A refused or cancelled
+//! enable counts nothing. `Clear` empties the window.
+//!
+//! # Across a power cut (the one rule, for every driver)
+//!
+//! The window is never forgotten in the unit's favour. A `PowerOff` (a
+//! switch, a cut, a dead battery) keeps it: the same unit, running on, still
+//! knows its times. A unit **restarted from its retained memory** (a board
+//! reset, a process killed and started again) has lost the times with its
+//! RAM, and the memory keeps no time per vote (SECRECY): it counts the last
+//! min(total, N) votes in memory as cast at its first input after the
+//! restart. So a restart never lets more votes through than the limit; at
+//! worst the first `Ballot` after it waits one minute.
 
 use crate::profile::MAX_RATE_LIMIT_VOTES_PER_MINUTE;
 use crate::time::{Timestamp, MILLISECONDS_PER_MINUTE};
@@ -12,6 +31,9 @@ pub(crate) struct RateWindow {
     times: [Timestamp; WINDOW],
     next: u8,
     filled: u8,
+    /// Votes whose times were lost at a restart, to be placed at the next
+    /// input's time (see the module's rule).
+    lost: u8,
 }
 
 impl RateWindow {
@@ -34,5 +56,52 @@ impl RateWindow {
 
     pub(crate) fn reset(&mut self) {
         *self = RateWindow::default();
+    }
+
+    /// A restart lost the times of the votes in memory: the last
+    /// min(`votes_in_memory`, window) of them are placed at the next input.
+    pub(crate) fn lose_times(&mut self, votes_in_memory: u32) {
+        *self = RateWindow { lost: votes_in_memory.min(WINDOW as u32) as u8, ..RateWindow::default() };
+    }
+
+    /// Called with every input's time before the input is handled: places
+    /// the votes whose times a restart lost.
+    #[inline]
+    pub(crate) fn settle(&mut self, now: Timestamp) {
+        if self.lost != 0 {
+            for _ in 0..self.lost {
+                self.record(now);
+            }
+            self.lost = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_boundary_is_inclusive_at_sixty_seconds() {
+        let mut window = RateWindow::default();
+        for second in 0..5 {
+            window.record(Timestamp::from_seconds(second));
+        }
+        assert!(!window.allows(Timestamp::from_milliseconds(59_999), 5));
+        assert!(window.allows(Timestamp::from_milliseconds(60_000), 5));
+    }
+
+    #[test]
+    fn a_restart_places_the_lost_votes_at_the_first_input() {
+        let mut window = RateWindow::default();
+        window.lose_times(1_234);
+        window.settle(Timestamp::from_seconds(100));
+        assert!(!window.allows(Timestamp::from_seconds(159), 5), "the restart let the limit through");
+        assert!(window.allows(Timestamp::from_seconds(160), 5));
+        let mut few = RateWindow::default();
+        few.lose_times(2);
+        few.settle(Timestamp::from_seconds(100));
+        assert!(few.allows(Timestamp::from_seconds(100), 3), "two votes in memory cannot fill a window of three");
+        assert!(!few.allows(Timestamp::from_seconds(100), 2));
     }
 }
