@@ -275,13 +275,16 @@ impl WireTarget {
                 }
                 let mut received = Vec::new();
                 self.host.receive(&bytes, &mut received);
-                for item in received {
-                    // Every frame the board sent is in the capture: replies,
-                    // late replies, events, NACKs (re-encoded: a frame that
-                    // decoded has exactly one encoding).
-                    if let Received::Reply { request_id: id, reply } = &item {
+                // Every frame the board sent is in the capture, the events
+                // after a reply included: replies, late replies, events,
+                // NACKs (re-encoded: a frame that decoded has exactly one
+                // encoding).
+                for item in &received {
+                    if let Received::Reply { request_id: id, reply } = item {
                         self.record(Direction::BoardToHost, &evm_sim::protocol::board::reply_frame(*id, reply));
                     }
+                }
+                for item in received {
                     match item {
                         Received::Reply { request_id: 0, reply: Reply::Nack(NackReason::CorruptFrame) } => {
                             resend = true
