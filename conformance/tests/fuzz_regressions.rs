@@ -116,4 +116,9 @@ fn an_authentic_image_that_breaks_part_two_loads_and_shows_the_break() {
     let contents = MemoryImage::open(&commissioning, &retagged).expect("a right tag loads");
     let restarted = ControlUnit::restart_from(commissioning.profile, Defects::NONE, &contents.retained);
     assert_eq!((restarted.counts_sum(), restarted.total()), (8, 1));
+    assert_eq!(
+        restarted.memory_inconsistency().map(|fault| fault.code()),
+        Some("counts_differ_from_total"),
+        "a unit restarted from a memory that breaks PART-II is in the memory-fault state"
+    );
 }

@@ -65,39 +65,45 @@ pub fn memory_image_loader(data: &[u8]) {
     assert_eq!(&unit.retained_state(), retained, "the restarted unit holds something else");
     assert!(!unit.is_powered() && !unit.ballot_enabled(), "a restart is switched off with no enable");
     // The image records what the unit held, PART-II broken or not
-    // (docs/MEMORY_FORMAT.md): a broken one shows as counters ≠ total.
-    let consistent = unit.counts_sum() == u64::from(unit.total());
+    // (docs/MEMORY_FORMAT.md); one that does not add up restarts the unit in
+    // the memory-fault state: it records nothing, erases nothing, and its
+    // result still reads out, without a panic.
+    let fault = retained.inconsistency(&profile);
+    assert_eq!(unit.memory_inconsistency(), fault, "the restarted unit's fault state");
     let mut now = Timestamp::from_clock(7, 0, 0);
     let first_entry = ButtonAddress { balloting_unit: 1, button: 1 };
     let last_entry = ButtonAddress::of_ballot_entry(retained.candidates().max(1)).unwrap_or(first_entry);
     let units = profile.balloting_units_for(retained.candidates().max(1));
     let mut script: Vec<Input> = (1..=units).map(|position| Input::AttachBallotingUnit { position }).collect();
-    script.extend([Input::PowerOn { held_button: None }, Input::Total]);
-    // A unit whose counters disagree with its total stops at its PART-II
-    // assertions when it records a vote or shows the result: that image is
-    // only written by a broken unit (or a holder of its key), and loading it
-    // faithfully is the documented design. The harness sees it as
-    // `counts_sum() != total()`; the script stops short of those steps.
-    if consistent {
-        script.extend([
-            Input::Ballot,
-            Input::PressButton { address: first_entry },
-            Input::Ballot,
-            Input::PressButton { address: last_entry },
-        ]);
-    }
-    script.extend([Input::Close, Input::BreakResultSeal]);
-    if consistent {
-        script.extend([Input::Result, Input::Clear]);
-    }
+    script.extend([
+        Input::PowerOn { held_button: None },
+        Input::Total,
+        Input::Ballot,
+        Input::PressButton { address: first_entry },
+        Input::Ballot,
+        Input::PressButton { address: last_entry },
+        Input::Close,
+        Input::BreakResultSeal,
+        Input::Result,
+    ]);
+    let total_at_start = unit.total();
     for input in script {
         now = now.plus_milliseconds(15_000);
         let total_before = unit.total();
         let reaction = unit.step(now, input);
-        assert!(unit.total() >= total_before || input == Input::Clear, "a vote was lost after loading");
-        let _ = reaction;
+        assert!(unit.total() >= total_before, "a vote was lost after loading");
+        if fault.is_some() {
+            assert_eq!(reaction.votes_recorded(), 0, "a vote recorded in the memory-fault state");
+        }
+        let _ = unit.result_readout();
     }
-    if consistent {
+    if fault.is_some() {
+        assert_eq!(unit.total(), total_at_start, "the memory changed in the memory-fault state");
+        // Refused: `memory_inconsistent`, or an earlier check (off, fail-safe).
+        let refused = unit.step(now.plus_milliseconds(15_000), Input::Clear);
+        assert!(refused.refusal.is_some() && unit.total() == total_at_start, "Clear erased a faulty memory");
+    } else {
+        let _ = unit.step(now.plus_milliseconds(15_000), Input::Clear);
         assert_eq!(unit.counts_sum(), u64::from(unit.total()), "PART-II broken after loading a consistent image");
     }
 }
