@@ -62,6 +62,10 @@ pub struct ControlUnit {
     /// (a genuine image written by a faulty unit): no further votes, the
     /// memory kept as it is, the fault on the display.
     memory_inconsistency: Option<MemoryInconsistency>,
+    /// Restarted from retained memory with something still to handle: the
+    /// vote-rate window's lost times (at the first input) or the memory
+    /// fault (for good). Keeps the common path to one check.
+    after_restart: bool,
 }
 
 impl ControlUnit {
@@ -91,6 +95,7 @@ impl ControlUnit {
             rate_window: RateWindow::default(),
             memory: VoteMemory::default(),
             memory_inconsistency: None,
+            after_restart: false,
         }
     }
 
@@ -108,6 +113,7 @@ impl ControlUnit {
         unit.load_retained_state(state);
         unit.memory_inconsistency = state.inconsistency(&profile);
         unit.rate_window.lose_times(state.total());
+        unit.after_restart = true;
         unit
     }
 
@@ -277,17 +283,49 @@ impl ControlUnit {
 
     /// Feeds one input at time `now` and says what the unit did.
     pub fn step(&mut self, now: Timestamp, input: Input) -> Reaction {
-        self.rate_window.settle(now);
+        if self.after_restart {
+            return self.step_after_restart(now, input);
+        }
         let reaction = self.react(now, input);
         if let Some(refusal) = reaction.refusal {
             self.show_refusal(refusal);
         }
-        if let Some(inconsistency) = self.memory_inconsistency {
-            // The fault stays on the panel whatever was pressed: every reply
-            // that carries the display names it.
-            if self.powered && !self.fail_safe {
-                self.display = Display::MemoryError { inconsistency };
-            }
+        reaction
+    }
+
+    /// An input to a unit restarted from retained memory: the first one
+    /// places the votes whose times the restart lost (`unit/rate.rs`); a unit
+    /// in the memory-fault state stays here, refusing whatever would change
+    /// its memory and showing the fault whatever was pressed.
+    #[cold]
+    fn step_after_restart(&mut self, now: Timestamp, input: Input) -> Reaction {
+        self.rate_window.settle(now);
+        let Some(inconsistency) = self.memory_inconsistency else {
+            self.after_restart = false;
+            return self.step(now, input);
+        };
+        let changes_the_memory = matches!(
+            input,
+            Input::CandSet { .. }
+                | Input::SealCandidateSetSection
+                | Input::Ballot
+                | Input::PressButton { .. }
+                | Input::PressTwoButtons { .. }
+                | Input::Clear
+        );
+        // Those inputs need power: off or fail-safe, `react` refuses them first.
+        let reaction = if changes_the_memory && self.powered && !self.fail_safe {
+            Reaction::refused(Refusal::MemoryInconsistent)
+        } else {
+            self.react(now, input)
+        };
+        if let Some(refusal) = reaction.refusal {
+            self.show_refusal(refusal);
+        }
+        // The fault stays on the panel whatever was pressed: every reply that
+        // carries the display names it.
+        if self.powered && !self.fail_safe {
+            self.display = Display::MemoryError { inconsistency };
         }
         reaction
     }
@@ -310,20 +348,6 @@ impl ControlUnit {
         }
         if self.fail_safe {
             return Reaction::refused(Refusal::FailSafe);
-        }
-        if self.memory_inconsistency.is_some() {
-            let changes_the_memory = matches!(
-                input,
-                Input::CandSet { .. }
-                    | Input::SealCandidateSetSection
-                    | Input::Ballot
-                    | Input::PressButton { .. }
-                    | Input::PressTwoButtons { .. }
-                    | Input::Clear
-            );
-            if changes_the_memory {
-                return Reaction::refused(Refusal::MemoryInconsistent);
-            }
         }
         match input {
             Input::CandSet { candidates } => self.cand_set(candidates),

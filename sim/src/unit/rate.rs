@@ -64,9 +64,8 @@ impl RateWindow {
         *self = RateWindow { lost: votes_in_memory.min(WINDOW as u32) as u8, ..RateWindow::default() };
     }
 
-    /// Called with every input's time before the input is handled: places
-    /// the votes whose times a restart lost.
-    #[inline]
+    /// Called with the first input's time after a restart, before the input
+    /// is handled: places the votes whose times the restart lost.
     pub(crate) fn settle(&mut self, now: Timestamp) {
         if self.lost != 0 {
             for _ in 0..self.lost {

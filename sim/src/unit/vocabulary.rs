@@ -156,6 +156,7 @@ impl Default for Events {
 }
 
 impl Events {
+    #[inline]
     pub(crate) fn push(&mut self, event: Event) {
         // Every input produces at most MAX_EVENTS_PER_INPUT events by construction.
         debug_assert!((self.length as usize) < MAX_EVENTS_PER_INPUT, "event buffer overflow");
@@ -195,15 +196,18 @@ pub struct Reaction {
 }
 
 impl Reaction {
+    #[inline]
     pub(crate) fn refused(refusal: Refusal) -> Reaction {
         Reaction { refusal: Some(refusal), ..Reaction::default() }
     }
 
+    #[inline]
     pub fn is_accepted(&self) -> bool {
         self.refusal.is_none()
     }
 
     /// Votes recorded by this input.
+    #[inline]
     pub fn votes_recorded(&self) -> u32 {
         self.votes_recorded
     }
