@@ -73,7 +73,8 @@ pub fn poll_day_trace(candidates: u16, electors: u32) -> evm_conformance::trace:
         path: "bench.jsonl".into(),
         header: Header {
             profile,
-            polling_station: PollingStationLabel { number: 1, name: "bench".into() },
+            election: evm_sim::Election::MunicipalWard,
+            polling_station: PollingStationLabel { number: 1, name: "bench".into(), part_number: String::new() },
             ward: None,
             municipality: String::new(),
             date_of_poll: String::new(),

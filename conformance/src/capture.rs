@@ -120,7 +120,8 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
         path: "capture.jsonl".into(),
         header: Header {
             profile: evm_sim::MachineProfile::named(name),
-            polling_station: PollingStationLabel { number: 0, name: String::new() },
+            election: evm_sim::Election::MunicipalWard,
+            polling_station: PollingStationLabel { number: 0, name: String::new(), part_number: String::new() },
             ward: None,
             municipality: String::new(),
             date_of_poll: String::new(),

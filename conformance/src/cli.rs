@@ -253,38 +253,82 @@ pub fn bench_replay(
     ))
 }
 
-/// `gen --from-results`: one trace per usable station of the results file;
-/// returns the summary, with one line per skipped row.
-pub fn generate_from_results(file: &Path, seed: u64, out: &str) -> Result<String, UsageError> {
+/// `gen --from-results`: one trace (and its expected verdict) per station
+/// of a published results file, each replayed on the simulated unit to
+/// show that its Part II reproduces the published figures. Returns the
+/// summary for stderr: skipped rows, warnings, what was written and
+/// reproduced, and whether every station was. No station read is a usage
+/// error (exit status 2).
+pub fn generate_from_results(
+    file: &Path,
+    options: &crate::from_results::ResultsOptions,
+    out: &str,
+) -> Result<(String, bool), UsageError> {
     use std::io::Write as _;
-    let results = crate::from_results::traces_from_results(file, seed).map_err(UsageError)?;
+    let results =
+        crate::from_results::traces_from_results(file, options).map_err(|error| UsageError(error.to_string()))?;
+    let mut summary = String::new();
+    for message in results.skipped.iter().chain(&results.warnings) {
+        let _ = writeln!(summary, "{message}");
+    }
+    if results.stations.is_empty() {
+        return Err(UsageError(format!(
+            "{summary}{}: no station could be read ({} rows skipped): nothing written",
+            file.display(),
+            results.skipped.len()
+        )));
+    }
     let stdout = std::io::stdout();
     let mut stdout = stdout.lock();
+    let stem = file.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut target = crate::target::SimTarget::new();
+    let mut reproduced = 0;
     for station in &results.stations {
         let text = crate::trace::write_trace(&station.trace);
         if out == "-" {
-            stdout.write_all(text.as_bytes()).map_err(|error| UsageError(format!("stdout: {error}")))?;
+            match stdout.write_all(text.as_bytes()) {
+                Ok(()) => {}
+                // A reader that stopped (`| head`) wants no more: not an error.
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok((summary, true)),
+                Err(error) => return Err(UsageError(format!("stdout: {error}"))),
+            }
         } else {
-            let stem = file.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
-            let name = format!("{stem}-part-{:0>4}", station.part_number);
+            let name = format!("{stem}-part-{:0>4}", crate::from_results::trace::file_safe(&station.part_number));
             write_file(&Path::new(out).join(format!("{name}.jsonl")), &text)?;
             let expected =
                 serde_json::to_string_pretty(&station.expected).map_err(|error| UsageError(error.to_string()))?;
             write_file(&Path::new(out).join(format!("{name}.expected.json")), &(expected + "\n"))?;
         }
-    }
-    let mut summary = String::new();
-    for skipped in &results.skipped {
-        let _ = writeln!(summary, "{skipped}");
+        let report = crate::runner::run_trace_in_memory(&station.trace, &station.expected, &mut target);
+        let published: u32 = station.counts.iter().sum();
+        if report.matches_expected
+            && report.findings.is_empty()
+            && report.form_16c.as_ref().is_some_and(|account| account.item_5 == published)
+        {
+            reproduced += 1;
+        } else {
+            let _ = writeln!(
+                summary,
+                "{}: station {}: NOT reproduced on the simulated unit",
+                file.display(),
+                station.part_number
+            );
+        }
     }
     let _ = writeln!(
         summary,
-        "{}: {} stations written, {} rows skipped",
+        "{}: {} layout; {} stations written, {} rows skipped, {} warnings; {reproduced} of {} stations reproduced (Form 16C Part II = the published figures)",
         file.display(),
+        match results.layout {
+            crate::from_results::Layout::Wide => "one row per station",
+            crate::from_results::Layout::Long => "one row per candidate",
+        },
         results.stations.len(),
-        results.skipped.len()
+        results.skipped.len(),
+        results.warnings.len(),
+        results.stations.len(),
     );
-    Ok(summary)
+    Ok((summary, reproduced == results.stations.len()))
 }
 
 /// `bench readout`: the result-readout latency against the wire floor.

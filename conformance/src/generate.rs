@@ -96,7 +96,12 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
     let turnout_percent = 65 + below(&mut random, 26);
     let header = Header {
         profile: MachineProfile::named(profile),
-        polling_station: PollingStationLabel { number, name: format!("Synthetic station {ward}/{number}") },
+        election: evm_sim::Election::MunicipalWard,
+        polling_station: PollingStationLabel {
+            number,
+            name: format!("Synthetic station {ward}/{number}"),
+            part_number: String::new(),
+        },
         ward: Some(ward),
         municipality: "Synthetic".into(),
         date_of_poll: String::new(),

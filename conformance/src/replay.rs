@@ -97,9 +97,11 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
 /// The station's identity for its forms, from the trace header.
 fn station_identity(header: &Header) -> StationIdentity {
     StationIdentity {
+        election: header.election.clone(),
         municipality: header.municipality.clone(),
         ward: header.ward.and_then(|ward| u16::try_from(ward).ok()).unwrap_or(0),
         number: u16::try_from(header.polling_station.number).unwrap_or(u16::MAX),
+        part_number: header.polling_station.part_number.clone(),
         name: header.polling_station.name.clone(),
         date_of_poll: header.date_of_poll.clone(),
     }
@@ -405,14 +407,17 @@ impl Replay<'_> {
             let sum_of_counts = readout.counts.iter().map(|&count| u64::from(count)).sum();
             let control_unit =
                 if machine.control_unit.is_empty() { "(unnamed)".to_owned() } else { machine.control_unit.clone() };
-            forms.push(text::form_16c_part_two(&Form16CPartTwo {
-                control_unit,
-                candidates,
-                sum_of_counts,
-                total_shown: readout.total,
-                item_five,
-                tally: PartTwoTally::compare(sum_of_counts, readout.total, item_five),
-            }));
+            forms.push(text::form_16c_part_two(
+                &Form16CPartTwo {
+                    control_unit,
+                    candidates,
+                    sum_of_counts,
+                    total_shown: readout.total,
+                    item_five,
+                    tally: PartTwoTally::compare(sum_of_counts, readout.total, item_five),
+                },
+                &header.election,
+            ));
         }
         forms
     }

@@ -37,7 +37,12 @@ impl Builder {
         Builder {
             header: Header {
                 profile,
-                polling_station: PollingStationLabel { number: 0, name: "first-level checking hall".into() },
+                election: evm_sim::Election::MunicipalWard,
+                polling_station: PollingStationLabel {
+                    number: 0,
+                    name: "first-level checking hall".into(),
+                    part_number: String::new(),
+                },
                 ward: None,
                 municipality: String::new(),
                 date_of_poll: String::new(),

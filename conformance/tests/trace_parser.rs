@@ -69,6 +69,24 @@ fn with_line(line: &str) -> String {
     "expected a number"
 )]
 #[case::note_type(r#"{"at":"07:00:01","event":"ballot","note":5}"#, 3, Some("note"), "expected a string")]
+#[case::button_zero(
+    r#"{"at":"07:00:01","event":"press","balloting_unit":1,"button":0}"#,
+    3,
+    Some("button"),
+    "expected a button 1 to 16"
+)]
+#[case::unit_past_24(
+    r#"{"at":"07:00:01","event":"press","balloting_unit":25,"button":1}"#,
+    3,
+    Some("balloting_unit"),
+    "position 1 to 24"
+)]
+#[case::position_zero(
+    r#"{"at":"07:00:01","event":"attach_balloting_unit","position":0}"#,
+    3,
+    Some("position"),
+    "1 to 24"
+)]
 fn a_malformed_event_line_is_located(
     #[case] line: &str,
     #[case] number: usize,
@@ -90,6 +108,9 @@ fn a_malformed_event_line_is_located(
 #[case::too_many_for_m2(&format!("\"candidates\":[{}]", vec!["\"x\""; 64].join(",")), "candidates")]
 #[case::unknown_defect(r#""defects":["melts"]"#, "defects")]
 #[case::bad_capacity(r#""machine":{"vote_capacity":0}"#, "machine")]
+#[case::long_part_number(r#""polling_station":{"number":1,"part_number":"12-B-AUXILIARY-ANNEXE"}"#, "polling_station")]
+#[case::ward_of_a_parliamentary_segment(r#""election":{"kind":"parliamentary_segment"},"ward":3"#, "ward")]
+#[case::unknown_election(r#""election":{"kind":"panchayat"}"#, "header")]
 fn a_malformed_header_is_located(#[case] replacement: &str, #[case] field: &str) {
     let key = replacement.split(':').next().unwrap();
     let mut header: serde_json::Map<String, serde_json::Value> = serde_json::from_str(HEADER).unwrap();
@@ -148,4 +169,20 @@ proptest! {
     fn arbitrary_event_lines_never_panic(line in r#"\{"at":"0[0-9]:[0-5][0-9]:[0-5][0-9]","event":"[a-z_]{2,14}"(,"[a-z_]{1,10}":(-?[0-9]{1,6}|"[a-z]{0,5}"|\[[0-9,]{0,9}\]|true|null))*\}"#) {
         let _ = parse_trace(Path::new("fuzz.jsonl"), &with_line(&line));
     }
+}
+
+#[test]
+fn the_election_and_the_published_part_number_round_trip() {
+    let header = r#"{"trace":"evm-poll-day","version":1,"profile":"M2","polling_station":{"number":4,"name":"Annexe","part_number":"12-B"},"election":{"kind":"assembly_constituency","constituency":"Behat"},"candidates":["A","B"],"electors_assigned":10,"provenance":{"source":"test"}}"#;
+    let trace = parse_trace(Path::new("day.jsonl"), header).expect("a well-formed header");
+    assert_eq!(trace.header.polling_station.part_number, "12-B");
+    assert_eq!(trace.header.election, evm_sim::Election::AssemblyConstituency { constituency: "Behat".into() });
+    let written = evm_conformance::trace::write_trace(&trace);
+    let again = parse_trace(Path::new("again.jsonl"), &written).expect("the writer's header parses");
+    assert_eq!(
+        (again.header.election, again.header.polling_station),
+        (trace.header.election, trace.header.polling_station)
+    );
+    // Without `election`, a municipal ward, as before.
+    assert!(parse_trace(Path::new("day.jsonl"), HEADER).unwrap().header.election.is_municipal_ward());
 }

@@ -30,6 +30,6 @@ pub use display::{Display, DisplayText};
 pub use profile::{MachineProfile, ProfileName};
 pub use rule::{Property, Refusal};
 pub use station::counting::{Counting, CountingRefusal, SealInspection};
-pub use station::{PollDay, PollingStation, StationAction, StationIdentity, StationRefusal};
+pub use station::{Election, PollDay, PollingStation, StationAction, StationIdentity, StationRefusal};
 pub use time::Timestamp;
 pub use unit::{ButtonAddress, ControlUnit, Event, Input, Lamps, Reaction, ResultReadout};

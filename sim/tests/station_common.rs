@@ -23,9 +23,11 @@ pub const LAST_TENDERED_BALLOT_PAPER: u32 = 1010;
 
 pub fn identity(number: u16) -> StationIdentity {
     StationIdentity {
+        election: evm_sim::Election::MunicipalWard,
         municipality: MUNICIPALITY.to_owned(),
         ward: WARD,
         number,
+        part_number: String::new(),
         name: format!("Primary School, Room {number}"),
         date_of_poll: DATE_OF_POLL.to_owned(),
     }

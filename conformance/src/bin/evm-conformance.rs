@@ -60,9 +60,38 @@ enum Command {
     ///
     /// Example: evm-conformance gen --from-results 1.csv --out traces/published
     Gen {
-        /// Published results (CSV) instead of a synthetic election.
+        /// Published results (CSV) instead of a synthetic election
+        /// (layouts, columns and checks: docs/RESULTS_FORMAT.md).
         #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["stations", "profile"])]
         from_results: Option<PathBuf>,
+        /// With --from-results: what a column holds, by its header
+        /// (repeatable). ROLE is part, name, electors, voters, tendered,
+        /// total, nota, candidate, candidate_name, votes or ignore.
+        #[arg(long = "column", value_name = "ROLE=HEADER", requires = "from_results")]
+        columns: Vec<evm_conformance::from_results::ColumnMapping>,
+        /// With --from-results: a column to leave out, by its header (repeatable).
+        #[arg(long = "ignore-column", value_name = "HEADER", requires = "from_results")]
+        ignore_columns: Vec<String>,
+        /// With --from-results: one row per station (wide) or one row per
+        /// candidate per station (long); detected from the header if not given.
+        #[arg(long, value_name = "wide|long", requires = "from_results")]
+        layout: Option<evm_conformance::from_results::Layout>,
+        /// With --from-results: the election the results are of.
+        #[arg(long, value_name = "KIND", default_value = "parliamentary-segment", requires = "from_results",
+              value_parser = ["parliamentary-segment", "assembly-constituency", "municipal-ward"])]
+        election: String,
+        /// With --from-results: the constituency's name, for the forms' heading.
+        #[arg(long, value_name = "NAME", default_value = "", requires = "from_results")]
+        constituency: String,
+        /// With --from-results and a parliamentary segment: the assembly segment's name.
+        #[arg(long, value_name = "NAME", default_value = "", requires = "from_results")]
+        assembly_segment: String,
+        /// With --from-results and a municipal ward: the ward's number (required).
+        #[arg(long, value_name = "N", requires = "from_results")]
+        ward: Option<u16>,
+        /// With --from-results and a municipal ward: the municipality's name.
+        #[arg(long, value_name = "NAME", default_value = "", requires = "from_results")]
+        municipality: String,
         /// The seed of the synthetic election.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -243,66 +272,94 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let quiet = arguments.quiet;
-    let outcome =
-        match arguments.command {
-            Command::Certify { target, out, traces } => {
-                cli::certify(&target, &traces, &out, &generated(), progress_bar(quiet)).map(|certification| {
-                    if !quiet {
-                        print!("{}", cli::summary(&certification.report));
-                        for file in &certification.files {
-                            println!("wrote {}", file.display());
-                        }
+    let outcome = match arguments.command {
+        Command::Certify { target, out, traces } => {
+            cli::certify(&target, &traces, &out, &generated(), progress_bar(quiet)).map(|certification| {
+                if !quiet {
+                    print!("{}", cli::summary(&certification.report));
+                    for file in &certification.files {
+                        println!("wrote {}", file.display());
                     }
-                    certification.report.all_match()
-                })
+                }
+                certification.report.all_match()
+            })
+        }
+        Command::Gen {
+            from_results: Some(file),
+            seed,
+            out,
+            columns,
+            ignore_columns,
+            layout,
+            election,
+            constituency,
+            assembly_segment,
+            ward,
+            municipality,
+            ..
+        } => {
+            use evm_conformance::from_results::{ColumnMapping, ResultsOptions, Role};
+            let mut options = ResultsOptions::new(seed);
+            options.columns = columns;
+            options
+                .columns
+                .extend(ignore_columns.into_iter().map(|header| ColumnMapping { role: Role::Ignored, header }));
+            options.layout = layout;
+            options.ward = ward;
+            options.municipality = municipality;
+            options.election = match election.as_str() {
+                "assembly-constituency" => evm_sim::Election::AssemblyConstituency { constituency },
+                "municipal-ward" => evm_sim::Election::MunicipalWard,
+                _ => evm_sim::Election::ParliamentarySegment { constituency, assembly_segment },
+            };
+            cli::generate_from_results(&file, &options, &out).map(|(summary, reproduced)| {
+                if !quiet {
+                    eprint!("{summary}");
+                }
+                reproduced
+            })
+        }
+        Command::Gen { from_results: None, seed, stations, profile, out, .. } => {
+            cli::generate(seed, stations, profile, &out).map(|written| {
+                if !quiet && out != "-" {
+                    println!("wrote {written} synthetic stations (seed {seed}) to {out}");
+                }
+                true
+            })
+        }
+        Command::Minimize { trace, out, target } => cli::minimize(&trace, &out, &target).map(|summary| {
+            if !quiet {
+                println!("{summary}");
             }
-            Command::Gen { from_results: Some(file), seed, out, .. } => cli::generate_from_results(&file, seed, &out)
-                .map(|summary| {
-                    if !quiet {
-                        eprint!("{summary}");
-                    }
-                    true
-                }),
-            Command::Gen { from_results: None, seed, stations, profile, out } => {
-                cli::generate(seed, stations, profile, &out).map(|written| {
-                    if !quiet && out != "-" {
-                        println!("wrote {written} synthetic stations (seed {seed}) to {out}");
-                    }
-                    true
-                })
-            }
-            Command::Minimize { trace, out, target } => cli::minimize(&trace, &out, &target).map(|summary| {
+            true
+        }),
+        Command::Bench { bench: BenchCommand::Readout { target, baud, candidates, samples, json, svg } } => {
+            cli::bench_readout(&target, baud, candidates, samples, json.as_deref(), svg.as_deref()).map(|summary| {
                 if !quiet {
                     println!("{summary}");
                 }
                 true
-            }),
-            Command::Bench { bench: BenchCommand::Readout { target, baud, candidates, samples, json, svg } } => {
-                cli::bench_readout(&target, baud, candidates, samples, json.as_deref(), svg.as_deref()).map(|summary| {
+            })
+        }
+        Command::Bench { bench: BenchCommand::Replay { stations, seed, profile, workers, json } } => {
+            cli::bench_replay(stations, seed, profile, workers, json.as_deref(), quiet).map(|summary| {
+                if !quiet {
+                    println!("{summary}");
+                }
+                true
+            })
+        }
+        Command::Run { target, json, junit, capture, paths } => {
+            cli::run(&target, &paths, json.as_deref(), junit.as_deref(), capture.as_deref(), progress_bar(quiet)).map(
+                |report| {
                     if !quiet {
-                        println!("{summary}");
+                        print!("{}", cli::summary(&report));
                     }
-                    true
-                })
-            }
-            Command::Bench { bench: BenchCommand::Replay { stations, seed, profile, workers, json } } => {
-                cli::bench_replay(stations, seed, profile, workers, json.as_deref(), quiet).map(|summary| {
-                    if !quiet {
-                        println!("{summary}");
-                    }
-                    true
-                })
-            }
-            Command::Run { target, json, junit, capture, paths } => {
-                cli::run(&target, &paths, json.as_deref(), junit.as_deref(), capture.as_deref(), progress_bar(quiet))
-                    .map(|report| {
-                        if !quiet {
-                            print!("{}", cli::summary(&report));
-                        }
-                        report.all_match()
-                    })
-            }
-        };
+                    report.all_match()
+                },
+            )
+        }
+    };
     match outcome {
         Ok(true) => ExitCode::from(EXIT_ALL_MATCH),
         Ok(false) => ExitCode::from(EXIT_MISMATCH),

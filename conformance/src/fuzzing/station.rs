@@ -138,9 +138,11 @@ pub fn station_model(data: &[u8]) {
     let mut unstructured = Unstructured::new(data);
     let electors = 1 + u32::from(unstructured.arbitrary::<u8>().unwrap_or(0) % 12);
     let identity = StationIdentity {
+        election: evm_sim::Election::MunicipalWard,
         municipality: "Fuzzpur".to_owned(),
         ward: 1,
         number: 1,
+        part_number: String::new(),
         name: "Fuzz School".to_owned(),
         date_of_poll: "01-01-2026".to_owned(),
     };

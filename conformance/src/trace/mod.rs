@@ -33,6 +33,9 @@ pub struct Trace {
 #[derive(Clone, Debug)]
 pub struct Header {
     pub profile: MachineProfile,
+    /// The election the station serves (a municipal ward unless the header
+    /// says otherwise); the forms' headings follow it.
+    pub election: evm_sim::Election,
     pub polling_station: PollingStationLabel,
     pub ward: Option<u32>,
     /// For the forms' headers; empty when not given.
@@ -51,6 +54,10 @@ pub struct PollingStationLabel {
     pub number: u32,
     #[serde(default)]
     pub name: String,
+    /// The station's number as published, when it is not just `number`:
+    /// an auxiliary station "2A", "12-B" (at most 16 characters).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub part_number: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,8 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// Most lines in one trace (a 1,500-elector day with every station event is
 /// well under 100,000).
 pub const MAX_TRACE_LINES: usize = 2_000_000;
+/// The longest published part number a header may give ("12-B", "2A").
+pub const MAX_PART_NUMBER_CHARS: usize = 16;
 /// Most candidates a header may list (M3: 24 units × 16 buttons, less NOTA).
 const MAX_CANDIDATES: usize = 384;
 /// Most electors assigned to one polling station.
@@ -117,6 +119,8 @@ struct RawHeader {
     profile: String,
     #[serde(default)]
     machine: RawMachine,
+    #[serde(default)]
+    election: evm_sim::Election,
     polling_station: PollingStationLabel,
     #[serde(default)]
     ward: Option<u32>,
@@ -211,8 +215,27 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
             format!("number at most 65535, found {}", raw.polling_station.number),
         ));
     }
+    let part_number = &raw.polling_station.part_number;
+    if part_number.chars().count() > MAX_PART_NUMBER_CHARS
+        || part_number.chars().any(|character| character.is_control())
+    {
+        return Err(error(
+            path,
+            line,
+            Some("polling_station"),
+            format!("part_number is at most {MAX_PART_NUMBER_CHARS} printable characters, found {part_number:?}"),
+        ));
+    }
     if raw.ward.is_some_and(|ward| u16::try_from(ward).is_err()) {
         return Err(error(path, line, Some("ward"), "at most 65535"));
+    }
+    if raw.ward.is_some() && !raw.election.is_municipal_ward() {
+        return Err(error(
+            path,
+            line,
+            Some("ward"),
+            "a ward belongs to a municipal election; this header's election is not a municipal ward",
+        ));
     }
     if raw.electors_assigned > MAX_ELECTORS_ASSIGNED {
         return Err(error(
@@ -229,6 +252,7 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
     }
     Ok(Header {
         profile,
+        election: raw.election,
         polling_station: raw.polling_station,
         ward: raw.ward,
         municipality: raw.municipality,

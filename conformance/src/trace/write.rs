@@ -70,6 +70,9 @@ fn header_value(header: &Header) -> Value {
     if let Some(ward) = header.ward {
         value["ward"] = json!(ward);
     }
+    if !header.election.is_municipal_ward() {
+        value["election"] = serde_json::to_value(&header.election).unwrap_or(Value::Null);
+    }
     value
 }
 

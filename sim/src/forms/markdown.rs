@@ -15,9 +15,12 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "### Form 16C Part I: account of votes recorded, ward {} polling station {} ({})\n",
-        identity.ward,
-        identity.number,
+        "### Form 16C Part I: account of votes recorded, {} polling station {} ({})\n",
+        match &identity.election {
+            crate::station::Election::MunicipalWard => format!("ward {}", identity.ward),
+            _ => format!("{},", cell(&super::text::election_heading(identity))),
+        },
+        cell(&identity.station_label()),
         cell(&identity.name)
     );
     let control_units: Vec<String> = part_one

@@ -3,7 +3,7 @@
 //! margin, tables with the printed column headings.
 
 use super::{Form16A, Form16C, Form16CPartOne, Form16CPartTwo, Form23, Form24, ItemSixTally, SerialRange};
-use crate::station::PollKind;
+use crate::station::{Election, PollKind, StationIdentity};
 use std::fmt::Write;
 
 /// Width of a rendered line.
@@ -112,6 +112,34 @@ fn poll_note(part_one: &Form16CPartOne) -> Option<String> {
     }
 }
 
+/// The election the forms of a station are for, as their heading says it.
+/// A municipal ward names its ward; the other elections their
+/// constituency, never a ward.
+pub fn election_heading(identity: &StationIdentity) -> String {
+    let mut heading = String::new();
+    match &identity.election {
+        Election::MunicipalWard => {
+            let _ = write!(heading, "Election to Ward No. {} of the {}", identity.ward, identity.municipality);
+        }
+        Election::AssemblyConstituency { constituency } => {
+            heading.push_str("Election to the Legislative Assembly");
+            if !constituency.is_empty() {
+                let _ = write!(heading, " from {constituency} Assembly Constituency");
+            }
+        }
+        Election::ParliamentarySegment { constituency, assembly_segment } => {
+            heading.push_str("Election to the House of the People");
+            if !constituency.is_empty() {
+                let _ = write!(heading, " from {constituency} Parliamentary Constituency");
+            }
+            if !assembly_segment.is_empty() {
+                let _ = write!(heading, ", assembly segment {assembly_segment}");
+            }
+        }
+    }
+    heading
+}
+
 /// Form 16C Part I.
 pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
     let mut out = String::new();
@@ -121,8 +149,8 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
     out.push('\n');
     centered(&mut out, "PART I : ACCOUNT OF VOTES RECORDED");
     out.push('\n');
-    let _ = writeln!(out, "Election to Ward No. {} of the {}", identity.ward, identity.municipality);
-    let _ = writeln!(out, "No. and name of polling station: {} - {}", identity.number, identity.name);
+    let _ = writeln!(out, "{}", election_heading(identity));
+    let _ = writeln!(out, "No. and name of polling station: {} - {}", identity.station_label(), identity.name);
     let control_units: Vec<&str> = part_one.machines.iter().map(|machine| machine.control_unit.as_str()).collect();
     hanging(
         &mut out,
@@ -234,18 +262,25 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
     item(
         &mut out,
         "     4. ",
-        "Number of unused paper seals returned to Municipal Returning Officer (deduct item 3 from item 2)",
+        &format!(
+            "Number of unused paper seals returned to {} (deduct item 3 from item 2)",
+            identity.election.returning_officer()
+        ),
         &seals.unused_returned.to_string(),
     );
     let _ = writeln!(out, "     5. Serial No. of damaged paper seal, if any: {}", serial_list(&seals.damaged));
     out.push('\n');
     let _ = writeln!(out, "Date: {:<40}{:>32}", identity.date_of_poll, "Signature of Presiding Officer");
-    let _ = writeln!(out, "Place: {:<39}Polling Station No. {}", identity.name, identity.number);
+    let _ = writeln!(out, "Place: {:<39}Polling Station No. {}", identity.name, identity.station_label());
     out
 }
 
 /// Form 16C Part II of one control unit.
-pub fn form_16c_part_two(part_two: &Form16CPartTwo) -> String {
+///
+/// `election` names who signs it: the Municipal Returning Officer of a
+/// ward, the Returning Officer otherwise.
+pub fn form_16c_part_two(part_two: &Form16CPartTwo, election: &Election) -> String {
+    let returning_officer = election.returning_officer();
     let mut out = String::new();
     centered(&mut out, "PART II : RESULT OF COUNTING");
     out.push('\n');
@@ -271,7 +306,7 @@ pub fn form_16c_part_two(part_two: &Form16CPartTwo) -> String {
     );
     out.push('\n');
     let _ = writeln!(out, "{:>78}", "Signature of Counting Supervisor");
-    let _ = writeln!(out, "{:>78}", "Signature of Municipal Returning Officer");
+    let _ = writeln!(out, "{:>78}", format!("Signature of {returning_officer}"));
     out
 }
 
@@ -281,7 +316,7 @@ pub fn form_16c(form: &Form16C) -> String {
     let mut out = form_16c_part_one(&form.part_one);
     for part_two in &form.part_two {
         out.push('\n');
-        out.push_str(&form_16c_part_two(part_two));
+        out.push_str(&form_16c_part_two(part_two, &form.part_one.identity.election));
     }
     for machine in &form.not_counted {
         out.push('\n');
@@ -305,8 +340,8 @@ pub fn form_16a(form: &Form16A) -> String {
     centered(&mut out, "REGISTER OF VOTERS");
     out.push('\n');
     let identity = &form.identity;
-    let _ = writeln!(out, "Election to {} from Ward No. {}", identity.municipality, identity.ward);
-    let _ = writeln!(out, "No. and name of polling station: {} - {}", identity.number, identity.name);
+    let _ = writeln!(out, "{}", election_heading(identity));
+    let _ = writeln!(out, "No. and name of polling station: {} - {}", identity.station_label(), identity.name);
     out.push('\n');
     let _ = writeln!(out, "{:>7}  {:>22}  {:<22}  Remarks", "Sl. No.", "Sl. No. of elector", "Signature/Thumb impr.");
     for entry in &form.entries {

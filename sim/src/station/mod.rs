@@ -60,13 +60,84 @@ pub const CHALLENGE_DEPOSIT_RUPEES: u32 = 2;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StationIdentity {
+    /// Which election the station serves; the forms' headings say it.
+    #[serde(default, skip_serializing_if = "Election::is_municipal_ward")]
+    pub election: Election,
+    /// For a municipal ward: the municipality.
     pub municipality: String,
+    /// For a municipal ward: the ward's number.
     pub ward: u16,
-    /// The polling station's serial number in the ward.
+    /// The polling station's serial number (in the ward, or in the file it
+    /// came from): unique among the stations counted together.
     pub number: u16,
+    /// The station's number as published, when it is not just `number`
+    /// (an auxiliary station "2A", "12-B"); the forms print it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub part_number: String,
     pub name: String,
     /// The date of poll as printed on the forms (e.g. "15-03-2026").
     pub date_of_poll: String,
+}
+
+impl StationIdentity {
+    /// The station's number as the forms print it: the published part
+    /// number, else the serial number.
+    pub fn station_label(&self) -> String {
+        if self.part_number.is_empty() {
+            self.number.to_string()
+        } else {
+            self.part_number.clone()
+        }
+    }
+}
+
+/// The election a polling station serves. The West Bengal municipal rules
+/// this model follows are written for a ward of a municipality; the same
+/// machine, papers and account of votes serve the elections to a State's
+/// Legislative Assembly and to the House of the People (results published
+/// by assembly segment, Form 20), whose forms carry their own heading and
+/// name the Returning Officer, not a ward.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Election {
+    /// A ward of a municipality: the identity's `municipality` and `ward`.
+    #[default]
+    MunicipalWard,
+    /// An assembly constituency of a State's Legislative Assembly.
+    AssemblyConstituency {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        constituency: String,
+    },
+    /// An assembly segment of a parliamentary constituency (House of the People).
+    ParliamentarySegment {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        constituency: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        assembly_segment: String,
+    },
+}
+
+impl Election {
+    pub fn is_municipal_ward(&self) -> bool {
+        matches!(self, Election::MunicipalWard)
+    }
+
+    /// Who receives the polling party's papers and signs Part II.
+    pub fn returning_officer(&self) -> &'static str {
+        match self {
+            Election::MunicipalWard => "Municipal Returning Officer",
+            Election::AssemblyConstituency { .. } | Election::ParliamentarySegment { .. } => "Returning Officer",
+        }
+    }
+
+    /// The names it carries, for the length check.
+    fn names(&self) -> [&str; 2] {
+        match self {
+            Election::MunicipalWard => ["", ""],
+            Election::AssemblyConstituency { constituency } => [constituency, ""],
+            Election::ParliamentarySegment { constituency, assembly_segment } => [constituency, assembly_segment],
+        }
+    }
 }
 
 /// Where the station's current poll stands.
@@ -544,6 +615,10 @@ impl PollingStation {
         }
         check_name("the municipality", &identity.municipality)?;
         check_name("the polling station's name", &identity.name)?;
+        check_name("the polling station's part number", &identity.part_number)?;
+        for name in identity.election.names() {
+            check_name("the constituency", name)?;
+        }
         check_name("the date of poll", &identity.date_of_poll)?;
         Ok(PollingStation {
             identity,
