@@ -92,14 +92,17 @@ pub fn read_capture(bytes: &[u8]) -> Result<Vec<CapturedFrame>, String> {
 }
 
 /// Turns the host's `INPUT` requests of a capture into a trace (JSON Lines,
-/// docs/TRACE_FORMAT.md) for a machine of `profile` with `candidates`
-/// candidates, so that a session recorded against a board can be replayed
-/// against any target. Frames that are not `INPUT` requests are skipped.
+/// docs/TRACE_FORMAT.md), so that a session recorded against a board can be
+/// replayed against any target. The machine is the one the capture's
+/// `TEST_START_MACHINE` started (else `profile`); the candidates as many as
+/// its first `Cand Set` keyed (else `candidates`). Other frames are skipped.
 pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16) -> Result<String, String> {
     use crate::trace::{Header, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine};
     use evm_sim::protocol::frame::{Feed, FrameAccumulator};
     use evm_sim::protocol::message::Request;
     let name: evm_sim::ProfileName = profile.parse()?;
+    let mut machine = evm_sim::MachineProfile::named(name);
+    let mut candidates_set: Option<u16> = None;
     let mut lines = Vec::new();
     let mut previous = evm_sim::Timestamp::ZERO;
     for (index, frame) in frames.iter().enumerate().filter(|(_, frame)| frame.direction == Direction::HostToBoard) {
@@ -107,7 +110,18 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
         let Feed::Frame { frame: parsed, .. } = accumulator.feed(&frame.wire) else {
             return Err(format!("captured frame {index} is not a frame"));
         };
-        let Ok(Request::Input { at, input }) = Request::parse(parsed.kind(), parsed.payload()) else { continue };
+        let (at, input) = match Request::parse(parsed.kind(), parsed.payload()) {
+            Ok(Request::Input { at, input }) => (at, input),
+            // The machine the session started: its profile is the trace's.
+            Ok(Request::TestStartMachine { profile, .. }) => {
+                machine = profile;
+                continue;
+            }
+            _ => continue,
+        };
+        if let evm_sim::Input::CandSet { candidates } = input {
+            candidates_set.get_or_insert(candidates);
+        }
         // Traces never go back in time; a board's clock may have.
         let at = at.max(previous);
         previous = at;
@@ -119,13 +133,17 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
     let trace = Trace {
         path: "capture.jsonl".into(),
         header: Header {
-            profile: evm_sim::MachineProfile::named(name),
+            profile: machine,
             election: evm_sim::Election::MunicipalWard,
             polling_station: PollingStationLabel { number: 0, name: String::new(), part_number: String::new() },
             ward: None,
             municipality: String::new(),
             date_of_poll: String::new(),
-            candidates: (1..=candidates).map(|number| format!("Candidate {number}")).collect(),
+            candidates: (1..=candidates_set
+                .filter(|&count| count > 0 && count <= machine.candidates_max())
+                .unwrap_or(candidates))
+                .map(|number| format!("Candidate {number}"))
+                .collect(),
             electors_assigned: 0,
             defects: evm_sim::Defects::NONE,
             provenance: Provenance {

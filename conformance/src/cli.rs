@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 pub const EXIT_ALL_MATCH: u8 = 0;
 /// Exit code: at least one verdict did not match.
 pub const EXIT_MISMATCH: u8 = 1;
-/// Exit code: bad usage or unreadable input.
+/// Exit code: bad usage, a missing or unreadable input, a malformed trace.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code: stopped by SIGINT or SIGTERM (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// A failure that is the caller's: bad flags, unreadable input, unwritable output.
 #[derive(Debug, thiserror::Error)]
@@ -56,20 +58,71 @@ pub fn target_capturing(name: &str, capture: Option<&Path>) -> Result<Box<dyn Ta
     Ok(target)
 }
 
-/// Runs the traces under `paths` and writes the requested report files.
-pub fn run(
-    target_name: &str,
-    paths: &[PathBuf],
-    json_path: Option<&Path>,
-    junit_path: Option<&Path>,
-    capture: Option<&Path>,
-    progress: impl FnMut(usize, usize),
-) -> Result<RunReport, UsageError> {
-    let mut target = target_capturing(target_name, capture)?;
+/// The trace files under `paths` that `only` selects. Every path must
+/// exist, and at least one trace must be found: a run that would replay
+/// nothing is a usage error saying where it looked.
+pub fn traces_to_run(paths: &[PathBuf], only: &[evm_sim::Property]) -> Result<Vec<PathBuf>, UsageError> {
     if paths.is_empty() {
         return Err(UsageError("no trace file or folder given".to_owned()));
     }
-    let report = runner::run(paths, target.as_mut(), progress).map_err(|error| UsageError(error.to_string()))?;
+    let missing: Vec<String> =
+        paths.iter().filter(|path| !path.exists()).map(|path| path.display().to_string()).collect();
+    if !missing.is_empty() {
+        return Err(UsageError(format!("{}: no such file or folder", missing.join(", "))));
+    }
+    let files = runner::collect_traces(paths).map_err(|error| UsageError(error.to_string()))?;
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|file| {
+            // A trace whose expected verdict cannot be read stays: it is reported malformed.
+            crate::trace::parse_expectation(&runner::expected_path(file))
+                .map_or(true, |expected| crate::listing::selected(expected.property, only))
+        })
+        .collect();
+    if files.is_empty() {
+        let looked: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+        return Err(UsageError(format!(
+            "no trace (*{}){} found under {}",
+            runner::TRACE_SUFFIX,
+            if only.is_empty() { String::new() } else { " breaking the --only properties".to_owned() },
+            looked.join(", ")
+        )));
+    }
+    Ok(files)
+}
+
+/// Checks, before any work, that `path` can be written (its folder made,
+/// the file created): a report must never be lost after a long run.
+pub fn check_writable(path: &Path) -> Result<(), UsageError> {
+    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|error| UsageError(format!("{}: {error}", parent.display())))?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map(drop)
+        .map_err(|error| UsageError(format!("{}: cannot be written: {error}", path.display())))
+}
+
+/// Runs the traces under `paths` (those `only` selects) and writes the
+/// requested report files, which are checked writable first.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    target_name: &str,
+    paths: &[PathBuf],
+    only: &[evm_sim::Property],
+    json_path: Option<&Path>,
+    junit_path: Option<&Path>,
+    capture: Option<&Path>,
+    progress: impl FnMut(runner::Progress<'_>),
+) -> Result<RunReport, UsageError> {
+    let files = traces_to_run(paths, only)?;
+    for path in json_path.into_iter().chain(junit_path).chain(capture) {
+        check_writable(path)?;
+    }
+    let mut target = target_capturing(target_name, capture)?;
+    let report = runner::run_files(&files, target.as_mut(), progress);
     if let Some(path) = json_path {
         write_file(path, &report::json(&report))?;
     }
@@ -93,42 +146,89 @@ pub struct Certification {
 }
 
 /// The main job: the built-in scenario suite and the trace corpus against
-/// the target; `DIR/report.json`, `DIR/junit.xml`, `DIR/report.html`.
-/// Trace folders that do not exist are skipped with a note in the page.
+/// the target; `DIR/report.json`, `DIR/junit.xml`, `DIR/report.html`. Every
+/// trace path must exist and hold a trace (`traces_to_run`); the report
+/// files are checked writable before any work.
 pub fn certify(
     target_name: &str,
     trace_paths: &[PathBuf],
+    only: &[evm_sim::Property],
     out: &Path,
     generated: &str,
-    mut progress: impl FnMut(usize, usize),
+    mut progress: impl FnMut(runner::Progress<'_>),
 ) -> Result<Certification, UsageError> {
+    let files = traces_to_run(trace_paths, only)?;
+    let reports = vec![out.join("report.json"), out.join("junit.xml"), out.join("report.html")];
+    for path in &reports {
+        check_writable(path)?;
+    }
     let mut target = target_named(target_name)?;
-    let scenarios = crate::scenarios::builtin_scenarios();
-    let existing: Vec<PathBuf> = trace_paths.iter().filter(|path| path.exists()).cloned().collect();
-    let files = runner::collect_traces(&existing).map_err(|error| UsageError(error.to_string()))?;
+    let scenarios: Vec<_> = crate::scenarios::builtin_scenarios()
+        .into_iter()
+        .filter(|scenario| crate::listing::selected(scenario.expected.property, only))
+        .collect();
     let total = scenarios.len() + files.len();
     let mut traces = Vec::with_capacity(total);
     for scenario in &scenarios {
-        traces.push(runner::run_trace_in_memory(&scenario.trace, &scenario.expected, target.as_mut()));
-        progress(traces.len(), total);
+        let path = scenario.trace.path.to_string_lossy();
+        progress(runner::Progress { done: traces.len(), total, current: &path });
+        traces.push(if crate::interrupt::requested() {
+            runner::interrupted(&path)
+        } else {
+            runner::run_trace_in_memory(&scenario.trace, &scenario.expected, target.as_mut())
+        });
     }
-    for file in &files {
-        traces.push(runner::run_trace(file, target.as_mut()));
-        progress(traces.len(), total);
-    }
+    let corpus = runner::run_files(&files, target.as_mut(), |step| {
+        progress(runner::Progress { done: scenarios.len() + step.done, total, current: step.current })
+    });
+    traces.extend(corpus.traces);
     let report = runner::summarize(target.name(), traces);
-    let missing: Vec<String> =
-        trace_paths.iter().filter(|path| !path.exists()).map(|path| path.display().to_string()).collect();
-    let generated = if missing.is_empty() {
-        generated.to_owned()
-    } else {
-        format!("{generated} Trace folders not found, skipped: {}.", missing.join(", "))
-    };
-    let files = vec![out.join("report.json"), out.join("junit.xml"), out.join("report.html")];
+    let generated = generated.to_owned();
+    let files = reports;
     write_file(&files[0], &report::json(&report))?;
     write_file(&files[1], &report::junit(&report))?;
     write_file(&files[2], &crate::html::report_page(&report, &generated))?;
     Ok(Certification { report, files })
+}
+
+/// The verdict of a run in one line: CONFORMS only when every trace that ran
+/// gave its expected verdict, none was malformed or interrupted, and then
+/// saying what was not run.
+pub fn headline(report: &RunReport) -> String {
+    let summary = &report.summary;
+    if summary.interrupted > 0 {
+        return format!(
+            "INTERRUPTED: {} of {} traces judged before the run was stopped; no verdict on the target.",
+            summary.as_expected + summary.differs,
+            summary.traces
+        );
+    }
+    if summary.malformed > 0 {
+        return format!(
+            "NOT JUDGED: {} of {} traces are missing or malformed input; fix them and run again.",
+            summary.malformed, summary.traces
+        );
+    }
+    if report.nothing_ran() {
+        return format!(
+            "NOTHING RUN: the target could run none of the {} traces (not applicable); no verdict on the target.",
+            summary.traces
+        );
+    }
+    if summary.differs > 0 {
+        return format!(
+            "DOES NOT CONFORM: {} of {} traces that ran did not give their expected verdict.",
+            summary.differs,
+            summary.as_expected + summary.differs
+        );
+    }
+    let ran = summary.as_expected;
+    let mut line = format!("CONFORMS: all {ran} traces that ran gave their expected verdict");
+    if summary.not_run > 0 {
+        let _ = write!(line, "; {} not run (not applicable to this target)", summary.not_run);
+    }
+    line.push('.');
+    line
 }
 
 /// The short human summary printed after a run.
@@ -137,7 +237,8 @@ pub fn summary(report: &RunReport) -> String {
     for trace in report.traces.iter().filter(|trace| !trace.matches_expected) {
         let _ = writeln!(
             text,
-            "MISMATCH {}: {}{}{} — {}",
+            "{} {}: {}{}{} — {}",
+            trace.status.as_str().to_uppercase(),
             trace.path,
             trace.verdict.as_str(),
             trace.property.map(|property| format!(" {property}")).unwrap_or_default(),
@@ -148,39 +249,56 @@ pub fn summary(report: &RunReport) -> String {
     let summary = &report.summary;
     let _ = writeln!(
         text,
-        "{} traces against {}: {} as expected, {} not; verdicts: {} pass, {} violation, {} discrepancy, {} error, {} not applicable",
+        "{} traces against {}: {} as expected, {} differ, {} not run (not applicable), {} malformed, {} interrupted; verdicts: {} pass, {} violation, {} discrepancy, {} error",
         summary.traces,
         report.target,
-        summary.matching_expectation,
-        summary.not_matching_expectation,
+        summary.as_expected,
+        summary.differs,
+        summary.not_run,
+        summary.malformed,
+        summary.interrupted,
         summary.pass,
         summary.violation,
         summary.discrepancy,
         summary.error,
-        summary.not_applicable
     );
-    let broken: Vec<&str> = summary.properties_broken.iter().map(|property| property.id()).collect();
-    let _ = writeln!(
-        text,
-        "properties caught broken: {}",
-        if broken.is_empty() { "none".to_owned() } else { broken.join(", ") }
-    );
+    let ids = |properties: &[evm_sim::Property]| -> String {
+        if properties.is_empty() {
+            "none".to_owned()
+        } else {
+            properties.iter().map(|property| property.id()).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let _ = writeln!(text, "properties caught broken: {}", ids(&summary.properties_caught));
+    let _ = writeln!(text, "properties not exercised on this target: {}", ids(&summary.properties_not_exercised));
+    let _ = writeln!(text, "{}", headline(report));
     text
 }
 
 /// `gen`: writes `stations` synthetic stations of the election `seed` to
-/// the folder `out`, or to stdout for `-`. Returns how many were written.
-pub fn generate(seed: u64, stations: u32, profile: evm_sim::ProfileName, out: &str) -> Result<u32, UsageError> {
+/// the folder `out/seed-SEED/` (one folder per seed, so that two elections
+/// never mix), or to stdout for `-` (a reader that stops, `| head`, ends it
+/// quietly). Returns how many were written and where.
+pub fn generate(
+    seed: u64,
+    stations: u32,
+    profile: evm_sim::ProfileName,
+    out: &str,
+) -> Result<(u32, PathBuf), UsageError> {
     use std::io::Write as _;
     let stdout = std::io::stdout();
     let mut stdout = stdout.lock();
+    let folder = Path::new(out).join(format!("seed-{seed}"));
     for index in 0..stations {
         let station = crate::generate::synthetic_station(seed, index, profile);
         let text = crate::trace::write_trace(&station.trace);
         if out == "-" {
-            stdout.write_all(text.as_bytes()).map_err(|error| UsageError(format!("stdout: {error}")))?;
+            match stdout.write_all(text.as_bytes()) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok((index, folder)),
+                Err(error) => return Err(UsageError(format!("stdout: {error}"))),
+            }
         } else {
-            let folder = Path::new(out);
             let name = format!("station-{index:07}");
             write_file(&folder.join(format!("{name}.jsonl")), &text)?;
             let expected =
@@ -188,7 +306,7 @@ pub fn generate(seed: u64, stations: u32, profile: evm_sim::ProfileName, out: &s
             write_file(&folder.join(format!("{name}.expected.json")), &(expected + "\n"))?;
         }
     }
-    Ok(stations)
+    Ok((stations, folder))
 }
 
 /// `minimize`: shrinks the failing trace at `path`; writes it to `out`.
@@ -198,17 +316,43 @@ pub fn minimize(path: &Path, out: &Path, target_name: &str) -> Result<String, Us
     let minimized = crate::minimize::minimize(&trace, target.as_mut()).ok_or_else(|| {
         UsageError(format!("{}: the trace does not fail on {}: nothing to minimise", path.display(), target.name()))
     })?;
-    write_file(out, &crate::trace::write_trace(&minimized.trace))?;
+    let text = crate::trace::write_trace(&minimized.trace);
     let failure = &minimized.failure;
+    // The small trace with the verdict it preserves, so that the pair
+    // replays as expected and can join a corpus as it is. The line is the
+    // finding's in the file as written (the writer renumbers the lines).
+    let written = crate::trace::parse_trace(out, &text).map_err(|error| UsageError(error.to_string()))?;
+    let outcome = crate::replay::replay(&written, target.as_mut());
+    let line = outcome.principal_finding().map(|finding| finding.line);
+    let expected = crate::trace::ExpectedVerdict {
+        verdict: failure.verdict,
+        property: failure.property,
+        line,
+        item_6_discrepancy: None,
+        why: format!(
+            "minimised from {} on {}: still fails with {} {} (rule {})",
+            path.display(),
+            target.name(),
+            failure.verdict.as_str(),
+            failure.property.map(|property| property.id()).unwrap_or("(reference model)"),
+            failure.rule
+        ),
+    };
+    let expected_path = runner::expected_path(out);
+    write_file(out, &text)?;
+    let expected_text = serde_json::to_string_pretty(&expected).map_err(|error| UsageError(error.to_string()))?;
+    write_file(&expected_path, &(expected_text + "\n"))?;
     Ok(format!(
-        "{} event lines -> {} ({} replays); still fails: {} {} (rule {}); wrote {}",
+        "{} event lines -> {} ({} replays); still fails: {} {} (rule {}){}; wrote {} and {}",
         trace.lines.len(),
         minimized.trace.lines.len(),
         minimized.replays,
         failure.verdict.as_str(),
         failure.property.map(|property| property.id()).unwrap_or("(reference model)"),
         failure.rule,
-        out.display()
+        line.map(|line| format!(" at line {line}")).unwrap_or_default(),
+        out.display(),
+        expected_path.display()
     ))
 }
 
@@ -329,6 +473,43 @@ pub fn generate_from_results(
         results.stations.len(),
     );
     Ok((summary, reproduced == results.stations.len()))
+}
+
+/// `capture-to-trace`: the trace of a captured session and its expected
+/// verdict, which is the in-process simulated unit's on it.
+pub fn capture_to_trace(capture: &Path, out: &Path, profile: &str, candidates: u16) -> Result<String, UsageError> {
+    let bytes = std::fs::read(capture).map_err(|error| UsageError(format!("{}: {error}", capture.display())))?;
+    let frames =
+        crate::capture::read_capture(&bytes).map_err(|error| UsageError(format!("{}: {error}", capture.display())))?;
+    let text = crate::capture::capture_to_trace(&frames, profile, candidates)
+        .map_err(|error| UsageError(format!("{}: {error}", capture.display())))?;
+    let trace = crate::trace::parse_trace(out, &text).map_err(|error| UsageError(error.to_string()))?;
+    let outcome = crate::replay::replay(&trace, &mut SimTarget::new());
+    let principal = outcome.principal_finding();
+    let expected = crate::trace::ExpectedVerdict {
+        verdict: outcome.verdict,
+        property: principal.and_then(|finding| finding.property),
+        line: principal.map(|finding| finding.line),
+        item_6_discrepancy: None,
+        why: format!(
+            "the verdict of the in-process simulated unit on the session captured in {}{}",
+            capture.display(),
+            principal.map(|finding| format!(" (rule {})", finding.rule)).unwrap_or_default()
+        ),
+    };
+    let expected_path = runner::expected_path(out);
+    write_file(out, &text)?;
+    let expected_text = serde_json::to_string_pretty(&expected).map_err(|error| UsageError(error.to_string()))?;
+    write_file(&expected_path, &(expected_text + "\n"))?;
+    Ok(format!(
+        "{}: {} input(s) of {} frame(s) -> wrote {} and {} (the simulated unit's verdict: {})",
+        capture.display(),
+        trace.lines.len(),
+        frames.len(),
+        out.display(),
+        expected_path.display(),
+        expected.verdict.as_str()
+    ))
 }
 
 /// `bench readout`: the result-readout latency against the wire floor.

@@ -4,7 +4,7 @@
 //! Form 16C.
 
 use crate::report::escape_xml as escape;
-use crate::runner::RunReport;
+use crate::runner::{RunReport, TraceStatus};
 use evm_sim::Property;
 use std::fmt::Write;
 
@@ -28,60 +28,57 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
         target = escape(&report.target),
         generated = escape(generated),
         class = if all_match { "ok" } else { "bad" },
-        headline = if all_match {
-            format!("CONFORMS: all {} traces gave their expected verdict.", summary.traces)
-        } else {
-            format!("DOES NOT CONFORM: {} of {} traces did not give their expected verdict.", summary.not_matching_expectation, summary.traces)
-        },
+        headline = escape(&crate::cli::headline(report)),
     );
+    if !summary.properties_not_exercised.is_empty() {
+        let _ = writeln!(
+            page,
+            "<p class=\"bad\">Not exercised on this target (no trace that breaks them ran and was caught): {}.</p>",
+            summary.properties_not_exercised.iter().map(|property| property.id()).collect::<Vec<_>>().join(", ")
+        );
+    }
     let _ = writeln!(
         page,
-        "<h2>Summary</h2><table><tr><th>traces</th><th>as expected</th><th>not as expected</th><th>pass</th><th>violation</th><th>discrepancy</th><th>error</th><th>not applicable</th></tr>\
-         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+        "<h2>Summary</h2><table><tr><th>traces</th><th>as expected</th><th>differs</th><th>not run (not applicable)</th><th>malformed</th><th>interrupted</th><th>pass</th><th>violation</th><th>discrepancy</th><th>error</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
         summary.traces,
-        summary.matching_expectation,
-        summary.not_matching_expectation,
+        summary.as_expected,
+        summary.differs,
+        summary.not_run,
+        summary.malformed,
+        summary.interrupted,
         summary.pass,
         summary.violation,
         summary.discrepancy,
         summary.error,
-        summary.not_applicable
     );
-    page.push_str("<h2>Properties</h2><p>For each property of the rules, the traces that break it on purpose (a seeded defect or a procedural slip) and whether the harness caught every one.</p>\n<table><tr><th>property</th><th>rule</th><th>what must hold</th><th>traces breaking it</th><th>caught as expected</th></tr>\n");
-    for property in Property::ALL {
-        let breaking: Vec<_> = report
-            .traces
-            .iter()
-            .filter(|trace| trace.expected.as_ref().and_then(|expected| expected.property) == Some(property))
-            .collect();
-        let caught = breaking.iter().filter(|trace| trace.matches_expected).count();
-        let status = if breaking.is_empty() {
-            "<td>—</td>".to_owned()
-        } else if caught == breaking.len() {
-            format!("<td class=\"ok\">{caught} of {}</td>", breaking.len())
-        } else {
-            format!("<td class=\"bad\">{caught} of {}</td>", breaking.len())
-        };
-        let _ = writeln!(
-            page,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>{status}</tr>",
-            property.id(),
-            escape(property.rule()),
-            escape(property.statement()),
-            breaking.len()
-        );
+    // Failures first, each linked from the top of the page.
+    let failing: Vec<_> = report.traces.iter().filter(|trace| !trace.matches_expected).collect();
+    if !failing.is_empty() {
+        page.push_str("<ul id=\"failure-links\">");
+        for (index, trace) in failing.iter().enumerate() {
+            let _ = write!(
+                page,
+                "<li><a href=\"#failure-{}\"><code>{}</code></a>: {}</li>",
+                index + 1,
+                escape(&trace.path),
+                trace.status.as_str()
+            );
+        }
+        page.push_str("</ul>\n");
     }
-    page.push_str("</table>\n");
     let failures: Vec<_> = report.traces.iter().filter(|trace| !trace.matches_expected).collect();
-    let _ = writeln!(page, "<h2>Failures ({})</h2>", failures.len());
+    let _ = writeln!(page, "<h2 id=\"failures\">Failures ({})</h2>", failures.len());
     if failures.is_empty() {
         page.push_str("<p>None.</p>\n");
     }
-    for trace in failures {
+    for (index, trace) in failures.into_iter().enumerate() {
         let _ = write!(
             page,
-            "<h3><code>{}</code></h3><p>Expected <b>{}</b>; observed <b class=\"bad\">{}</b>{}{}.</p>",
+            "<h3 id=\"failure-{}\"><code>{}</code> ({})</h3><p>Expected <b>{}</b>; observed <b class=\"bad\">{}</b>{}{}.</p>",
+            index + 1,
             escape(&trace.path),
+            trace.status.as_str(),
             escape(&trace.expected_text()),
             escape(&trace.observed_text()),
             trace.rule.as_ref().map(|rule| format!(" (rule {})", escape(rule))).unwrap_or_default(),
@@ -115,6 +112,35 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
             page.push_str("</pre>\n");
         }
     }
+    page.push_str("<h2>Properties</h2><p>For each property of the rules, the traces that break it on purpose (a seeded defect or a procedural slip) and whether the harness caught every one.</p>\n<table><tr><th>property</th><th>rule</th><th>what must hold</th><th>traces breaking it</th><th>caught</th><th>not run</th></tr>\n");
+    for property in Property::ALL {
+        let breaking: Vec<_> = report
+            .traces
+            .iter()
+            .filter(|trace| trace.expected.as_ref().and_then(|expected| expected.property) == Some(property))
+            .collect();
+        // Caught: the trace ran and its verdict named the property. A trace
+        // the target could not run caught nothing.
+        let caught = breaking.iter().filter(|trace| trace.status == TraceStatus::AsExpected).count();
+        let not_run = breaking.iter().filter(|trace| trace.status == TraceStatus::NotRun).count();
+        let ran = breaking.len() - not_run;
+        let status = if ran == 0 {
+            "<td>— (not exercised)</td>".to_owned()
+        } else if caught == ran {
+            format!("<td class=\"ok\">{caught} of {ran}</td>")
+        } else {
+            format!("<td class=\"bad\">{caught} of {ran}</td>")
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>{status}<td>{not_run}</td></tr>",
+            property.id(),
+            escape(property.rule()),
+            escape(property.statement()),
+            breaking.len()
+        );
+    }
+    page.push_str("</table>\n");
     let with_forms: Vec<_> = report.traces.iter().filter(|trace| !trace.forms.is_empty()).collect();
     let _ = writeln!(page, "<h2>Form 16C of each station ({})</h2>", with_forms.len());
     for trace in with_forms {
@@ -126,17 +152,21 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
             escape(&trace.forms.join("\n\n"))
         );
     }
-    page.push_str("<h2>Every trace</h2><table><tr><th>trace</th><th>verdict</th><th>property</th><th>line</th><th>as expected</th><th>events</th></tr>\n");
+    page.push_str("<h2>Every trace</h2><table><tr><th>trace</th><th>verdict</th><th>property</th><th>line</th><th>outcome</th><th>events</th></tr>\n");
     for trace in &report.traces {
+        let class = match trace.status {
+            TraceStatus::AsExpected => "ok",
+            TraceStatus::NotRun => "",
+            _ => "bad",
+        };
         let _ = writeln!(
             page,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
             escape(&trace.path),
             trace.verdict.as_str(),
             trace.property.map(|property| property.id()).unwrap_or(""),
             trace.line.map(|line| line.to_string()).unwrap_or_default(),
-            if trace.matches_expected { "ok" } else { "bad" },
-            if trace.matches_expected { "yes" } else { "no" },
+            trace.status.as_str(),
             trace.events
         );
     }

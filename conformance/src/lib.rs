@@ -16,6 +16,8 @@ pub mod from_results;
 pub mod fuzzing;
 pub mod generate;
 pub mod html;
+pub mod interrupt;
+pub mod listing;
 pub mod minimize;
 pub mod readout_bench;
 pub mod reference;

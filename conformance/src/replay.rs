@@ -83,6 +83,10 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
         account_line: 0,
     };
     for line in &trace.lines {
+        if crate::interrupt::requested() {
+            // A signal: stop here; the runner reports the trace `interrupted`.
+            break;
+        }
         replay.line(trace, line)?;
     }
     replay.machines.push(std::mem::take(&mut replay.machine));

@@ -1,7 +1,6 @@
 //! Report files: JSON for programs, JUnit XML for CI systems.
 
-use crate::runner::RunReport;
-use crate::verdict::VerdictKind;
+use crate::runner::{RunReport, TraceStatus};
 use std::fmt::Write;
 
 /// The run report as pretty JSON.
@@ -34,16 +33,17 @@ pub fn escape_xml(text: &str) -> String {
 /// the line; a trace not applicable to the target is skipped.
 pub fn junit(report: &RunReport) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let failures = report.summary.not_matching_expectation;
-    let skipped = report.summary.not_applicable;
+    let failures = report.summary.differs;
+    let errors = report.summary.malformed;
+    let skipped = report.summary.not_run + report.summary.interrupted;
     let _ = writeln!(
         xml,
-        "<testsuites name=\"evm-conformance\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
+        "<testsuites name=\"evm-conformance\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
         report.summary.traces
     );
     let _ = writeln!(
         xml,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
         escape_xml(&format!("conformance against {}", report.target)),
         report.summary.traces
     );
@@ -53,13 +53,20 @@ pub fn junit(report: &RunReport) -> String {
             None => ("traces".to_owned(), trace.path.as_str()),
         };
         let _ = write!(xml, "    <testcase classname=\"{}\" name=\"{}\"", escape_xml(&classname), escape_xml(name));
-        if trace.verdict == VerdictKind::NotApplicable {
+        if matches!(trace.status, TraceStatus::NotRun | TraceStatus::Interrupted) {
             let _ = writeln!(
                 xml,
-                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                ">\n      <skipped message=\"{}: {}\"/>\n    </testcase>",
+                trace.status.as_str(),
                 escape_xml(trace.reason.as_deref().unwrap_or(""))
             );
-        } else if trace.matches_expected {
+        } else if trace.status == TraceStatus::Malformed {
+            let _ = writeln!(
+                xml,
+                ">\n      <error message=\"{}\" type=\"malformed\"/>\n    </testcase>",
+                escape_xml(trace.reason.as_deref().unwrap_or("malformed input"))
+            );
+        } else if trace.status == TraceStatus::AsExpected {
             xml.push_str("/>\n");
         } else {
             let (expected, observed) = (trace.expected_text(), trace.observed_text());

@@ -69,14 +69,48 @@ pub fn expected_path(trace: &Path) -> PathBuf {
     PathBuf::from(format!("{stem}{EXPECTED_SUFFIX}"))
 }
 
+/// What became of one trace in a run: four outcomes, counted apart
+/// everywhere (terminal, JSON, JUnit, HTML).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceStatus {
+    /// Replayed; the verdict is the expected one.
+    AsExpected,
+    /// Replayed; the verdict differs from the expected one.
+    Differs,
+    /// Not run: the target cannot run it (`not_applicable`, with the reason).
+    /// Nothing was checked, so nothing counts as caught.
+    NotRun,
+    /// Not judged: the trace or its expected-verdict file is missing or
+    /// malformed (the reason names the file, line and column).
+    Malformed,
+    /// Stopped by a signal before it finished.
+    Interrupted,
+}
+
+impl TraceStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TraceStatus::AsExpected => "as expected",
+            TraceStatus::Differs => "differs",
+            TraceStatus::NotRun => "not run (not applicable)",
+            TraceStatus::Malformed => "malformed input",
+            TraceStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// One trace's line in the run report.
 #[derive(Clone, Debug, Serialize)]
 pub struct TraceReport {
     pub path: String,
+    pub status: TraceStatus,
     pub verdict: VerdictKind,
     pub property: Option<Property>,
     pub rule: Option<String>,
     pub line: Option<usize>,
+    /// The trace did not differ from its expectation: as expected, or not
+    /// run (see `status`, which tells them apart).
     pub matches_expected: bool,
     pub expected: Option<ExpectedVerdict>,
     /// Form 16C Part I items 2 to 6, where the trace keeps the station's papers.
@@ -127,8 +161,16 @@ pub struct RunReport {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
     pub traces: usize,
-    pub matching_expectation: usize,
-    pub not_matching_expectation: usize,
+    /// Replayed with the expected verdict.
+    pub as_expected: usize,
+    /// Replayed with another verdict.
+    pub differs: usize,
+    /// Not run: the target could not (`not_applicable`).
+    pub not_run: usize,
+    /// Not judged: a missing or malformed trace or expected-verdict file.
+    pub malformed: usize,
+    /// Stopped by a signal.
+    pub interrupted: usize,
     pub pass: usize,
     pub violation: usize,
     pub discrepancy: usize,
@@ -136,11 +178,39 @@ pub struct Summary {
     pub not_applicable: usize,
     /// Properties found broken at least once in this run.
     pub properties_broken: Vec<Property>,
+    /// Properties **caught**: a trace that breaks the property ran, and its
+    /// verdict named it as expected.
+    pub properties_caught: Vec<Property>,
+    /// Properties no trace that breaks them ran on this target: the run
+    /// says nothing about them.
+    pub properties_not_exercised: Vec<Property>,
 }
 
 impl RunReport {
+    /// Traces were given but the target could run none of them: the run
+    /// says nothing about the target (exit status 2, never CONFORMS).
+    pub fn nothing_ran(&self) -> bool {
+        self.summary.as_expected + self.summary.differs + self.summary.malformed + self.summary.interrupted == 0
+    }
+
+    /// Every trace that ran gave its expected verdict, and none was
+    /// malformed or interrupted.
     pub fn all_match(&self) -> bool {
-        self.summary.not_matching_expectation == 0
+        self.summary.differs == 0 && self.summary.malformed == 0 && self.summary.interrupted == 0
+    }
+
+    /// The process's exit status (README): 130 interrupted, 2 a malformed
+    /// input, 1 a verdict differs, 0 every applicable verdict as expected.
+    pub fn exit_status(&self) -> u8 {
+        if self.summary.interrupted > 0 {
+            crate::cli::EXIT_INTERRUPTED
+        } else if self.summary.malformed > 0 || self.nothing_ran() {
+            crate::cli::EXIT_USAGE
+        } else if self.summary.differs > 0 {
+            crate::cli::EXIT_MISMATCH
+        } else {
+            crate::cli::EXIT_ALL_MATCH
+        }
     }
 }
 
@@ -164,14 +234,21 @@ pub fn matches(outcome: &TraceOutcome, expected: &ExpectedVerdict) -> bool {
     true
 }
 
-/// Replays one trace file and judges it against its expected verdict.
+/// Replays one trace file and judges it against its expected verdict. A
+/// trace or expected-verdict file that cannot be read is `malformed`, with
+/// its located error; the trace is not replayed.
 pub fn run_trace(path: &Path, target: &mut dyn Target) -> TraceReport {
-    let outcome = match parse_trace_file(path) {
-        Ok(trace) => replay(&trace, target),
-        Err(error) => TraceOutcome::error(error.to_string()),
-    };
     let expected = parse_expectation(&expected_path(path)).map_err(|error| error.to_string());
+    let (outcome, malformed) = match (parse_trace_file(path), &expected) {
+        (Ok(trace), Ok(_)) => (replay(&trace, target), false),
+        (Err(error), _) => (TraceOutcome::error(error.to_string()), true),
+        (Ok(_), Err(error)) => (TraceOutcome::error(error.clone()), true),
+    };
     let mut report = judge(&path.to_string_lossy(), outcome, expected);
+    if malformed {
+        report.status = TraceStatus::Malformed;
+        report.matches_expected = false;
+    }
     tracing::debug!(trace = %path.display(), verdict = report.verdict.as_str(), as_expected = report.matches_expected, "replayed");
     if !report.matches_expected {
         report.excerpt = file_excerpt(path, report.line);
@@ -216,17 +293,20 @@ pub fn judge(path: &str, outcome: TraceOutcome, expected: Result<ExpectedVerdict
         Ok(expected) => (Some(expected), outcome.reason.clone()),
         Err(error) => (None, Some(outcome.reason.clone().map_or(error.clone(), |reason| format!("{reason}; {error}")))),
     };
-    let matches_expected = match (&expected, outcome.verdict) {
-        (_, VerdictKind::NotApplicable) => true,
-        (Some(expected), _) => matches(&outcome, expected),
-        (None, _) => false,
+    let status = match (&expected, outcome.verdict) {
+        (_, VerdictKind::NotApplicable) => TraceStatus::NotRun,
+        (Some(expected), _) if matches(&outcome, expected) => TraceStatus::AsExpected,
+        (Some(_), _) => TraceStatus::Differs,
+        (None, _) => TraceStatus::Malformed,
     };
+    let matches_expected = matches!(status, TraceStatus::AsExpected | TraceStatus::NotRun);
     if reason.is_none() && !matches_expected {
         reason = Some("the verdict differs from the expected verdict".to_owned());
     }
     let principal = outcome.principal_finding();
     TraceReport {
         path: path.to_owned(),
+        status,
         verdict: outcome.verdict,
         property: principal.and_then(|finding| finding.property),
         rule: principal.map(|finding| finding.rule.clone()),
@@ -246,10 +326,12 @@ pub fn judge(path: &str, outcome: TraceOutcome, expected: Result<ExpectedVerdict
 pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
     let mut summary = Summary { traces: traces.len(), ..Summary::default() };
     for trace in &traces {
-        if trace.matches_expected {
-            summary.matching_expectation += 1;
-        } else {
-            summary.not_matching_expectation += 1;
+        match trace.status {
+            TraceStatus::AsExpected => summary.as_expected += 1,
+            TraceStatus::Differs => summary.differs += 1,
+            TraceStatus::NotRun => summary.not_run += 1,
+            TraceStatus::Malformed => summary.malformed += 1,
+            TraceStatus::Interrupted => summary.interrupted += 1,
         }
         match trace.verdict {
             VerdictKind::Pass => summary.pass += 1,
@@ -263,9 +345,27 @@ pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
                 summary.properties_broken.push(property);
             }
         }
+        let expected_property = trace.expected.as_ref().and_then(|expected| expected.property);
+        if let Some(property) = expected_property.filter(|_| trace.status == TraceStatus::AsExpected) {
+            if !summary.properties_caught.contains(&property) {
+                summary.properties_caught.push(property);
+            }
+        }
     }
     summary.properties_broken.sort();
+    summary.properties_caught.sort();
+    summary.properties_not_exercised =
+        Property::ALL.into_iter().filter(|property| !summary.properties_caught.contains(property)).collect();
     RunReport { target, traces, summary }
+}
+
+/// Where a run stands, for a progress display: traces done of the total,
+/// and the trace now replaying ("" once the last is done).
+#[derive(Clone, Copy, Debug)]
+pub struct Progress<'a> {
+    pub done: usize,
+    pub total: usize,
+    pub current: &'a str,
 }
 
 /// Replays every trace and builds the run report. `progress` is called after
@@ -273,13 +373,43 @@ pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
 pub fn run(
     paths: &[PathBuf],
     target: &mut dyn Target,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(Progress<'_>),
 ) -> Result<RunReport, InputError> {
     let files = collect_traces(paths)?;
+    Ok(run_files(&files, target, progress))
+}
+
+/// Replays the trace files `files` in order and builds the run report. A
+/// stop requested by a signal (`crate::interrupt`) ends the run between two
+/// traces, or inside one at its next line: the traces not finished are
+/// reported `interrupted`.
+pub fn run_files(files: &[PathBuf], target: &mut dyn Target, mut progress: impl FnMut(Progress<'_>)) -> RunReport {
     let mut traces = Vec::with_capacity(files.len());
     for (index, file) in files.iter().enumerate() {
-        traces.push(run_trace(file, target));
-        progress(index + 1, files.len());
+        progress(Progress { done: index, total: files.len(), current: &file.to_string_lossy() });
+        let report = if crate::interrupt::requested() {
+            interrupted(&file.to_string_lossy())
+        } else {
+            let report = run_trace(file, target);
+            if crate::interrupt::requested() {
+                interrupted(&file.to_string_lossy())
+            } else {
+                report
+            }
+        };
+        traces.push(report);
+        let next = files.get(index + 1).map(|next| next.to_string_lossy()).unwrap_or_default();
+        progress(Progress { done: index + 1, total: files.len(), current: &next });
     }
-    Ok(summarize(target.name(), traces))
+    summarize(target.name(), traces)
+}
+
+/// The report of a trace a signal stopped (or kept from starting).
+pub fn interrupted(path: &str) -> TraceReport {
+    let mut report =
+        judge(path, TraceOutcome::error("interrupted by a signal before it finished".to_owned()), Err(String::new()));
+    report.status = TraceStatus::Interrupted;
+    report.matches_expected = false;
+    report.reason = Some("interrupted by a signal before it finished".to_owned());
+    report
 }

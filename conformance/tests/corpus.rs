@@ -16,7 +16,7 @@ fn traces_folder() -> PathBuf {
 
 #[test]
 fn every_trace_gives_its_expected_verdict() {
-    let report = run(&[traces_folder()], &mut SimTarget::new(), |_, _| {}).expect("the traces folder is readable");
+    let report = run(&[traces_folder()], &mut SimTarget::new(), |_| {}).expect("the traces folder is readable");
     if std::env::var_os("UPDATE_EXPECTED").is_some() {
         for trace in &report.traces {
             let path = expected_path(std::path::Path::new(&trace.path));
@@ -57,7 +57,7 @@ fn every_trace_gives_its_expected_verdict() {
 #[test]
 fn the_corpus_breaks_and_holds_every_property() {
     let report =
-        run(&[traces_folder().join("conformance")], &mut SimTarget::new(), |_, _| {}).expect("the corpus is readable");
+        run(&[traces_folder().join("conformance")], &mut SimTarget::new(), |_| {}).expect("the corpus is readable");
     assert!(report.summary.traces >= 40, "the corpus holds {} traces, fewer than 40", report.summary.traces);
     for property in Property::ALL {
         let broken = report.traces.iter().any(|trace| trace.property == Some(property) && trace.matches_expected);

@@ -26,7 +26,7 @@ fn a_short_run_over_a_paced_pseudo_terminal() {
     let options = ReadoutOptions { target: "sim-pty".to_owned(), baud: 921_600, candidates: 64, samples: 20 };
     let report = run_readout_bench(&options).expect("the paced board answers");
     eprint!("{}", report.summary());
-    assert!(report.target.starts_with("sim-pty = sim-pty (/dev/pts/"), "{}", report.target);
+    assert!(report.target.starts_with("sim-pty (/dev/pts/"), "{}", report.target);
     assert!(!report.in_process);
     assert_eq!((report.profile.as_str(), report.candidates, report.entries), ("M3", 64, 65));
     assert_eq!((report.baud, report.samples), (921_600, 20));
@@ -42,4 +42,20 @@ fn a_short_run_over_a_paced_pseudo_terminal() {
     assert_eq!(report.warning, None, "a pseudo-terminal has no adapter");
     let svg = histogram_svg(&report);
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>") && svg.contains("wire-floor"));
+    assert!(!svg.contains("id=\"overflow\""), "no outlier, no overflow bar");
+    // One sample a hundred times slower must not flatten the histogram: the
+    // axis ends past p99 and the outlier is one bar beyond it, said in words.
+    let mut slow = report.clone();
+    let outlier = slow.latency_us.max * 100.0;
+    slow.histogram.push(evm_conformance::readout_bench::HistogramBin {
+        from_us: outlier,
+        to_us: outlier + 1.0,
+        count: 1,
+    });
+    slow.latency_us.max = outlier + 1.0;
+    let svg = histogram_svg(&slow);
+    assert!(svg.contains("id=\"overflow\"") && svg.contains("1 slower sample(s) in the last bar"), "{svg}");
+    let axis_end: f64 =
+        svg.split("text-anchor=\"end\">").filter_map(|rest| rest.split('<').next()?.parse().ok()).fold(0.0, f64::max);
+    assert!(axis_end < outlier / 10.0, "the axis runs to {axis_end} µs for an outlier at {outlier} µs");
 }

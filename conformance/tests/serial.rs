@@ -32,7 +32,7 @@ fn ensure_board_binary() {
 }
 
 fn verdicts(target: &mut dyn Target) -> Vec<(String, String, Option<String>, Option<usize>)> {
-    let report = run(&[traces()], target, |_, _| {}).expect("traces readable");
+    let report = run(&[traces()], target, |_| {}).expect("traces readable");
     report
         .traces
         .into_iter()
@@ -96,7 +96,7 @@ fn under_link_faults_verdicts_are_the_same_or_the_link_is_reported() {
         },
         seed,
     );
-    let faulty = run(&[traces().join("conformance")], &mut board, |_, _| {}).expect("readable");
+    let faulty = run(&[traces().join("conformance")], &mut board, |_| {}).expect("readable");
     let in_process_conformance: Vec<_> =
         in_process.into_iter().filter(|(path, ..)| path.contains("/traces/conformance/")).collect();
     assert_eq!(faulty.traces.len(), in_process_conformance.len());
@@ -269,4 +269,155 @@ fn run_with_capture_writes_a_pcap_of_the_session() {
         .unwrap();
     assert_eq!(refused.status.code(), Some(2), "the in-process target has no wire");
     let _ = std::fs::remove_file(capture);
+}
+
+fn harness() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_evm-conformance"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!("evm-serial-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+/// A trace the board cannot run is "not run", never "as expected" nor caught;
+/// a run where nothing could run is no verdict (exit 2), never CONFORMS.
+#[test]
+fn a_trace_a_field_board_cannot_run_is_not_run_and_catches_nothing() {
+    ensure_board_binary();
+    let mut board = Command::new(evm_sim_binary().unwrap())
+        .args(["serve", "--tcp", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut address = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(board.stdout.take().unwrap()), &mut address).unwrap();
+    let target = format!("tcp:{}", address.trim());
+    let out = scratch("not-run");
+    let (json, junit) = (out.join("r.json"), out.join("r.xml"));
+    let defect = traces().join("conformance/defect-result-while-sealed.jsonl");
+    let lawful = traces().join("conformance/unit-cand-set-needs-units.jsonl");
+    let output = harness()
+        .args(["run", "--target", &target, "--json"])
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .arg(&defect)
+        .arg(&lawful)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("1 as expected, 0 differ, 1 not run (not applicable)"), "{stdout}");
+    assert!(stdout.contains("CONFORMS: all 1 traces that ran gave their expected verdict; 1 not run"), "{stdout}");
+    assert!(
+        stdout.contains("properties not exercised on this target: CANDSET, ZERO, ONE-VOTE, SEALED-RESULT"),
+        "{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!((report["summary"]["not_run"].as_u64(), report["summary"]["as_expected"].as_u64()), (Some(1), Some(1)));
+    assert!(!report["summary"]["properties_caught"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|property| property == "SEALED-RESULT"));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("skipped=\"1\"") && xml.contains("<skipped message=\"not run (not applicable)"), "{xml}");
+    // Only the trace it cannot run: nothing ran, no verdict.
+    let output = harness().args(["run", "--target", &target]).arg(&defect).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("NOTHING RUN"));
+    // The HTML table: a property whose only trace was not run is not "1 of 1 caught".
+    let mut wire = WireTarget::tcp(address.trim()).unwrap();
+    let not_run = run(std::slice::from_ref(&defect), &mut wire, |_| {}).unwrap();
+    let page = evm_conformance::html::report_page(&not_run, "");
+    assert!(page.contains("— (not exercised)") && !page.contains("class=\"ok\">1 of 1"), "{page}");
+    assert!(page.contains("NOTHING RUN"), "{page}");
+    drop(wire);
+    board.kill().unwrap();
+    board.wait().unwrap();
+}
+
+/// SIGTERM to a run on a spawned board: the reports of what finished are
+/// written, the traces in flight are `interrupted`, the board process is
+/// stopped, the exit status is 130.
+#[test]
+fn sigterm_stops_a_run_cleanly_with_its_board() {
+    ensure_board_binary();
+    let out = scratch("sigterm");
+    let json = out.join("r.json");
+    let child = harness()
+        .args(["run", "--quiet", "--target", "sim-pty", "--json"])
+        .arg(&json)
+        .arg(traces().join("conformance"))
+        .arg(traces().join("conformance"))
+        .arg(traces().join("conformance"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let harness_pid = child.id();
+    // The board the run spawned: a child process of the harness.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let board_pid = loop {
+        let found = std::fs::read_dir("/proc").unwrap().filter_map(Result::ok).find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let after_name = stat.rsplit_once(')')?.1;
+            let parent: u32 = after_name.split_whitespace().nth(1)?.parse().ok()?;
+            (parent == harness_pid && stat.contains("(evm-sim)")).then_some(pid)
+        });
+        if let Some(pid) = found {
+            break pid;
+        }
+        assert!(std::time::Instant::now() < deadline, "the harness spawned no board");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sent = Command::new("kill").args(["-TERM", &harness_pid.to_string()]).status().unwrap();
+    assert!(sent.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(report["summary"]["interrupted"].as_u64().unwrap() > 0, "{}", report["summary"]);
+    assert!(report["traces"].as_array().unwrap().iter().any(|trace| trace["status"] == "interrupted"));
+    let gone = (0..100).any(|_| {
+        let alive = std::fs::read_to_string(format!("/proc/{board_pid}/stat"))
+            .is_ok_and(|stat| !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')));
+        if alive {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        !alive
+    });
+    assert!(gone, "the board process {board_pid} outlived the harness");
+}
+
+/// A captured session becomes a trace and its expected verdict, which
+/// replay as expected on the simulator and on the board; the board's logs
+/// stay quiet (warnings only).
+#[test]
+fn capture_to_trace_gives_a_pair_that_replays_on_both_targets() {
+    ensure_board_binary();
+    let out = scratch("capture-to-trace");
+    let capture = out.join("session.pcap");
+    let recorded = harness()
+        .args(["run", "--target", "sim-pty", "--capture"])
+        .arg(&capture)
+        .arg(traces().join("conformance/unit-total-during-poll.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(recorded.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&recorded.stderr);
+    assert!(!stderr.contains(" INFO "), "logs are warnings and errors by default: {stderr}");
+    let day = out.join("day.jsonl");
+    let converted = harness().arg("capture-to-trace").arg(&capture).arg("--out").arg(&day).output().unwrap();
+    assert!(converted.status.success(), "{}", String::from_utf8_lossy(&converted.stderr));
+    assert!(out.join("day.expected.json").exists());
+    for target in ["sim", "sim-pty"] {
+        let replayed = harness().args(["run", "--target", target]).arg(&day).output().unwrap();
+        assert_eq!(replayed.status.code(), Some(0), "{target}: {}", String::from_utf8_lossy(&replayed.stdout));
+    }
 }

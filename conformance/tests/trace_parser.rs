@@ -97,7 +97,12 @@ fn a_malformed_event_line_is_located(
     assert_eq!(error.line, number, "{error}");
     assert_eq!(error.field.as_deref(), field, "{error}");
     assert!(error.to_string().contains(message), "{error}");
-    assert!(error.to_string().starts_with(&format!("day.jsonl:{number}: ")), "{error}");
+    // FILE:LINE: or, where the JSON reader stopped, FILE:LINE:COLUMN:
+    let place = match error.column {
+        Some(column) => format!("day.jsonl:{number}:{column}: "),
+        None => format!("day.jsonl:{number}: "),
+    };
+    assert!(error.to_string().starts_with(&place), "{error}");
 }
 
 #[rstest]

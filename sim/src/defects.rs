@@ -83,13 +83,64 @@ impl Defect {
     const fn bit(self) -> u32 {
         1 << self as u32
     }
+
+    /// Its bit in `TEST_START_MACHINE`'s `defects` word (docs/PROTOCOL.md 3.5).
+    pub const fn bit_index(self) -> u32 {
+        self as u32
+    }
+
+    /// The name traces, flags and the protocol document use.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Defect::DoubleVoteOnTwoButtons => "double_vote_on_two_buttons",
+            Defect::VoteWithoutBallot => "vote_without_ballot",
+            Defect::BallotStaysEnabled => "ballot_stays_enabled",
+            Defect::ResultWhileSealed => "result_while_sealed",
+            Defect::ResultBeforeClose => "result_before_close",
+            Defect::TotalShowsBreakdown => "total_shows_breakdown",
+            Defect::VoteAfterClose => "vote_after_close",
+            Defect::CloseKeepsBallotEnabled => "close_keeps_ballot_enabled",
+            Defect::EnableSurvivesPowerCycle => "enable_survives_power_cycle",
+            Defect::PowerLossErasesVotes => "power_loss_erases_votes",
+            Defect::ResultErasesVotes => "result_erases_votes",
+            Defect::ClearLeavesVote => "clear_leaves_vote",
+            Defect::CandidateSetChangesAfterSeal => "candidate_set_changes_after_seal",
+            Defect::TotalMissesLastButton => "total_misses_last_button",
+            Defect::EventNamesCandidate => "event_names_candidate",
+        }
+    }
+
+    /// What the faulty unit does, in one sentence.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Defect::DoubleVoteOnTwoButtons => "two buttons pressed at once record two votes",
+            Defect::VoteWithoutBallot => "a balloting-unit press records a vote with no ballot enabled",
+            Defect::BallotStaysEnabled => "the enable is not consumed by a vote: the next press records again",
+            Defect::ResultWhileSealed => "Result works while the paper seal is intact",
+            Defect::ResultBeforeClose => "Result works before Close",
+            Defect::TotalShowsBreakdown => "Total shows a candidate's count beside the total",
+            Defect::VoteAfterClose => "votes are still recorded after Close",
+            Defect::CloseKeepsBallotEnabled => "Close leaves a pending enable alive",
+            Defect::EnableSurvivesPowerCycle => "a pending enable survives a power cycle or a balloting-unit detach",
+            Defect::PowerLossErasesVotes => "a power cut erases the recorded votes",
+            Defect::ResultErasesVotes => "reading the result erases the recorded votes",
+            Defect::ClearLeavesVote => "Clear leaves one vote for the first candidate",
+            Defect::CandidateSetChangesAfterSeal => "Cand Set still works after the section is sealed",
+            Defect::TotalMissesLastButton => "votes for the last ballot button are not added to the total",
+            Defect::EventNamesCandidate => "the vote-recorded event names the candidate voted for",
+        }
+    }
 }
 
 impl std::str::FromStr for Defect {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        serde_json::from_value(serde_json::Value::String(text.to_owned()))
-            .map_err(|_| format!("unknown defect {text:?}"))
+        Defect::ALL.into_iter().find(|defect| defect.name() == text).ok_or_else(|| {
+            format!(
+                "unknown defect {text:?}: expected one of {}",
+                Defect::ALL.iter().map(|defect| defect.name()).collect::<Vec<_>>().join(", ")
+            )
+        })
     }
 }
 
@@ -137,5 +188,18 @@ impl FromIterator<Defect> for Defects {
             defects.insert(defect);
         }
         defects
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_serialised_names_and_parse_back() {
+        for defect in Defect::ALL {
+            assert_eq!(serde_json::to_value(defect).unwrap(), serde_json::Value::String(defect.name().to_owned()));
+            assert_eq!(defect.name().parse::<Defect>(), Ok(defect));
+        }
     }
 }

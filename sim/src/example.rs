@@ -1,69 +1,80 @@
-//! An example poll day, end to end, on one unit: preparation, mock poll and
-//! `Close` → `Result` → `Clear`, the paper seal, the poll, `Close`, and the
-//! count at the counting table. Used by `evm-sim demo`.
+//! An example poll day, end to end, at one polling station with one
+//! machine: supplies, the machine set up and its mock poll cleared, the
+//! paper seal, every elector through Form 16A to the balloting unit, the
+//! close of poll, and the count at the counting table. `evm-sim demo`
+//! prints its Form 16C (Part I as the presiding officer writes it, Part II
+//! as the counting table fills it) and the result.
 
+use crate::forms::text;
 use crate::profile::MachineProfile;
+use crate::station::counting::Counting;
+use crate::station::{Election, PollDay, StationAction, StationIdentity};
 use crate::time::Timestamp;
-use crate::unit::{ButtonAddress, ControlUnit, Input};
+use crate::Defects;
 use std::fmt::Write;
 
-/// Runs an example poll day of `electors` votes over `candidates` candidates
-/// and returns its log, the counts and the total as read with `Result`.
-pub fn example_poll_day(candidates: u16, electors: u32) -> Result<(String, Vec<u32>, u32), String> {
-    let mut log = String::new();
-    let mut unit = ControlUnit::new(MachineProfile::m2());
-    let mut now = Timestamp::from_clock(5, 30, 0);
-    let step = |unit: &mut ControlUnit, now: &mut Timestamp, input: Input| {
-        *now = now.plus_milliseconds(13_000);
-        let reaction = unit.step(*now, input);
-        if let Some(refusal) = reaction.refusal {
-            return Err(format!("{now} {input:?} refused: {refusal}"));
-        }
-        Ok(reaction)
+/// The example's figures and forms.
+pub struct ExamplePollDay {
+    /// Form 16C (Part I, then Part II) and Form 23, as printed.
+    pub forms: String,
+    /// The votes per ballot button (candidates, then NOTA), as `Result` showed them.
+    pub counts: Vec<u32>,
+    pub total: u32,
+}
+
+/// Runs an example poll day of `electors` votes over `candidates`
+/// candidates (and NOTA) at a station of `electors + electors / 4` electors.
+pub fn example_poll_day(candidates: u16, electors: u32) -> Result<ExamplePollDay, String> {
+    let identity = StationIdentity {
+        election: Election::MunicipalWard,
+        municipality: "Demonstration Municipality".to_owned(),
+        ward: 1,
+        number: 1,
+        part_number: String::new(),
+        name: "Primary School, Room 1".to_owned(),
+        date_of_poll: "01-01-2027".to_owned(),
     };
-    let units = MachineProfile::m2().balloting_units_for(candidates);
-    for position in 1..=units {
-        step(&mut unit, &mut now, Input::AttachBallotingUnit { position })?;
-    }
-    step(&mut unit, &mut now, Input::PowerOn { held_button: None })?;
-    step(&mut unit, &mut now, Input::CandSet { candidates })?;
-    step(&mut unit, &mut now, Input::SealCandidateSetSection)?;
-    let _ = writeln!(log, "{now} candidate set: {candidates} candidates + NOTA on {units} balloting unit(s), sealed");
-    let buttons = unit.ballot_buttons();
-    for entry in 1..=buttons {
-        let address = ButtonAddress::of_ballot_entry(entry).ok_or("ballot entry out of range")?;
-        step(&mut unit, &mut now, Input::Ballot)?;
-        step(&mut unit, &mut now, Input::PressButton { address })?;
-    }
-    let _ = writeln!(log, "{now} mock poll: one vote per button, total {}", unit.total());
-    for input in [Input::Close, Input::Result, Input::Clear, Input::Total] {
-        step(&mut unit, &mut now, input)?;
-    }
-    let _ = writeln!(log, "{now} Close, Result, Clear; Total shows {:?} (39E(2))", unit.display().text().as_str());
-    step(&mut unit, &mut now, Input::FixResultSeal)?;
-    now = Timestamp::from_clock(7, 0, 0);
-    for elector in 0..electors {
+    let profile = MachineProfile::m2();
+    let on_roll = electors + electors / 4;
+    let mut day = PollDay::new(identity, on_roll, candidates, profile).map_err(|error| error.to_string())?;
+    let mut now = Timestamp::from_clock(5, 30, 0);
+    let act = |day: &mut PollDay, now: &mut Timestamp, action: StationAction| {
+        *now = now.plus_milliseconds(13_000);
+        day.act(*now, action).map(|_| ()).map_err(|error| error.to_string())
+    };
+    act(&mut day, &mut now, StationAction::PaperSealsSupplied { first_serial: 101, last_serial: 105 })?;
+    act(&mut day, &mut now, StationAction::TenderedBallotPapersReceived { first_serial: 1, last_serial: 10 })?;
+    day.install_machine(now, "CU-DEMO-1", Defects::NONE).map_err(|error| error.to_string())?;
+    act(&mut day, &mut now, StationAction::MockPollHeld { votes: 50, cleared: true })?;
+    now = now.plus_milliseconds(50 * 13_000);
+    act(&mut day, &mut now, StationAction::PaperSealFixed { serial: 101 })?;
+    now = now.max(Timestamp::from_clock(7, 0, 0));
+    act(&mut day, &mut now, StationAction::PollOpened { total_shown: 0 })?;
+    let buttons = u64::from(profile.ballot_buttons_for(candidates));
+    for elector in 1..=electors {
         // A deterministic spread of choices over every button.
-        let entry = ((u64::from(elector) * 7 + u64::from(elector / 3)) % u64::from(buttons)) as u16 + 1;
-        let address = ButtonAddress::of_ballot_entry(entry).ok_or("ballot entry out of range")?;
-        step(&mut unit, &mut now, Input::Ballot)?;
-        step(&mut unit, &mut now, Input::PressButton { address })?;
+        let entry = ((u64::from(elector) * 7 + u64::from(elector / 3)) % buttons) as u16 + 1;
+        now = now.plus_milliseconds(13_000);
+        day.elector_votes(now, elector, entry).map_err(|error| error.to_string())?;
     }
-    let _ = writeln!(log, "{now} poll: {electors} electors voted");
-    step(&mut unit, &mut now, Input::Close)?;
-    let _ = writeln!(log, "{now} Close: {:?}", unit.display().text().as_str());
-    step(&mut unit, &mut now, Input::DetachBallotingUnit { position: 1 })?;
-    step(&mut unit, &mut now, Input::BreakResultSeal)?;
-    step(&mut unit, &mut now, Input::Result)?;
-    let readout = unit.result_readout().map_err(|refusal| refusal.to_string())?;
-    let _ = writeln!(log, "{now} counting: seal broken, Result: {:?}", unit.display().text().as_str());
-    for (index, count) in readout.counts.iter().enumerate() {
-        let label = if index + 1 == readout.counts.len() {
-            "NOTA        ".to_owned()
-        } else {
-            format!("CANDIDATE {:02}", index + 1)
-        };
-        let _ = writeln!(log, "    {label} {count}");
+    now = now.max(Timestamp::from_clock(17, 0, 0));
+    act(&mut day, &mut now, StationAction::CloseOfPollHour {})?;
+    act(&mut day, &mut now, StationAction::PollClosed { total_shown: 0 })?;
+    let names: Vec<String> = (1..=candidates).map(|number| format!("Candidate {number:02}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut counting = Counting::new("Demonstration Municipality", 1, "01-01-2027", &names, profile.none_of_the_above)
+        .map_err(|error| error.to_string())?;
+    day.count(now.plus_milliseconds(3_600_000), &mut counting).map_err(|error| error.to_string())?;
+    let form = counting.form_16c(1).map_err(|error| error.to_string())?;
+    let counts: Vec<u32> = form
+        .part_two
+        .first()
+        .map(|part_two| part_two.candidates.iter().map(|line| u32::try_from(line.votes).unwrap_or(u32::MAX)).collect())
+        .unwrap_or_default();
+    let total = form.part_two.first().map_or(0, |part_two| part_two.total_shown);
+    let mut forms = text::form_16c(&form);
+    if let Ok(form_23) = counting.form_23() {
+        let _ = write!(forms, "\n{}", text::form_23(&form_23));
     }
-    Ok((log, readout.counts.to_vec(), readout.total))
+    Ok(ExamplePollDay { forms, counts, total })
 }

@@ -101,7 +101,8 @@ pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) ->
     let clock = || board_clock(std::time::SystemTime::now(), options.utc_offset_minutes);
     match listen {
         Listen::PseudoTerminal => {
-            let (mut master, slave) = serialport::TTYPort::pair().map_err(to_io)?;
+            let (mut master, slave) = serialport::TTYPort::pair()
+                .map_err(|error| std::io::Error::other(format!("a new pseudo-terminal pair: {error}")))?;
             let path = serialport::SerialPort::name(&slave)
                 .ok_or_else(|| std::io::Error::other("pseudo-terminal without a name"))?;
             serialport::SerialPort::set_timeout(&mut master, POLL_INTERVAL).map_err(to_io)?;
@@ -113,12 +114,16 @@ pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) ->
             pump(&mut master, &mut board, options.pace_baud, &clock)
         }
         Listen::SerialPort { path, baud } => {
-            let mut port = serialport::new(path, *baud).timeout(POLL_INTERVAL).open_native().map_err(to_io)?;
+            let mut port = serialport::new(path, *baud)
+                .timeout(POLL_INTERVAL)
+                .open_native()
+                .map_err(|error| std::io::Error::other(format!("serial port {path} at {baud} baud: {error}")))?;
             announce(path);
             pump(&mut port, &mut board, options.pace_baud, &clock)
         }
         Listen::Tcp { address } => {
-            let listener = std::net::TcpListener::bind(address)?;
+            let listener = std::net::TcpListener::bind(address)
+                .map_err(|error| std::io::Error::new(error.kind(), format!("TCP address {address}: {error}")))?;
             announce(&listener.local_addr()?.to_string());
             loop {
                 let (mut stream, peer) = listener.accept()?;

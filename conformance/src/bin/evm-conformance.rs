@@ -6,6 +6,22 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Prints to stdout; a reader that has gone (`| head`) is not an error.
+macro_rules! out {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($argument)*);
+    }};
+}
+
+/// As `out!`, with a newline.
+macro_rules! out_line {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($argument)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "evm-conformance",
@@ -29,11 +45,17 @@ enum Command {
     /// a target, with a report for the certifying authority.
     ///
     /// Writes DIR/report.json, DIR/junit.xml and DIR/report.html and prints a
-    /// short summary. Exit status: 0 when every verdict matches its
-    /// expectation, 1 when one does not, 2 for bad usage or unreadable input.
+    /// short summary.
     ///
-    /// Example: evm-conformance certify --target sim --out reports
-    /// Example: evm-conformance certify --target serial:/dev/ttyUSB0@115200 --out lab-report
+    /// Exit status: 0 every trace that ran gave its expected verdict; 1 a
+    /// verdict differs; 2 bad usage, a missing or unreadable input, a
+    /// malformed trace (the report still lists the rest); 130 interrupted.
+    ///
+    /// Examples:
+    ///   evm-conformance certify --target sim --out reports
+    ///   evm-conformance certify --target serial:/dev/ttyUSB0@115200 --out lab-report
+    ///   evm-conformance certify --only ONE-VOTE --only 39W
+    #[command(verbatim_doc_comment)]
     Certify {
         /// The machine: sim (in process), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD, tcp:ADDR.
         #[arg(long, default_value = "sim")]
@@ -41,15 +63,57 @@ enum Command {
         /// Where the reports go.
         #[arg(long, value_name = "DIR", default_value = "reports")]
         out: PathBuf,
-        /// Trace files or folders replayed after the built-in suite.
+        /// Trace files or folders replayed after the built-in suite (each must exist).
         #[arg(long = "traces", value_name = "PATH", default_value = "traces")]
         traces: Vec<PathBuf>,
+        /// Only the traces that break this property (an id such as ONE-VOTE,
+        /// or a rule such as 39W); repeatable.
+        #[arg(long, value_name = "PROPERTY|RULE")]
+        only: Vec<String>,
+    },
+    /// List the harness's vocabulary, one per line, id first.
+    ///
+    /// Example: evm-conformance list properties
+    #[command(verbatim_doc_comment)]
+    List {
+        #[arg(value_parser = evm_conformance::listing::LISTS)]
+        what: String,
+    },
+    /// Print a shell's completion script.
+    ///
+    /// Example: evm-conformance completions bash > /etc/bash_completion.d/evm-conformance
+    #[command(verbatim_doc_comment)]
+    Completions { shell: clap_complete::Shell },
+    /// Turn a capture (run --capture FILE) into a trace and its expected
+    /// verdict, so that a session recorded with a board replays on any target.
+    ///
+    /// The trace is the host's INPUT requests in order; the profile comes
+    /// from the capture's TEST_START_MACHINE (else --profile), the candidates
+    /// from its Cand Set (else --candidates); the expected verdict is the
+    /// in-process simulated unit's on that trace, so that `run` on the board
+    /// shows every difference.
+    ///
+    /// Example: evm-conformance capture-to-trace session.pcap --out day.jsonl
+    #[command(verbatim_doc_comment)]
+    CaptureToTrace {
+        #[arg(value_name = "CAPTURE.pcap")]
+        capture: PathBuf,
+        /// The trace to write; its expected verdict goes beside it (NAME.expected.json).
+        #[arg(long, value_name = "FILE.jsonl")]
+        out: PathBuf,
+        /// The profile when the capture has no TEST_START_MACHINE.
+        #[arg(long, default_value = "M2", value_parser = ["M2", "M3"])]
+        profile: String,
+        /// The candidates when the capture has no Cand Set.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=383))]
+        candidates: u16,
     },
     /// Generate synthetic poll days: realistic station-level traces from a seed.
     ///
     /// The same seed gives the same bytes. With --out DIR each station is
-    /// DIR/station-NNNNNNN.jsonl with its .expected.json; with --out - the
-    /// traces go to stdout one after another (each starts with its header).
+    /// DIR/seed-SEED/station-NNNNNNN.jsonl with its .expected.json (one folder
+    /// per seed); with --out - the traces go to stdout one after another
+    /// (each starts with its header). What was written is said on stderr.
     ///
     /// Example: evm-conformance gen --seed 7 --stations 100 --out traces/synthetic
     ///
@@ -59,6 +123,7 @@ enum Command {
     /// skipped rows are listed with their line and why:
     ///
     /// Example: evm-conformance gen --from-results 1.csv --out traces/published
+    #[command(verbatim_doc_comment)]
     Gen {
         /// Published results (CSV) instead of a synthetic election
         /// (layouts, columns and checks: docs/RESULTS_FORMAT.md).
@@ -98,8 +163,8 @@ enum Command {
         /// How many polling stations.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
         stations: u32,
-        /// The machine profile: M2 or M3.
-        #[arg(long, default_value = "M2")]
+        /// The machine profile.
+        #[arg(long, default_value = "M2", value_parser = profile_parser())]
         profile: evm_sim::ProfileName,
         /// A folder, or - for stdout.
         #[arg(long, value_name = "DIR|-")]
@@ -109,6 +174,7 @@ enum Command {
     /// same property and rule (delta debugging).
     ///
     /// Example: evm-conformance minimize traces/conformance/defect-vote-after-close.jsonl --out small.jsonl
+    #[command(verbatim_doc_comment)]
     Minimize {
         /// The failing trace.
         #[arg(value_name = "TRACE")]
@@ -121,6 +187,7 @@ enum Command {
         target: String,
     },
     /// Measure, never assert: performance figures beside a floor measured in the same run.
+    #[command(verbatim_doc_comment)]
     Bench {
         #[command(subcommand)]
         bench: BenchCommand,
@@ -128,14 +195,22 @@ enum Command {
     /// Replay traces (files or folders) and compare each verdict with the
     /// expected-verdict file beside it.
     ///
-    /// Example: evm-conformance run --target sim --json r.json --junit r.xml traces/conformance
+    /// Examples:
+    ///   evm-conformance run --target sim --json r.json --junit r.xml traces/conformance
+    ///   evm-conformance run --only SEALED-RESULT traces/conformance
     ///
-    /// Exit status: 0 when every verdict matches its expectation, 1 when one
-    /// does not, 2 for bad usage or unreadable input.
+    /// Exit status: 0 every trace that ran gave its expected verdict; 1 a
+    /// verdict differs; 2 bad usage, a missing or unreadable input, a
+    /// malformed trace, no trace found; 130 interrupted.
+    #[command(verbatim_doc_comment)]
     Run {
         /// The machine: sim (in process), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD, tcp:ADDR.
         #[arg(long, default_value = "sim")]
         target: String,
+        /// Only the traces that break this property (an id such as ONE-VOTE,
+        /// or a rule such as 39W); repeatable.
+        #[arg(long, value_name = "PROPERTY|RULE")]
+        only: Vec<String>,
         /// Write the JSON report here.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
@@ -158,6 +233,7 @@ enum BenchCommand {
     ///
     /// Example: evm-conformance bench readout --target sim-pty --baud 115200 --candidates 64 --samples 1000 --json readout.json --svg readout.svg
     /// Example: evm-conformance bench readout --target serial:/dev/ttyUSB0@115200 --baud 115200
+    #[command(verbatim_doc_comment)]
     Readout {
         /// sim (in process), sim-pty (spawns a paced evm-sim serve; --baud 0: unpaced), serial:PATH[@BAUD], tcp:ADDR.
         #[arg(long)]
@@ -181,12 +257,16 @@ enum BenchCommand {
     /// Generate and replay N synthetic stations on every core with every check on.
     ///
     /// Example: evm-conformance bench replay --stations 100000 --seed 1 --json replay.json
+    #[command(verbatim_doc_comment)]
     Replay {
+        /// Synthetic polling stations to generate and replay (a nation: 1,052,664).
         #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
         stations: u32,
+        /// The seed of the synthetic election (the same seed, the same stations).
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        #[arg(long, default_value = "M2")]
+        /// The machine profile of every station.
+        #[arg(long, default_value = "M2", value_parser = profile_parser())]
         profile: evm_sim::ProfileName,
         /// Worker threads (0: one per core).
         #[arg(long, default_value_t = 0)]
@@ -197,26 +277,45 @@ enum BenchCommand {
     },
 }
 
-/// A progress bar on a terminal for runs longer than a second; nothing otherwise.
-fn progress_bar(quiet: bool) -> impl FnMut(usize, usize) {
+/// `--profile`: M2 or M3, listed by `--help` and completions.
+fn profile_parser() -> impl clap::builder::TypedValueParser<Value = evm_sim::ProfileName> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["M2", "M3"]).map(|name| {
+        if name == "M3" {
+            evm_sim::ProfileName::M3
+        } else {
+            evm_sim::ProfileName::M2
+        }
+    })
+}
+
+/// A progress bar on a terminal (traces done, the trace now replaying, the
+/// board) for runs longer than a second; nothing when stderr is not a
+/// terminal or with --quiet.
+fn progress_bar(quiet: bool, target: &str) -> impl FnMut(evm_conformance::runner::Progress<'_>) {
     let started = std::time::Instant::now();
     let mut bar: Option<indicatif::ProgressBar> = None;
     let enabled = !quiet && std::io::stderr().is_terminal();
-    move |done, total| {
+    let target = target.to_owned();
+    move |step| {
         if !enabled {
             return;
         }
         if bar.is_none() && started.elapsed() > std::time::Duration::from_secs(1) {
-            let new = indicatif::ProgressBar::new(total as u64);
+            let new = indicatif::ProgressBar::new(step.total as u64);
             new.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} traces {elapsed}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} traces {elapsed} on {prefix}: {wide_msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
+            new.set_prefix(target.clone());
             bar = Some(new);
         }
         if let Some(bar) = &bar {
-            bar.set_position(done as u64);
-            if done == total {
+            bar.set_position(step.done as u64);
+            bar.set_message(step.current.rsplit('/').next().unwrap_or(step.current).to_owned());
+            if step.done == step.total {
                 bar.finish_and_clear();
             }
         }
@@ -271,19 +370,29 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+    // SIGINT, SIGTERM: stop at the next trace line, write the reports of
+    // what finished, stop spawned boards, exit 130. A second signal exits at once.
+    let _ = ctrlc::set_handler(|| {
+        if evm_conformance::interrupt::requested() {
+            std::process::exit(i32::from(cli::EXIT_INTERRUPTED));
+        }
+        evm_conformance::interrupt::request();
+    });
     let quiet = arguments.quiet;
     let outcome = match arguments.command {
-        Command::Certify { target, out, traces } => {
-            cli::certify(&target, &traces, &out, &generated(), progress_bar(quiet)).map(|certification| {
-                if !quiet {
-                    print!("{}", cli::summary(&certification.report));
-                    for file in &certification.files {
-                        println!("wrote {}", file.display());
+        Command::Certify { target, out, traces, only } => evm_conformance::listing::select(&only).and_then(|only| {
+            cli::certify(&target, &traces, &only, &out, &generated(), progress_bar(quiet, &target)).map(
+                |certification| {
+                    if !quiet {
+                        out!("{}", cli::summary(&certification.report));
+                        for file in &certification.files {
+                            out_line!("wrote {}", file.display());
+                        }
                     }
-                }
-                certification.report.all_match()
-            })
-        }
+                    certification.report.exit_status()
+                },
+            )
+        }),
         Command::Gen {
             from_results: Some(file),
             seed,
@@ -316,53 +425,88 @@ fn main() -> ExitCode {
                 if !quiet {
                     eprint!("{summary}");
                 }
-                reproduced
+                if reproduced {
+                    EXIT_ALL_MATCH
+                } else {
+                    EXIT_MISMATCH
+                }
             })
         }
         Command::Gen { from_results: None, seed, stations, profile, out, .. } => {
-            cli::generate(seed, stations, profile, &out).map(|written| {
-                if !quiet && out != "-" {
-                    println!("wrote {written} synthetic stations (seed {seed}) to {out}");
+            cli::generate(seed, stations, profile, &out).map(|(written, folder)| {
+                if !quiet {
+                    let to = if out == "-" { "stdout".to_owned() } else { folder.display().to_string() };
+                    eprintln!("wrote {written} synthetic stations (seed {seed}) to {to}");
                 }
-                true
+                EXIT_ALL_MATCH
             })
         }
         Command::Minimize { trace, out, target } => cli::minimize(&trace, &out, &target).map(|summary| {
             if !quiet {
-                println!("{summary}");
+                out_line!("{summary}");
             }
-            true
+            EXIT_ALL_MATCH
         }),
         Command::Bench { bench: BenchCommand::Readout { target, baud, candidates, samples, json, svg } } => {
             cli::bench_readout(&target, baud, candidates, samples, json.as_deref(), svg.as_deref()).map(|summary| {
                 if !quiet {
-                    println!("{summary}");
+                    out_line!("{summary}");
                 }
-                true
+                EXIT_ALL_MATCH
             })
         }
         Command::Bench { bench: BenchCommand::Replay { stations, seed, profile, workers, json } } => {
             cli::bench_replay(stations, seed, profile, workers, json.as_deref(), quiet).map(|summary| {
                 if !quiet {
-                    println!("{summary}");
+                    out_line!("{summary}");
                 }
-                true
+                EXIT_ALL_MATCH
             })
         }
-        Command::Run { target, json, junit, capture, paths } => {
-            cli::run(&target, &paths, json.as_deref(), junit.as_deref(), capture.as_deref(), progress_bar(quiet)).map(
-                |report| {
-                    if !quiet {
-                        print!("{}", cli::summary(&report));
-                    }
-                    report.all_match()
-                },
+        Command::List { what } => evm_conformance::listing::list(&what).map(|text| {
+            out!("{text}");
+            EXIT_ALL_MATCH
+        }),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Arguments::command(), "evm-conformance", &mut std::io::stdout());
+            Ok(EXIT_ALL_MATCH)
+        }
+        Command::CaptureToTrace { capture, out, profile, candidates } => {
+            cli::capture_to_trace(&capture, &out, &profile, candidates).map(|summary| {
+                if !quiet {
+                    eprintln!("{summary}");
+                }
+                EXIT_ALL_MATCH
+            })
+        }
+        Command::Run { target, only, json, junit, capture, paths } => {
+            let only = match evm_conformance::listing::select(&only) {
+                Ok(only) => only,
+                Err(error) => {
+                    eprintln!("evm-conformance: {error}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            cli::run(
+                &target,
+                &paths,
+                &only,
+                json.as_deref(),
+                junit.as_deref(),
+                capture.as_deref(),
+                progress_bar(quiet, &target),
             )
+            .map(|report| {
+                if !quiet {
+                    out!("{}", cli::summary(&report));
+                }
+                report.exit_status()
+            })
         }
     };
     match outcome {
-        Ok(true) => ExitCode::from(EXIT_ALL_MATCH),
-        Ok(false) => ExitCode::from(EXIT_MISMATCH),
+        Ok(status) => ExitCode::from(status),
         Err(error) => {
             eprintln!("evm-conformance: {error}");
             ExitCode::from(EXIT_USAGE)

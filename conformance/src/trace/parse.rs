@@ -22,19 +22,37 @@ const MAX_CANDIDATES: usize = 384;
 /// Most electors assigned to one polling station.
 pub const MAX_ELECTORS_ASSIGNED: u32 = 100_000;
 
-/// A trace that cannot be read: where and why.
+/// A trace that cannot be read: where and why, as `FILE:LINE:COLUMN:
+/// field `F`: message` (the column where the JSON reader stopped, when it
+/// did; `FILE: message` for the file as a whole).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}: {}{message}", path.display(), field.as_ref().map(|field| format!("field `{field}`: ")).unwrap_or_default())]
+#[error("{}: {}{message}", place(path, *line, *column), field.as_ref().map(|field| format!("field `{field}`: ")).unwrap_or_default())]
 pub struct TraceError {
     pub path: PathBuf,
     /// 1-based line number; 0 for the file as a whole.
     pub line: usize,
+    /// 1-based column in the line, where a JSON error was found.
+    pub column: Option<usize>,
     pub field: Option<String>,
     pub message: String,
 }
 
+/// `FILE`, `FILE:LINE` or `FILE:LINE:COLUMN`.
+fn place(path: &Path, line: usize, column: Option<usize>) -> String {
+    match (line, column) {
+        (0, _) => path.display().to_string(),
+        (line, None) => format!("{}:{line}", path.display()),
+        (line, Some(column)) => format!("{}:{line}:{column}", path.display()),
+    }
+}
+
 fn error(path: &Path, line: usize, field: Option<&str>, message: impl Into<String>) -> TraceError {
-    TraceError { path: path.to_owned(), line, field: field.map(str::to_owned), message: message.into() }
+    TraceError { path: path.to_owned(), line, column: None, field: field.map(str::to_owned), message: message.into() }
+}
+
+/// The line and column a JSON error gives (1-based), when it gives them.
+pub(crate) fn json_position(source: &serde_json::Error) -> Option<(usize, usize)> {
+    (source.line() > 0).then(|| (source.line(), source.column()))
 }
 
 /// A serde message names the field between backticks ("missing field `at`").
@@ -46,7 +64,8 @@ fn serde_error(path: &Path, line: usize, fallback_field: &str, source: serde_jso
         .map(|(field, _)| field.to_owned())
         .unwrap_or_else(|| fallback_field.to_owned());
     let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-    TraceError { path: path.to_owned(), line, field: Some(field), message }
+    let column = json_position(&source).map(|(_, column)| column);
+    TraceError { path: path.to_owned(), line, column, field: Some(field), message }
 }
 
 /// Reads and parses a trace file.
@@ -91,12 +110,15 @@ fn object(path: &Path, line: usize, text: &str) -> Result<Map<String, Value>, Tr
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(error(path, line, None, format!("expected a JSON object, found {}", kind_of(&other)))),
-        Err(source) => Err(error(
-            path,
-            line,
-            None,
-            format!("not JSON: {}", source.to_string().split(" at line ").next().unwrap_or("")),
-        )),
+        Err(source) => Err(TraceError {
+            column: json_position(&source).map(|(_, column)| column),
+            ..error(
+                path,
+                line,
+                None,
+                format!("not JSON: {}", source.to_string().split(" at line ").next().unwrap_or("")),
+            )
+        }),
     }
 }
 

@@ -26,10 +26,19 @@ pub struct ExpectedVerdict {
 
 /// Reads the expected-verdict file at `path`.
 pub fn parse_expectation(path: &Path) -> Result<ExpectedVerdict, TraceError> {
-    let located = |message: String| TraceError { path: path.to_owned(), line: 0, field: None, message };
+    let located = |message: String| TraceError { path: path.to_owned(), line: 0, column: None, field: None, message };
     let text = std::fs::read_to_string(path)
         .map_err(|source| located(format!("cannot read the expected verdict: {source}")))?;
-    let expected: ExpectedVerdict = serde_json::from_str(&text).map_err(|source| located(source.to_string()))?;
+    let expected: ExpectedVerdict = serde_json::from_str(&text).map_err(|source| {
+        let (line, column) = super::parse::json_position(&source).unwrap_or((0, 0));
+        TraceError {
+            path: path.to_owned(),
+            line,
+            column: (line > 0).then_some(column),
+            field: None,
+            message: source.to_string().split(" at line ").next().unwrap_or("").to_owned(),
+        }
+    })?;
     // A violation may leave its property out: the target then differs from
     // the reference model in a way no named property covers (a lawful press
     // refused, an observation point not met), or the author does not pin it.

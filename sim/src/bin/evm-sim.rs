@@ -22,6 +22,7 @@ enum Command {
     /// Run an example poll day end to end on one simulated unit and print the count.
     ///
     /// Example: evm-sim demo --candidates 7 --electors 120
+    #[command(verbatim_doc_comment)]
     Demo {
         /// Contesting candidates (NOTA is added as the last button).
         #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=63))]
@@ -41,6 +42,7 @@ enum Command {
     ///   evm-sim serve --pty --pace-baud 115200
     ///   evm-sim serve --port /dev/ttyUSB0 --baud 115200
     ///   evm-sim serve --tcp 127.0.0.1:7878 --test-mode
+    #[command(verbatim_doc_comment)]
     Serve {
         /// Open a new kernel pseudo-terminal pair and serve on it.
         #[arg(long, conflicts_with_all = ["port", "tcp"])]
@@ -51,26 +53,31 @@ enum Command {
         /// Baud rate of --port.
         #[arg(long, default_value_t = 115_200)]
         baud: u32,
-        /// Serve on this TCP address (loopback), one host at a time.
+        /// Serve on this TCP address, one host at a time. Loopback only
+        /// (127.0.0.1:PORT, [::1]:PORT) unless --allow-remote.
         #[arg(long, value_name = "ADDR")]
         tcp: Option<String>,
+        /// Let --tcp listen on an address other hosts can reach (a voting
+        /// machine's port open to the network: for a lab's own network only).
+        #[arg(long, requires = "tcp")]
+        allow_remote: bool,
         /// Pace output as a UART at this many baud, 8N1.
         #[arg(long, value_name = "BAUD")]
         pace_baud: Option<u32>,
         /// Accept test-mode messages: start a machine of any profile with seeded defects, the host's clock.
         #[arg(long, conflicts_with = "memory")]
         test_mode: bool,
-        /// The machine profile: M2 or M3.
-        #[arg(long, default_value = "M2")]
-        profile: ProfileName,
+        /// The machine profile.
+        #[arg(long, default_value = "M2", value_parser = ["M2", "M3"])]
+        profile: String,
         /// A seeded defect the board carries from the start (repeatable).
         ///
         /// Without --test-mode this simulates a faulty vendor board: it carries
         /// the defect for as long as it runs, cannot switch it, and its
         /// handshake announces no seeded-defect capability (that bit means
         /// "can switch defects per trace").
-        #[arg(long = "defect", value_name = "NAME")]
-        defects: Vec<Defect>,
+        #[arg(long = "defect", value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(Defect::ALL.map(|defect| defect.name())))]
+        defects: Vec<String>,
         /// The unit's serial number, announced in the handshake: 1 to 16
         /// printable ASCII characters, no leading or trailing space.
         #[arg(long, default_value = "EVM-SIM-0001", value_parser = parse_serial_number)]
@@ -89,6 +96,29 @@ enum Command {
         #[arg(long, value_name = "HEX", value_parser = parse_unit_key)]
         unit_key: Option<[u8; 32]>,
     },
+}
+
+/// A TCP address the board may listen on: loopback, unless the operator
+/// allows remote hosts (then with a warning on stderr).
+fn check_listen_address(address: &str, allow_remote: bool) -> Result<(), String> {
+    use std::net::ToSocketAddrs;
+    let resolved: Vec<std::net::SocketAddr> = address
+        .to_socket_addrs()
+        .map_err(|error| format!("not an address to listen on ({error}); e.g. 127.0.0.1:7878"))?
+        .collect();
+    if resolved.is_empty() {
+        return Err("resolves to no address".into());
+    }
+    if resolved.iter().all(|resolved| resolved.ip().is_loopback()) {
+        return Ok(());
+    }
+    if allow_remote {
+        eprintln!(
+            "evm-sim serve: warning: --tcp {address} is reachable from other hosts: a voting machine's port is open to the network"
+        );
+        return Ok(());
+    }
+    Err("not a loopback address: other hosts could drive the voting machine; give --allow-remote to mean it".into())
 }
 
 fn parse_serial_number(text: &str) -> Result<String, String> {
@@ -133,7 +163,7 @@ fn parse_unit_key(text: &str) -> Result<[u8; 32], String> {
 fn main() -> ExitCode {
     // Logs go to stderr (stdout's first line is the device the board serves on).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -141,14 +171,20 @@ fn main() -> ExitCode {
         .try_init();
     match Arguments::parse().command {
         Command::Demo { candidates, electors } => match evm_sim::example::example_poll_day(candidates, electors) {
-            Ok((log, _, total)) => {
-                print!("{log}");
-                println!("total {total}: Part II tallies with the {electors} electors who voted");
+            Ok(example) => {
+                use std::io::Write as _;
+                let mut stdout = std::io::stdout();
+                let _ = write!(stdout, "{}", example.forms);
+                let _ = writeln!(
+                    stdout,
+                    "\nResult: total {} — Part II tallies with the {electors} electors who voted.",
+                    example.total
+                );
                 ExitCode::SUCCESS
             }
             Err(error) => {
-                eprintln!("evm-sim: {error}");
-                ExitCode::FAILURE
+                eprintln!("evm-sim demo: {error}");
+                ExitCode::from(1)
             }
         },
         Command::Serve {
@@ -156,6 +192,7 @@ fn main() -> ExitCode {
             port,
             baud,
             tcp,
+            allow_remote,
             pace_baud,
             test_mode,
             profile,
@@ -168,15 +205,21 @@ fn main() -> ExitCode {
             let listen = match (pty, port, tcp) {
                 (true, None, None) => Listen::PseudoTerminal,
                 (false, Some(path), None) => Listen::SerialPort { path, baud },
-                (false, None, Some(address)) => Listen::Tcp { address },
+                (false, None, Some(address)) => {
+                    if let Err(refusal) = check_listen_address(&address, allow_remote) {
+                        eprintln!("evm-sim serve: --tcp {address}: {refusal}");
+                        return ExitCode::from(2);
+                    }
+                    Listen::Tcp { address }
+                }
                 _ => {
                     eprintln!("evm-sim serve: give exactly one of --pty, --port PATH, --tcp ADDR");
                     return ExitCode::from(2);
                 }
             };
             let options = ServeOptions {
-                profile: MachineProfile::named(profile),
-                defects: defects.into_iter().collect::<Defects>(),
+                profile: MachineProfile::named(profile.parse::<ProfileName>().unwrap_or(ProfileName::M2)),
+                defects: defects.iter().filter_map(|name| name.parse::<Defect>().ok()).collect::<Defects>(),
                 serial_number,
                 test_mode,
                 pace_baud,
@@ -192,8 +235,9 @@ fn main() -> ExitCode {
             match serve(&listen, &options, &mut announce) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
+                    // The listening place and the memory file are in the message.
                     eprintln!("evm-sim serve: {error}");
-                    ExitCode::FAILURE
+                    ExitCode::from(2)
                 }
             }
         }
