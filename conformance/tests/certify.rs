@@ -78,4 +78,8 @@ fn a_defective_corpus_expectation_fails_certification_with_the_rule_in_every_rep
         "the failure names its rule"
     );
     assert!(html.contains("&gt;"), "the excerpt marks the line");
+    // Failures first: linked from the top, before the table of properties.
+    let links = html.find("id=\"failure-links\"").expect("links to the failures");
+    assert!(html.contains("href=\"#failure-1\"") && html.contains("id=\"failure-1\""));
+    assert!(links < html.find("<h2>Properties</h2>").unwrap());
 }

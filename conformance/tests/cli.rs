@@ -166,6 +166,9 @@ fn only_selects_by_property_or_rule_and_list_names_them() {
     assert!(list("defects").lines().any(|line| line.starts_with("result_while_sealed\tbit 3\tbreaks SEALED-RESULT")));
     assert!(list("rules").lines().any(|line| line == "39W\tBOOTH-CAPTURE"));
     assert!(list("targets").starts_with("sim\t"));
+    let profile = binary().args(["gen", "--profile", "M9", "--out", "-"]).output().unwrap();
+    assert_eq!(profile.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&profile.stderr).contains("[possible values: M2, M3]"));
     let completions = binary().args(["completions", "bash"]).output().unwrap();
     assert!(completions.status.success() && String::from_utf8_lossy(&completions.stdout).contains("evm-conformance"));
 }

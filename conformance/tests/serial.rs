@@ -421,3 +421,29 @@ fn capture_to_trace_gives_a_pair_that_replays_on_both_targets() {
         assert_eq!(replayed.status.code(), Some(0), "{target}: {}", String::from_utf8_lossy(&replayed.stdout));
     }
 }
+
+/// On a terminal a run longer than a second shows its progress — traces
+/// done, the board, the trace now replaying — and nothing with --quiet.
+#[test]
+fn a_long_run_on_a_terminal_shows_its_progress_and_quiet_silences_it() {
+    ensure_board_binary();
+    let corpus = traces().join("conformance");
+    let corpus = corpus.to_str().unwrap();
+    let on_a_terminal = |quiet: &str| {
+        let command = format!(
+            "{} run {quiet} --target sim-pty {corpus} {corpus} {corpus} {corpus} {corpus} {corpus}",
+            env!("CARGO_BIN_EXE_evm-conformance")
+        );
+        // util-linux `script` gives the run a pseudo-terminal of its own.
+        let output = Command::new("script").args(["-qefc", &command, "/dev/null"]).output().unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let shown = on_a_terminal("");
+    assert!(shown.contains("traces") && shown.contains("on sim-pty"), "{shown}");
+    // The current trace's name (cut to the terminal's width).
+    let named =
+        shown.split("on sim-pty: ").skip(1).any(|rest| rest.starts_with(|letter: char| letter.is_ascii_lowercase()));
+    assert!(named, "the current trace: {shown}");
+    let quiet = on_a_terminal("--quiet");
+    assert!(!quiet.contains("on sim-pty"), "{quiet}");
+}
