@@ -172,11 +172,18 @@ pub fn certify(
     for scenario in &scenarios {
         let path = scenario.trace.path.to_string_lossy();
         progress(runner::Progress { done: traces.len(), total, current: &path });
-        traces.push(if crate::interrupt::requested() {
+        let report = if crate::interrupt::requested() {
             runner::interrupted(&path)
         } else {
-            runner::run_trace_in_memory(&scenario.trace, &scenario.expected, target.as_mut())
-        });
+            let report = runner::run_trace_in_memory(&scenario.trace, &scenario.expected, target.as_mut());
+            // Stopped mid-replay: not a verdict.
+            if crate::interrupt::requested() {
+                runner::interrupted(&path)
+            } else {
+                report
+            }
+        };
+        traces.push(report);
     }
     let corpus = runner::run_files(&files, target.as_mut(), |step| {
         progress(runner::Progress { done: scenarios.len() + step.done, total, current: step.current })
@@ -485,6 +492,14 @@ pub fn capture_to_trace(capture: &Path, out: &Path, profile: &str, candidates: u
         .map_err(|error| UsageError(format!("{}: {error}", capture.display())))?;
     let trace = crate::trace::parse_trace(out, &text).map_err(|error| UsageError(error.to_string()))?;
     let outcome = crate::replay::replay(&trace, &mut SimTarget::new());
+    if matches!(outcome.verdict, crate::verdict::VerdictKind::Error | crate::verdict::VerdictKind::NotApplicable) {
+        return Err(UsageError(format!(
+            "{}: the simulated unit gives no verdict on this session ({}): {}",
+            capture.display(),
+            outcome.verdict.as_str(),
+            outcome.reason.as_deref().unwrap_or("")
+        )));
+    }
     let principal = outcome.principal_finding();
     let expected = crate::trace::ExpectedVerdict {
         verdict: outcome.verdict,

@@ -18,7 +18,8 @@ pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:.85em}code{font-si
 pub fn report_page(report: &RunReport, generated: &str) -> String {
     let mut page = String::new();
     let summary = &report.summary;
-    let all_match = report.all_match();
+    // Green only for exit status 0: never for a run that ran nothing.
+    let all_match = report.exit_status() == crate::cli::EXIT_ALL_MATCH;
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>EVM conformance report: {target}</title>\
@@ -33,7 +34,7 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
     if !summary.properties_not_exercised.is_empty() {
         let _ = writeln!(
             page,
-            "<p class=\"bad\">Not exercised on this target (no trace that breaks them ran and was caught): {}.</p>",
+            "<p class=\"bad\">Not exercised on this target (no trace that breaks them ran): {}.</p>",
             summary.properties_not_exercised.iter().map(|property| property.id()).collect::<Vec<_>>().join(", ")
         );
     }

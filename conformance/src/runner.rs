@@ -181,8 +181,10 @@ pub struct Summary {
     /// Properties **caught**: a trace that breaks the property ran, and its
     /// verdict named it as expected.
     pub properties_caught: Vec<Property>,
-    /// Properties no trace that breaks them ran on this target: the run
-    /// says nothing about them.
+    /// Properties no trace that breaks them ran for on this target (none,
+    /// or only traces not run, malformed or interrupted): the run says
+    /// nothing about them. A property exercised but not caught shows as a
+    /// trace that differs.
     pub properties_not_exercised: Vec<Property>,
 }
 
@@ -325,6 +327,8 @@ pub fn judge(path: &str, outcome: TraceOutcome, expected: Result<ExpectedVerdict
 /// The run report of judged traces.
 pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
     let mut summary = Summary { traces: traces.len(), ..Summary::default() };
+    // Properties a trace that breaks them ran for (caught or not).
+    let mut exercised: Vec<Property> = Vec::new();
     for trace in &traces {
         match trace.status {
             TraceStatus::AsExpected => summary.as_expected += 1,
@@ -346,8 +350,12 @@ pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
             }
         }
         let expected_property = trace.expected.as_ref().and_then(|expected| expected.property);
-        if let Some(property) = expected_property.filter(|_| trace.status == TraceStatus::AsExpected) {
-            if !summary.properties_caught.contains(&property) {
+        if let Some(property) = expected_property {
+            if matches!(trace.status, TraceStatus::AsExpected | TraceStatus::Differs) && !exercised.contains(&property)
+            {
+                exercised.push(property);
+            }
+            if trace.status == TraceStatus::AsExpected && !summary.properties_caught.contains(&property) {
                 summary.properties_caught.push(property);
             }
         }
@@ -355,7 +363,7 @@ pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
     summary.properties_broken.sort();
     summary.properties_caught.sort();
     summary.properties_not_exercised =
-        Property::ALL.into_iter().filter(|property| !summary.properties_caught.contains(property)).collect();
+        Property::ALL.into_iter().filter(|property| !exercised.contains(property)).collect();
     RunReport { target, traces, summary }
 }
 

@@ -134,7 +134,8 @@ impl WireTarget {
             failure("cannot find the evm-sim binary beside this one; build it (cargo build -p evm-sim) or set EVM_SIM_BINARY".into())
         })?;
         let mut command = Command::new(&binary);
-        command.args(["serve", "--pty", "--test-mode"]);
+        // The board ends with the harness, however the harness ends.
+        command.args(["serve", "--pty", "--test-mode", "--exit-with-parent"]);
         if let Some(baud) = pace_baud {
             command.args(["--pace-baud", &baud.to_string()]);
         }

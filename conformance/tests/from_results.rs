@@ -84,6 +84,7 @@ fn one_row_per_candidate_gives_the_same_stations_as_one_row_per_station() {
     let wide = read("wide-same.csv").unwrap();
     assert_eq!((long.layout, wide.layout), (Layout::Long, Layout::Wide));
     assert_eq!(long.stations.len(), 3, "{:?}", long.skipped);
+    assert_eq!(wide.stations.len(), 3, "{:?}", wide.skipped);
     reproduce(&long);
     for (long, wide) in long.stations.iter().zip(&wide.stations) {
         assert_eq!((&long.part_number, &long.counts), (&wide.part_number, &wide.counts));

@@ -45,6 +45,8 @@ pub struct ServeOptions {
     /// +330). The board's own clock is the host's real-time clock in this
     /// local time (docs/PROTOCOL.md 3.2).
     pub utc_offset_minutes: i16,
+    /// Stop serving when the parent process ends (the board a harness spawned).
+    pub exit_with_parent: bool,
 }
 
 /// The unit's number in its memory image: the 64-bit FNV-1a hash of its
@@ -99,6 +101,9 @@ pub type Announce<'a> = &'a mut dyn FnMut(&str);
 pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) -> std::io::Result<()> {
     let mut board = board_for(options)?;
     let clock = || board_clock(std::time::SystemTime::now(), options.utc_offset_minutes);
+    if options.exit_with_parent {
+        watch_parent();
+    }
     match listen {
         Listen::PseudoTerminal => {
             let (mut master, slave) = serialport::TTYPort::pair()
@@ -133,6 +138,22 @@ pub fn serve(listen: &Listen, options: &ServeOptions, announce: Announce<'_>) ->
                 let _ = pump(&mut stream, &mut board, options.pace_baud, &clock);
             }
         }
+    }
+}
+
+/// Ends this process when its parent ends (it is then adopted by another
+/// process): the board a harness spawned never outlives the harness.
+fn watch_parent() {
+    #[cfg(unix)]
+    {
+        let parent = std::os::unix::process::parent_id();
+        std::thread::spawn(move || loop {
+            std::thread::sleep(POLL_INTERVAL);
+            if std::os::unix::process::parent_id() != parent {
+                tracing::warn!("the process that started this board ended; stopping");
+                std::process::exit(0);
+            }
+        });
     }
 }
 

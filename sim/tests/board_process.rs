@@ -390,6 +390,8 @@ fn flags_a_board_cannot_honour_are_refused_at_start_with_the_reason() {
         (vec!["--serial-number", "EVM 0001 "], "no leading or trailing space"),
         (vec!["--utc-offset", "5:30"], "+HH:MM or -HH:MM"),
         (vec!["--utc-offset", "+15:00"], "+HH:MM or -HH:MM"),
+        (vec!["--utc-offset", "+-5:30"], "+HH:MM or -HH:MM"),
+        (vec!["--utc-offset", "+05:-3"], "+HH:MM or -HH:MM"),
         (vec!["--test-mode", "--memory", memory], "cannot be used with"),
     ] {
         let output = Command::new(evm_sim()).args(["serve", "--pty"]).args(&arguments).output().unwrap();

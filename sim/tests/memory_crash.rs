@@ -141,3 +141,87 @@ fn a_power_cut_at_every_write_point_of_a_poll_day_keeps_exactly_the_beeped_votes
     assert!(in_flight_votes_kept > 1_400);
     eprintln!("{crash_points} crash points, {restarts} restarts, {in_flight_votes_kept} in-flight votes kept");
 }
+
+/// The memory shared between a board (which owns its backend) and the test
+/// (which cuts the power and reads the disk after).
+#[derive(Clone)]
+struct SharedStorage(std::sync::Arc<std::sync::Mutex<evm_sim::detachable_memory::SimulatedStorage>>);
+
+impl evm_sim::detachable_memory::Storage for SharedStorage {
+    fn read_committed(&mut self) -> Result<Option<Vec<u8>>, evm_sim::detachable_memory::StorageFault> {
+        self.0.lock().unwrap().read_committed()
+    }
+    fn write_pending(&mut self, image: &[u8]) -> Result<(), evm_sim::detachable_memory::StorageFault> {
+        self.0.lock().unwrap().write_pending(image)
+    }
+    fn sync_pending(&mut self) -> Result<(), evm_sim::detachable_memory::StorageFault> {
+        self.0.lock().unwrap().sync_pending()
+    }
+    fn commit_pending(&mut self) -> Result<(), evm_sim::detachable_memory::StorageFault> {
+        self.0.lock().unwrap().commit_pending()
+    }
+    fn sync_commit(&mut self) -> Result<(), evm_sim::detachable_memory::StorageFault> {
+        self.0.lock().unwrap().sync_commit()
+    }
+}
+
+/// docs/PROTOCOL.md `memory_fault`: a write that fails after its image was
+/// renamed into place (the directory flush fails) is NACKed, the unit shows
+/// only what was durable before, and a restart finds the vote or not as the
+/// disk kept the rename — never twice, never a vote nobody pressed.
+#[test]
+fn a_memory_fault_after_the_rename_is_the_one_window_and_a_restart_shows_it() {
+    use evm_sim::detachable_memory::{SealedImage, SimulatedStorage, UnsyncedWrites};
+    use evm_sim::protocol::board::Board;
+    use evm_sim::protocol::host::{HostSession, Received};
+    use evm_sim::protocol::message::{NackReason, Reply, Request};
+    let commissioning = commissioning(91, 0x91);
+    let shared = SharedStorage(std::sync::Arc::new(std::sync::Mutex::new(SimulatedStorage::new())));
+    let (memory, unit) = SealedImage::commission(shared.clone(), commissioning.clone(), Defects::NONE).unwrap();
+    let mut board = Board::new(evm_sim::MachineProfile::m2(), Defects::NONE, "EVM-SIM-0001", false)
+        .with_memory(unit, Box::new(memory));
+    let mut host = HostSession::new();
+    let mut call = |board: &mut Board, request: Request| -> Reply {
+        let (id, wire) = host.request(&request);
+        let mut out = Vec::new();
+        board.receive(Timestamp::ZERO, &wire, &mut out);
+        let mut received = Vec::new();
+        host.receive(&out, &mut received);
+        received
+            .into_iter()
+            .find_map(|item| match item {
+                Received::Reply { request_id, reply } if request_id == id => Some(reply),
+                _ => None,
+            })
+            .expect("a reply")
+    };
+    let press = Input::PressButton { address: evm_sim::ButtonAddress { balloting_unit: 1, button: 1 } };
+    for input in [
+        Input::AttachBallotingUnit { position: 1 },
+        Input::PowerOn { held_button: None },
+        Input::CandSet { candidates: 3 },
+        Input::SealCandidateSetSection,
+        Input::Ballot,
+        press,
+        Input::Ballot,
+    ] {
+        assert!(matches!(call(&mut board, Request::Input { at: Timestamp::ZERO, input }), Reply::Input(_)));
+    }
+    // The next write's fourth operation, the directory flush, fails.
+    {
+        let mut storage = shared.0.lock().unwrap();
+        let next = storage.operations();
+        storage.cut_power_before_operation(next + 3);
+    }
+    assert_eq!(
+        call(&mut board, Request::Input { at: Timestamp::ZERO, input: press }),
+        Reply::Nack(NackReason::MemoryFault)
+    );
+    let Reply::State(state) = call(&mut board, Request::ReadState) else { panic!("no state") };
+    assert_eq!((state.powered, state.total), (false, 1), "only what was durable before the failed press");
+    for (fate, total) in [(UnsyncedWrites::Lost, 1), (UnsyncedWrites::Kept, 2)] {
+        let disk = shared.0.lock().unwrap().after_power_cut(fate);
+        let restarted = RetainingUnit::open(disk, commissioning.clone(), Defects::NONE).expect("genuine");
+        assert_eq!(restarted.unit().total(), total, "{fate:?}: the vote in flight, kept only with its rename");
+    }
+}

@@ -507,9 +507,37 @@ fn a_genuine_image_that_does_not_add_up_restarts_a_unit_in_the_memory_fault_stat
             }),
             Some(MemoryInconsistency::ResultShownWhileOpen),
         ),
+        (
+            // Closed, the seal intact, and the result marked shown under it.
+            genuine_after(&commissioning, &genuine, |bytes| bytes[FLAGS] |= 0b0000_0100),
+            Some(MemoryInconsistency::ResultShownUnderIntactSeal),
+        ),
+        (
+            // No vote, no candidate set, and the section sealed over nothing.
+            genuine_after(&commissioning, &genuine, |bytes| {
+                bytes[28..30].fill(0);
+                bytes[52..56].fill(0);
+                bytes[HEADER_BYTES..].fill(0);
+            }),
+            Some(MemoryInconsistency::SealedWithoutCandidates),
+        ),
     ];
     assert_eq!(cases.len(), MemoryInconsistency::ALL.len() + 1, "a case for every kind and the lawful one");
-    for (bytes, expected) in cases {
+    // What counting reads out of each, in the order of the cases: the
+    // counters of the ballot buttons in use (none without candidates; a
+    // masked button's vote only in the total) and the total as stored.
+    let readouts: [(Vec<u32>, u32); 9] = [
+        (vec![1, 2, 0, 0], 3),
+        (vec![], 3),
+        (vec![1, 2, 0, 0], 3),
+        (vec![1, 2, 0, 0], 4),
+        (vec![2, 2, 0, 0], 3),
+        (vec![1, 2, 0, 0], 3),
+        (vec![1, 2, 0, 0], 3),
+        (vec![1, 2, 0, 0], 3),
+        (vec![], 0),
+    ];
+    for ((bytes, expected), (counts, readout_total)) in cases.into_iter().zip(readouts) {
         let mut unit =
             RetainingUnit::open(SimulatedStorage::with_committed(&bytes), commissioning.clone(), Defects::NONE)
                 .unwrap_or_else(|fault| panic!("a genuine image is not tampered: {fault}"));
@@ -535,13 +563,21 @@ fn a_genuine_image_that_does_not_add_up_restarts_a_unit_in_the_memory_fault_stat
         }
         assert_eq!(unit.unit().total(), total, "the memory changed in the fault state");
         // Counting still reads it, without a panic and with the counters as stored.
-        for input in [Input::Close, Input::BreakResultSeal, Input::Result] {
-            let _ = unit.step(clock.tick(), input).expect("power");
+        let was_closed = unit.unit().is_closed();
+        let close = unit.step(clock.tick(), Input::Close).expect("power").refusal;
+        let expected_close = if unit.unit().candidates() == 0 {
+            Some(Refusal::CandidatesNotSet)
+        } else {
+            was_closed.then_some(Refusal::AlreadyClosed)
+        };
+        assert_eq!(close, expected_close, "Close in {}", inconsistency.code());
+        for input in [Input::BreakResultSeal, Input::Result] {
+            let refusal = unit.step(clock.tick(), input).expect("power").refusal;
+            assert_eq!(refusal, None, "{input:?} in {}", inconsistency.code());
         }
-        if unit.unit().is_closed() {
-            let readout = unit.unit().result_readout().expect("the result after Close and Result");
-            assert_eq!(readout.total, total);
-        }
+        let readout = unit.unit().result_readout().expect("the result after Close and Result");
+        assert_eq!((readout.counts.to_vec(), readout.total), (counts, readout_total), "{}", inconsistency.code());
+        assert_eq!(readout.total, total);
         assert_eq!(unit.unit().display().text().as_str(), shown, "the fault stays on the display");
     }
 }

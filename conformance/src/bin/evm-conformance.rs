@@ -370,10 +370,13 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
-    // SIGINT, SIGTERM: stop at the next trace line, write the reports of
-    // what finished, stop spawned boards, exit 130. A second signal exits at once.
-    let _ = ctrlc::set_handler(|| {
-        if evm_conformance::interrupt::requested() {
+    // SIGINT, SIGTERM: a run (`run`, `certify`) stops at the next trace
+    // line, writes the reports of what finished, stops its boards and exits
+    // 130; a second signal, or a signal to any other command, exits 130 at
+    // once (a board it spawned ends with it: `serve --exit-with-parent`).
+    let stops_cleanly = matches!(arguments.command, Command::Run { .. } | Command::Certify { .. });
+    let _ = ctrlc::set_handler(move || {
+        if !stops_cleanly || evm_conformance::interrupt::requested() {
             std::process::exit(i32::from(cli::EXIT_INTERRUPTED));
         }
         evm_conformance::interrupt::request();

@@ -5,6 +5,7 @@
 
 use super::columns::{is_nota, Columns, Layout};
 use super::ResultsError;
+use evm_sim::station::MAX_ELECTORS_PER_STATION;
 use std::collections::HashMap;
 
 /// The longest published part number ("12-B", "2A").
@@ -77,6 +78,11 @@ fn implausible(figures: &StationFigures, total: Option<u32>, capacity: u32) -> O
     if sum != u64::from(voters) {
         return Some(format!("{sum} votes for {voters} voters"));
     }
+    if electors > MAX_ELECTORS_PER_STATION {
+        return Some(format!(
+            "{electors} electors: more than a polling station's roll part holds ({MAX_ELECTORS_PER_STATION})"
+        ));
+    }
     if voters > electors {
         return Some(format!("{voters} voters for {electors} electors"));
     }
@@ -125,6 +131,44 @@ fn classify<'row>(cells: &'row [String], columns: &Columns) -> Row<'row> {
     }
 }
 
+/// The rows below the header that are stations', with their line and part
+/// number; a row that is not a station's is noted in `skipped`.
+fn station_rows<'records>(
+    file: &str,
+    records: &'records [(usize, Vec<String>)],
+    columns: &Columns,
+    skipped: &mut Vec<String>,
+) -> Vec<(usize, &'records [String], &'records str)> {
+    let mut rows = Vec::new();
+    for (line, cells) in &records[columns.header_row + 1..] {
+        match classify(cells, columns) {
+            Row::Blank => {}
+            Row::NotAStation(why) => skipped.push(format!("{file}:{line}: {why}: skipped")),
+            Row::Station(part) => rows.push((*line, cells.as_slice(), part)),
+        }
+    }
+    rows
+}
+
+/// The count in `column` of a station's row, or the reason it is skipped.
+fn count_in(place: &str, part: &str, cells: &[String], column: usize, columns: &Columns) -> Result<u32, String> {
+    count(&cells[column]).map_err(|why| {
+        format!("{place}: column {} ({:?}) of station {part}: {why}: skipped", column + 1, columns.headers[column])
+    })
+}
+
+/// Two part numbers that name one station (and one trace file): "12" and
+/// "0012", "12-B", "12/B" and "12 B" are the same key.
+pub fn station_key(part: &str) -> String {
+    let safe = super::trace::file_safe(part);
+    let key = safe.trim_start_matches('0');
+    if key.is_empty() {
+        "0".to_owned()
+    } else {
+        key.to_owned()
+    }
+}
+
 fn duplicate(file: &str, part: &str, line: usize, first: usize) -> ResultsError {
     ResultsError {
         place: format!("{file}:{line}"),
@@ -148,33 +192,17 @@ fn read_wide(
     let width = columns.headers.len();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let (mut stations, mut skipped) = (Vec::new(), Vec::new());
-    for (line, cells) in &records[columns.header_row + 1..] {
+    for (line, cells, part) in station_rows(file, records, columns, &mut skipped) {
         let place = format!("{file}:{line}");
-        let part = match classify(cells, columns) {
-            Row::Blank => continue,
-            Row::NotAStation(why) => {
-                skipped.push(format!("{place}: {why}: skipped"));
-                continue;
-            }
-            Row::Station(part) => part,
-        };
-        if let Some(&first) = seen.get(part) {
-            return Err(duplicate(file, part, *line, first));
+        if let Some(&first) = seen.get(&station_key(part)) {
+            return Err(duplicate(file, part, line, first));
         }
-        seen.insert(part.to_owned(), *line);
+        seen.insert(station_key(part), line);
         if cells.len() != width {
             skipped.push(format!("{place}: station {part}: {} columns, the header has {width}: skipped", cells.len()));
             continue;
         }
-        let number = |column: usize| -> Result<u32, String> {
-            count(&cells[column]).map_err(|why| {
-                format!(
-                    "{place}: column {} ({:?}) of station {part}: {why}: skipped",
-                    column + 1,
-                    columns.headers[column]
-                )
-            })
-        };
+        let number = |column: usize| count_in(&place, part, cells, column, columns);
         let figures = (|| -> Result<(StationFigures, Option<u32>), String> {
             let mut counts =
                 columns.candidates.iter().map(|&(column, _)| number(column)).collect::<Result<Vec<_>, _>>()?;
@@ -182,7 +210,7 @@ fn read_wide(
                 counts.push(number(column)?);
             }
             let figures = StationFigures {
-                line: *line,
+                line,
                 part: part.to_owned(),
                 name: columns.name.map_or_else(String::new, |column| cells[column].trim().to_owned()),
                 electors: number(columns.electors)?,
@@ -225,20 +253,12 @@ fn read_long(
     let mut stations: Vec<LongStation> = Vec::new();
     let mut index_of: HashMap<String, usize> = HashMap::new();
     let mut skipped = Vec::new();
-    for (line, cells) in &records[columns.header_row + 1..] {
+    for (line, cells, part) in station_rows(file, records, columns, &mut skipped) {
         let place = format!("{file}:{line}");
-        let part = match classify(cells, columns) {
-            Row::Blank => continue,
-            Row::NotAStation(why) => {
-                skipped.push(format!("{place}: {why}: skipped"));
-                continue;
-            }
-            Row::Station(part) => part,
-        };
-        let index = *index_of.entry(part.to_owned()).or_insert_with(|| {
+        let index = *index_of.entry(station_key(part)).or_insert_with(|| {
             stations.push(LongStation {
                 figures: StationFigures {
-                    line: *line,
+                    line,
                     part: part.to_owned(),
                     name: String::new(),
                     electors: 0,
@@ -252,7 +272,7 @@ fn read_long(
             stations.len() - 1
         });
         let station = &mut stations[index];
-        let first_row = station.figures.line == *line;
+        let first_row = station.figures.line == line;
         if station.problem.is_some() {
             continue;
         }
@@ -261,15 +281,7 @@ fn read_long(
                 Some(format!("{place}: station {part}: {} columns, the header has {width}: skipped", cells.len()));
             continue;
         }
-        let number = |column: usize| -> Result<u32, String> {
-            count(&cells[column]).map_err(|why| {
-                format!(
-                    "{place}: column {} ({:?}) of station {part}: {why}: skipped",
-                    column + 1,
-                    columns.headers[column]
-                )
-            })
-        };
+        let number = |column: usize| count_in(&place, part, cells, column, columns);
         let row = (|| -> Result<(u32, u32, u32, u32), String> {
             Ok((
                 number(columns.electors)?,
@@ -313,7 +325,7 @@ fn read_long(
                 message: format!("station {part}: candidate {candidate:?} again: the first row is line {first}"),
             });
         }
-        station.votes.insert(candidate.clone(), (votes, *line));
+        station.votes.insert(candidate.clone(), (votes, line));
         if !order.contains(&candidate) {
             order.push(candidate);
         }

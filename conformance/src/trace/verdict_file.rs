@@ -42,6 +42,15 @@ pub fn parse_expectation(path: &Path) -> Result<ExpectedVerdict, TraceError> {
     // A violation may leave its property out: the target then differs from
     // the reference model in a way no named property covers (a lawful press
     // refused, an observation point not met), or the author does not pin it.
+    // A conformance verdict is what a machine did: pass, violation or
+    // discrepancy. "error" or "not_applicable" expected would let a broken
+    // link or a board that cannot run the trace count as a success.
+    if matches!(expected.verdict, VerdictKind::Error | VerdictKind::NotApplicable) {
+        return Err(located(format!(
+            "\"{}\" cannot be expected: an expected verdict is pass, violation or discrepancy",
+            expected.verdict.as_str()
+        )));
+    }
     if expected.verdict == VerdictKind::Discrepancy && expected.property.is_none() {
         return Err(located("a discrepancy verdict names its property (ITEM-6 or PART-II)".to_owned()));
     }

@@ -61,6 +61,10 @@ enum Command {
         /// machine's port open to the network: for a lab's own network only).
         #[arg(long, requires = "tcp")]
         allow_remote: bool,
+        /// Stop when the process that started this board ends (a harness
+        /// that spawned it, killed or not).
+        #[arg(long)]
+        exit_with_parent: bool,
         /// Pace output as a UART at this many baud, 8N1.
         #[arg(long, value_name = "BAUD")]
         pace_baud: Option<u32>,
@@ -138,7 +142,8 @@ fn parse_utc_offset(text: &str) -> Result<i16, String> {
         _ => return Err(usage()),
     };
     let (hours, minutes) = rest.split_once(':').ok_or_else(usage)?;
-    if hours.len() != 2 || minutes.len() != 2 {
+    let two_digits = |field: &str| field.len() == 2 && field.bytes().all(|byte| byte.is_ascii_digit());
+    if !two_digits(hours) || !two_digits(minutes) {
         return Err(usage());
     }
     let hours: i16 = hours.parse().map_err(|_| usage())?;
@@ -193,6 +198,7 @@ fn main() -> ExitCode {
             baud,
             tcp,
             allow_remote,
+            exit_with_parent,
             pace_baud,
             test_mode,
             profile,
@@ -226,6 +232,7 @@ fn main() -> ExitCode {
                 memory_file: memory,
                 unit_key: unit_key.unwrap_or(evm_sim::detachable_memory::SIMULATION_UNIT_KEY),
                 utc_offset_minutes: utc_offset,
+                exit_with_parent,
             };
             let mut announce = |where_: &str| {
                 let mut stdout = std::io::stdout();

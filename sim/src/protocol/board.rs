@@ -49,6 +49,12 @@ pub struct Board {
     /// The latest time of the board's own clock seen or retained: the clock
     /// never goes back.
     clock_floor: Timestamp,
+    /// Added to the driver's clock once it was found behind the floor (a
+    /// host clock set back, a restart under a smaller UTC offset), so that
+    /// the board's clock goes on at the real pace from the floor instead of
+    /// standing still there (a clock that stands still would hold the
+    /// vote-rate window shut).
+    clock_offset_milliseconds: u64,
     accumulator: FrameAccumulator,
     remembered: Vec<Remembered>,
     next_slot: usize,
@@ -71,6 +77,7 @@ impl Board {
             serial_number: serial,
             test_mode,
             clock_floor: Timestamp::ZERO,
+            clock_offset_milliseconds: 0,
             accumulator: FrameAccumulator::new(),
             remembered: Vec::with_capacity(DEDUPLICATION_WINDOW),
             next_slot: 0,
@@ -108,6 +115,18 @@ impl Board {
         } else {
             0
         }
+    }
+
+    /// The board's own clock at the driver's `now`: never behind a time it
+    /// has seen or retained, and moving on at the driver's pace.
+    fn own_clock(&mut self, now: Timestamp) -> Timestamp {
+        let mut adjusted = now.plus_milliseconds(self.clock_offset_milliseconds);
+        if adjusted < self.clock_floor {
+            self.clock_offset_milliseconds += self.clock_floor.milliseconds_since(adjusted);
+            adjusted = self.clock_floor;
+        }
+        self.clock_floor = adjusted;
+        adjusted
     }
 
     /// Whether a memory fault stopped the unit.
@@ -213,12 +232,7 @@ impl Board {
                 if self.stopped {
                     return (Reply::Nack(NackReason::MemoryFault), Vec::new());
                 }
-                let now = if self.test_mode {
-                    at
-                } else {
-                    self.clock_floor = self.clock_floor.max(now);
-                    self.clock_floor
-                };
+                let now = if self.test_mode { at } else { self.own_clock(now) };
                 let display_before = self.unit.display();
                 // What is durable before this input: all that may stay if
                 // the memory cannot take the input's effect.
@@ -306,4 +320,21 @@ pub fn reply_frame(request_id: u16, reply: &Reply) -> Vec<u8> {
 pub fn request_frame(request_id: u16, request: &Request) -> Vec<u8> {
     let (kind, payload) = request.encode();
     encode_frame(kind, request_id, &payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_own_clock_never_goes_back_and_never_stands_still() {
+        let mut board = Board::new(MachineProfile::m2(), Defects::NONE, "EVM-SIM-0001", false);
+        board.clock_floor = Timestamp::from_clock(10, 0, 0);
+        // The driver's clock is an hour behind what the memory holds.
+        assert_eq!(board.own_clock(Timestamp::from_clock(9, 0, 0)), Timestamp::from_clock(10, 0, 0));
+        assert_eq!(board.own_clock(Timestamp::from_clock(9, 0, 30)), Timestamp::from_clock(10, 0, 30), "it moves on");
+        // The driver's clock steps back again: still forward.
+        assert_eq!(board.own_clock(Timestamp::from_clock(8, 0, 0)), Timestamp::from_clock(10, 0, 30));
+        assert_eq!(board.own_clock(Timestamp::from_clock(8, 0, 1)), Timestamp::from_clock(10, 0, 31));
+    }
 }

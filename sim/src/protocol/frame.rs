@@ -85,7 +85,9 @@ impl<'bytes> Frame<'bytes> {
         }
         let actual = bytes.len() - HEADER_BYTES - TRAILER_BYTES;
         let declared = usize::from(u16::from_le_bytes([bytes[4], bytes[5]]));
-        if declared != actual {
+        // Past the bound is corrupt even when the bytes are there (a payload
+        // of zeros stuffs small enough to get through the accumulator).
+        if declared != actual || declared > MAX_PAYLOAD_BYTES {
             return Err(FrameError::Length { declared, actual });
         }
         let (body, trailer) = bytes.split_at(HEADER_BYTES + actual);

@@ -184,6 +184,12 @@ impl RetainedState {
         if self.result_shown && !self.closed {
             return Some(MemoryInconsistency::ResultShownWhileOpen);
         }
+        if self.result_shown && self.result_seal == ResultSeal::Intact {
+            return Some(MemoryInconsistency::ResultShownUnderIntactSeal);
+        }
+        if self.candidate_set_sealed && self.candidates == 0 {
+            return Some(MemoryInconsistency::SealedWithoutCandidates);
+        }
         None
     }
 }
@@ -217,6 +223,13 @@ pub enum MemoryInconsistency {
     /// The result was shown while the unit was not closed (61H).
     #[error("the result is marked shown but the unit is not closed (61H)")]
     ResultShownWhileOpen,
+    /// The result is marked shown under an intact paper seal: fixing a seal
+    /// closes the result section over it (39E(5)).
+    #[error("the result is marked shown under an intact paper seal (39E(5))")]
+    ResultShownUnderIntactSeal,
+    /// The candidate set section is sealed over no candidate set (39B(4)(b)).
+    #[error("the candidate set section is sealed but no candidate set was set (39B(4)(b))")]
+    SealedWithoutCandidates,
 }
 
 impl MemoryInconsistency {
@@ -229,16 +242,20 @@ impl MemoryInconsistency {
             MemoryInconsistency::CountsDifferFromTotal { .. } => "counts_differ_from_total",
             MemoryInconsistency::CloseWithoutPollEnd => "close_without_poll_end",
             MemoryInconsistency::ResultShownWhileOpen => "result_shown_while_open",
+            MemoryInconsistency::ResultShownUnderIntactSeal => "result_shown_under_intact_seal",
+            MemoryInconsistency::SealedWithoutCandidates => "sealed_without_candidates",
         }
     }
 
     /// Every kind, in the order the checks run (one example value each).
-    pub const ALL: [MemoryInconsistency; 6] = [
+    pub const ALL: [MemoryInconsistency; 8] = [
         MemoryInconsistency::VotesWithoutCandidates { total: 0 },
         MemoryInconsistency::VotesBeforeCandidateSetSealed { total: 0 },
         MemoryInconsistency::VoteOnMaskedButton { button: 0 },
         MemoryInconsistency::CountsDifferFromTotal { counts_sum: 0, total: 0 },
         MemoryInconsistency::CloseWithoutPollEnd,
         MemoryInconsistency::ResultShownWhileOpen,
+        MemoryInconsistency::ResultShownUnderIntactSeal,
+        MemoryInconsistency::SealedWithoutCandidates,
     ];
 }

@@ -269,6 +269,12 @@ impl ControlUnit {
         if !self.result_shown {
             return Err(if self.closed { Refusal::ResultSealIntact } else { Refusal::ResultBeforeClose });
         }
+        // A conforming unit never shows a result under an intact seal (fixing
+        // one closes the section); a memory restarted that way must not
+        // disclose it either. Only the seeded defect shows it.
+        if self.result_seal == ResultSeal::Intact && !self.defects.contains(Defect::ResultWhileSealed) {
+            return Err(Refusal::ResultSealIntact);
+        }
         let counts = self.memory.counts(usize::from(self.ballot_buttons()));
         if self.defects.is_empty() && self.memory_inconsistency.is_none() {
             // Second path of the PART-II invariant (the first is `record_vote`).
