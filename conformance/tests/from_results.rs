@@ -145,6 +145,16 @@ fn a_station_published_twice_or_a_quote_never_closed_is_an_error_at_its_line() {
             .starts_with(&format!("{}:4: station 1 again: its first row is line 2", data("duplicate.csv").display())),
         "{error}"
     );
+    // One station written two ways would be one trace file written twice.
+    for (file, first, second) in
+        [("same-station-two-ways.csv", "12", "0012"), ("same-auxiliary-two-ways.csv", "12-B", "12/B")]
+    {
+        let error = read(file).err().unwrap_or_else(|| panic!("{first} and {second} are one station"));
+        assert!(
+            error.to_string().contains(&format!("{file}:3: station {second} again: its first row is line 2")),
+            "{error}"
+        );
+    }
     let error = read("unterminated-quote.csv").err().expect("a quote not closed");
     assert!(
         error.to_string().contains("unterminated-quote.csv:2:2: a quoted field runs over several lines"),
@@ -165,6 +175,9 @@ fn rows_that_cannot_be_a_poll_day_are_skipped_with_their_line_and_reason() {
         assert!(reasons.contains(expected), "{expected:?} not in:\n{reasons}");
     }
     assert_eq!((results.stations.len(), results.skipped.len()), (1, 4), "{reasons}");
+    let results = read("electors-beyond-a-roll.csv").unwrap();
+    assert_eq!(results.stations.len(), 1);
+    assert!(results.skipped[0].contains("electors-beyond-a-roll.csv:2: station 1: 4000000000 electors: more than a polling station's roll part holds (10000)"), "{:?}", results.skipped);
     let results = read("tendered-counts-something-else.csv").unwrap();
     assert_eq!(results.stations.len(), 3);
     assert_eq!(results.warnings.len(), 1);

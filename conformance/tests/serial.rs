@@ -447,3 +447,45 @@ fn a_long_run_on_a_terminal_shows_its_progress_and_quiet_silences_it() {
     let quiet = on_a_terminal("--quiet");
     assert!(!quiet.contains("on sim-pty"), "{quiet}");
 }
+
+/// A harness killed outright (no chance to clean up) does not leave its
+/// board behind: `serve --exit-with-parent` ends with it.
+#[test]
+fn a_board_ends_with_a_harness_killed_outright() {
+    ensure_board_binary();
+    let mut harness_process = harness()
+        .args(["run", "--quiet", "--target", "sim-pty"])
+        .arg(traces().join("conformance"))
+        .arg(traces().join("conformance"))
+        .arg(traces().join("conformance"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let harness_pid = harness_process.id();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let board_pid = loop {
+        let found = std::fs::read_dir("/proc").unwrap().filter_map(Result::ok).find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let parent: u32 = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            (parent == harness_pid && stat.contains("(evm-sim)")).then_some(pid)
+        });
+        if let Some(pid) = found {
+            break pid;
+        }
+        assert!(std::time::Instant::now() < deadline, "the harness spawned no board");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    harness_process.kill().unwrap();
+    harness_process.wait().unwrap();
+    let gone = (0..150).any(|_| {
+        let alive = std::fs::read_to_string(format!("/proc/{board_pid}/stat"))
+            .is_ok_and(|stat| !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')));
+        if alive {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        !alive
+    });
+    assert!(gone, "board {board_pid} outlived the killed harness");
+}
