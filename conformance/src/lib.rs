@@ -20,6 +20,7 @@ pub mod interrupt;
 pub mod listing;
 pub mod minimize;
 pub mod readout_bench;
+pub mod readout_svg;
 pub mod reference;
 pub mod replay;
 pub mod report;
