@@ -581,3 +581,77 @@ fn a_genuine_image_that_does_not_add_up_restarts_a_unit_in_the_memory_fault_stat
         assert_eq!(unit.unit().display().text().as_str(), shown, "the fault stays on the display");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// "No input from the image file makes evm-sim stop answering": any
+    /// genuine image (any flags, seal, candidates, times, total and
+    /// counters, tagged with the unit's key) opens as a unit or as tampered,
+    /// never a panic, and a board on it answers every request of a poll day
+    /// and of counting with a well-formed reply.
+    #[test]
+    fn a_board_on_any_genuine_image_answers_every_request(
+        flags in any::<u8>(),
+        seal in 0u8..3,
+        candidates in 0u16..70,
+        total in 0u32..2_001,
+        counters in prop::collection::vec(0u32..5, 64),
+        start in any::<u16>(),
+    ) {
+        use evm_sim::protocol::board::Board;
+        use evm_sim::protocol::host::{HostSession, Received};
+        use evm_sim::protocol::message::Request;
+        use evm_sim::detachable_memory::SealedImage;
+        let commissioning = commissioning(77, 0x77);
+        let genuine = image_after_votes(&commissioning, 3, &[1]).as_bytes().to_vec();
+        let bytes = genuine_after(&commissioning, &genuine, |bytes| {
+            bytes[23] = flags;
+            bytes[30] = seal;
+            bytes[28..30].copy_from_slice(&candidates.to_le_bytes());
+            bytes[52..56].copy_from_slice(&total.to_le_bytes());
+            // Times agree with their flags, or the image is refused as written by no unit.
+            let start_time = if flags & 0b1_0000 != 0 { u64::from(start) } else { 0 };
+            bytes[32..40].copy_from_slice(&start_time.to_le_bytes());
+            let end_time = if flags & 0b10_0000 != 0 { u64::from(start) + 1 } else { 0 };
+            bytes[40..48].copy_from_slice(&end_time.to_le_bytes());
+            for (slot, count) in bytes[HEADER_BYTES..].chunks_exact_mut(4).zip(&counters) {
+                slot.copy_from_slice(&count.to_le_bytes());
+            }
+        });
+        let Ok((memory, unit)) = SealedImage::open(SimulatedStorage::with_committed(&bytes), commissioning.clone(), Defects::NONE) else {
+            return Ok(());
+        };
+        let mut board = Board::new(MachineProfile::m2(), Defects::NONE, "EVM-SIM-0001", false).with_memory(unit, Box::new(memory));
+        let mut host = HostSession::new();
+        let press = Input::PressButton { address: evm_sim::ButtonAddress { balloting_unit: 1, button: 1 } };
+        let mut requests = vec![Request::Hello { highest_version: 1 }, Request::ReadState, Request::ReadResult];
+        for input in [
+            Input::AttachBallotingUnit { position: 1 },
+            Input::PowerOn { held_button: None },
+            Input::CandSet { candidates: 3 },
+            Input::SealCandidateSetSection,
+            Input::Ballot,
+            press,
+            Input::Total,
+            Input::Close,
+            Input::BreakResultSeal,
+            Input::Result,
+            Input::Clear,
+        ] {
+            requests.push(Request::Input { at: Timestamp::ZERO, input });
+            requests.push(Request::ReadResult);
+        }
+        requests.push(Request::ReadState);
+        for request in requests {
+            let (id, wire) = host.request(&request);
+            let mut out = Vec::new();
+            board.receive(Timestamp::ZERO, &wire, &mut out);
+            let mut received = Vec::new();
+            host.receive(&out, &mut received);
+            let answered = received.iter().any(|item| matches!(item, Received::Reply { request_id, .. } if *request_id == id));
+            prop_assert!(answered, "no reply to {:?}", request);
+            prop_assert!(!received.iter().any(|item| matches!(item, Received::ProtocolError(_))));
+        }
+    }
+}
