@@ -173,7 +173,7 @@ impl evm_sim::detachable_memory::Storage for SharedStorage {
 fn a_memory_fault_after_the_rename_is_the_one_window_and_a_restart_shows_it() {
     use evm_sim::detachable_memory::{SealedImage, SimulatedStorage, UnsyncedWrites};
     use evm_sim::protocol::board::Board;
-    use evm_sim::protocol::host::{HostSession, Received};
+    use evm_sim::protocol::host::HostSession;
     use evm_sim::protocol::message::{NackReason, Reply, Request};
     let commissioning = commissioning(91, 0x91);
     let shared = SharedStorage(std::sync::Arc::new(std::sync::Mutex::new(SimulatedStorage::new())));
@@ -181,30 +181,9 @@ fn a_memory_fault_after_the_rename_is_the_one_window_and_a_restart_shows_it() {
     let mut board = Board::new(evm_sim::MachineProfile::m2(), Defects::NONE, "EVM-SIM-0001", false)
         .with_memory(unit, Box::new(memory));
     let mut host = HostSession::new();
-    let mut call = |board: &mut Board, request: Request| -> Reply {
-        let (id, wire) = host.request(&request);
-        let mut out = Vec::new();
-        board.receive(Timestamp::ZERO, &wire, &mut out);
-        let mut received = Vec::new();
-        host.receive(&out, &mut received);
-        received
-            .into_iter()
-            .find_map(|item| match item {
-                Received::Reply { request_id, reply } if request_id == id => Some(reply),
-                _ => None,
-            })
-            .expect("a reply")
-    };
+    let mut call = |board: &mut Board, request: Request| exchange(board, &mut host, &request).0.expect("a reply");
     let press = Input::PressButton { address: evm_sim::ButtonAddress { balloting_unit: 1, button: 1 } };
-    for input in [
-        Input::AttachBallotingUnit { position: 1 },
-        Input::PowerOn { held_button: None },
-        Input::CandSet { candidates: 3 },
-        Input::SealCandidateSetSection,
-        Input::Ballot,
-        press,
-        Input::Ballot,
-    ] {
+    for input in SWITCHED_ON_WITH_THREE_CANDIDATES.into_iter().chain([Input::Ballot, press, Input::Ballot]) {
         assert!(matches!(call(&mut board, Request::Input { at: Timestamp::ZERO, input }), Reply::Input(_)));
     }
     // The next write's fourth operation, the directory flush, fails.

@@ -600,7 +600,7 @@ proptest! {
         start in any::<u16>(),
     ) {
         use evm_sim::protocol::board::Board;
-        use evm_sim::protocol::host::{HostSession, Received};
+        use evm_sim::protocol::host::HostSession;
         use evm_sim::protocol::message::Request;
         use evm_sim::detachable_memory::SealedImage;
         let commissioning = commissioning(77, 0x77);
@@ -626,32 +626,16 @@ proptest! {
         let mut host = HostSession::new();
         let press = Input::PressButton { address: evm_sim::ButtonAddress { balloting_unit: 1, button: 1 } };
         let mut requests = vec![Request::Hello { highest_version: 1 }, Request::ReadState, Request::ReadResult];
-        for input in [
-            Input::AttachBallotingUnit { position: 1 },
-            Input::PowerOn { held_button: None },
-            Input::CandSet { candidates: 3 },
-            Input::SealCandidateSetSection,
-            Input::Ballot,
-            press,
-            Input::Total,
-            Input::Close,
-            Input::BreakResultSeal,
-            Input::Result,
-            Input::Clear,
-        ] {
+        let poll_and_count = [Input::Ballot, press, Input::Total, Input::Close, Input::BreakResultSeal, Input::Result, Input::Clear];
+        for input in SWITCHED_ON_WITH_THREE_CANDIDATES.into_iter().chain(poll_and_count) {
             requests.push(Request::Input { at: Timestamp::ZERO, input });
             requests.push(Request::ReadResult);
         }
         requests.push(Request::ReadState);
         for request in requests {
-            let (id, wire) = host.request(&request);
-            let mut out = Vec::new();
-            board.receive(Timestamp::ZERO, &wire, &mut out);
-            let mut received = Vec::new();
-            host.receive(&out, &mut received);
-            let answered = received.iter().any(|item| matches!(item, Received::Reply { request_id, .. } if *request_id == id));
-            prop_assert!(answered, "no reply to {:?}", request);
-            prop_assert!(!received.iter().any(|item| matches!(item, Received::ProtocolError(_))));
+            let (reply, garbled) = exchange(&mut board, &mut host, &request);
+            prop_assert!(reply.is_some(), "no reply to {:?}", request);
+            prop_assert!(!garbled);
         }
     }
 }

@@ -127,3 +127,34 @@ impl Default for PlainUnit {
         Self::new()
     }
 }
+
+/// A unit with one balloting unit attached, switched on, 3 candidates set
+/// and the candidate set section sealed.
+pub const SWITCHED_ON_WITH_THREE_CANDIDATES: [Input; 4] = [
+    Input::AttachBallotingUnit { position: 1 },
+    Input::PowerOn { held_button: None },
+    Input::CandSet { candidates: 3 },
+    Input::SealCandidateSetSection,
+];
+
+/// Sends `request` to `board` in process, as a host on the wire would;
+/// returns its reply, if one came, and whether anything else that came back
+/// was not a well-formed frame.
+pub fn exchange(
+    board: &mut evm_sim::protocol::board::Board,
+    host: &mut evm_sim::protocol::host::HostSession,
+    request: &evm_sim::protocol::message::Request,
+) -> (Option<evm_sim::protocol::message::Reply>, bool) {
+    use evm_sim::protocol::host::Received;
+    let (id, wire) = host.request(request);
+    let mut out = Vec::new();
+    board.receive(Timestamp::ZERO, &wire, &mut out);
+    let mut received = Vec::new();
+    host.receive(&out, &mut received);
+    let garbled = received.iter().any(|item| matches!(item, Received::ProtocolError(_)));
+    let reply = received.into_iter().find_map(|item| match item {
+        Received::Reply { request_id, reply } if request_id == id => Some(reply),
+        _ => None,
+    });
+    (reply, garbled)
+}

@@ -333,7 +333,10 @@ fn read_long(
     // Ballot order: as the candidates first appear; NOTA is the last button.
     let nota: Vec<String> = order.iter().filter(|name| is_nota(name)).cloned().collect();
     if nota.len() > 1 {
-        return Err(ResultsError { place: file.to_owned(), message: format!("two NOTA candidates: {nota:?}") });
+        return Err(ResultsError {
+            place: file.to_owned(),
+            message: format!("two NOTA candidates: {}", nota.join(" and ")),
+        });
     }
     let candidates: Vec<String> = order.iter().filter(|name| !is_nota(name)).cloned().collect();
     let ballot = Ballot { candidates, nota: !nota.is_empty() };
