@@ -336,6 +336,8 @@ pub fn minimize(path: &Path, out: &Path, target_name: &str) -> Result<String, Us
         property: failure.property,
         line,
         item_6_discrepancy: None,
+        rule: None,
+        form_16c: None,
         why: format!(
             "minimised from {} on {}: still fails with {} {} (rule {})",
             path.display(),
@@ -506,6 +508,8 @@ pub fn capture_to_trace(capture: &Path, out: &Path, profile: &str, candidates: u
         property: principal.and_then(|finding| finding.property),
         line: principal.map(|finding| finding.line),
         item_6_discrepancy: None,
+        rule: None,
+        form_16c: None,
         why: format!(
             "the verdict of the in-process simulated unit on the session captured in {}{}",
             capture.display(),

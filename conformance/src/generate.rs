@@ -257,6 +257,8 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
         property: None,
         line: None,
         item_6_discrepancy: Some(0),
+        rule: None,
+        form_16c: None,
         why: "a synthetic day run by the rules: every account tallies".into(),
     };
     let votes = day.votes;

@@ -190,30 +190,78 @@ impl Replay<'_> {
         }
     }
 
+    /// The polling party did what a rule forbids: a procedural finding,
+    /// never the machine's (the machine did not do it).
     fn station_refused(&mut self, line: &TraceLine, refusal: &StationRefusal) {
-        let property = refusal.property();
-        let mut finding = Finding::violation(
-            property,
+        self.find(Finding::procedural(
+            refusal.property(),
+            refusal.rule(),
             line.line,
             describe(line),
             "an action the rules allow".into(),
             format!("refused by the rules: {refusal}"),
-        );
-        finding.rule = refusal.rule().to_owned();
-        self.find(finding);
+        ));
     }
 
     fn irregularity(&mut self, line: &TraceLine, irregularity: &Irregularity) {
-        // A vote on an enable an officer forgot to cancel is not a machine
-        // fault: it shows in the account (item 6), where it is reported.
-        // Nor is a test vote cast before the poll opens (after the mock poll's
-        // `Clear`): the account shows it, as item 6.
-        if matches!(
-            irregularity,
+        match irregularity {
+            // A vote on an enable an officer forgot to cancel is not a
+            // machine fault: it shows in the account (item 6), where it is
+            // reported. Nor is a test vote cast before the poll opens (after
+            // the mock poll's `Clear`): the account shows it, as item 6.
             Irregularity::VoteWithoutPermission { stale_enable: true, tendered_elector: None, .. }
-                | Irregularity::VoteOutsidePoll { phase: evm_sim::station::StationPhase::Preparation, .. }
-        ) {
-            return;
+            | Irregularity::VoteOutsidePoll { phase: evm_sim::station::StationPhase::Preparation, .. } => return,
+            // 39V(2): the polling party let an elector who voted before the
+            // adjournment vote again, caught at that vote.
+            Irregularity::VotedAgainAfterAdjournment { elector, .. } => {
+                self.find(Finding::procedural(
+                    Some(Property::Adjourn),
+                    "39V(2)",
+                    line.line,
+                    describe(line),
+                    format!("no second vote by elector {elector}, who voted before the adjournment"),
+                    format!("elector {elector} voted again at the adjourned poll"),
+                ));
+                return;
+            }
+            // The enable an elector left pending must be cancelled before the
+            // next vote (39N, 39L(6); practice). Pressing `Ballot` over it is
+            // the slip Form 16C cannot show: the next elector votes on it and
+            // item 6 tallies.
+            Irregularity::BallotPressedOnPendingEnable { elector, .. } => {
+                self.find(Finding::procedural(
+                    None,
+                    "39N, 39L(6)",
+                    line.line,
+                    describe(line),
+                    "the enable left pending cancelled before Ballot for the next elector".to_owned(),
+                    format!("Ballot pressed for elector {elector} over an uncancelled enable: the machine refused it and the elector voted on the stale one"),
+                ));
+                return;
+            }
+            Irregularity::AdmittedAfterHour { elector, .. } => {
+                self.find(Finding::procedural(
+                    None,
+                    "39Q(1)",
+                    line.line,
+                    describe(line),
+                    "no elector admitted after the hour fixed for the close of poll, but those present at it"
+                        .to_owned(),
+                    format!("elector {elector}, not present at the hour, admitted after it"),
+                ));
+                return;
+            }
+            Irregularity::LeftEnableCancelled { elector, .. } => {
+                self.find(Finding::advisory(
+                    "39N, 39L(6)",
+                    line.line,
+                    describe(line),
+                    "a pending enable cancelled when its elector leaves the compartment".to_owned(),
+                    format!("the enable elector {elector} left pending was cancelled later, before any vote: no vote was lost or added"),
+                ));
+                return;
+            }
+            _ => {}
         }
         // What the papers show is a discrepancy of the poll, not a fault of
         // the machine (a machine fault is caught by the comparison with the
@@ -323,12 +371,16 @@ impl Replay<'_> {
     fn shown_total(&mut self, line: &TraceLine, written: Option<u32>) -> u32 {
         let shown = self.last_observation.map(|observation| observation.total).unwrap_or(0);
         if let Some(written) = written.filter(|written| *written != shown) {
-            self.violation(
+            // The officer noted a figure the machine did not show: the
+            // papers' slip (39R), not the machine's.
+            self.find(Finding::procedural(
                 None,
-                line,
-                format!("total_shown {written} as written"),
-                format!("the machine shows {shown}"),
-            );
+                "39R",
+                line.line,
+                describe(line),
+                format!("the total the machine shows ({shown}) as written"),
+                format!("total_shown {written} written"),
+            ));
         }
         shown
     }
@@ -444,6 +496,13 @@ impl Replay<'_> {
             account.item_3 += part_one.voters_deciding_not_to_vote;
             account.item_4 += part_one.voters_not_allowed_to_vote;
             account.item_5 += u32::try_from(part_one.total_votes_recorded).unwrap_or(u32::MAX);
+            account.item_7 += part_one.voters_issued_tendered_ballot_papers;
+            account.item_8_issued += part_one.tendered_ballot_papers.issued.len() as u32;
+            account.item_8_not_used_and_returned += part_one.tendered_ballot_papers.not_used_and_returned;
+            account.item_9_supplied += part_one.paper_seals.total_supplied;
+            account.item_9_used += part_one.paper_seals.used;
+            account.item_9_unused_returned += part_one.paper_seals.unused_returned;
+            account.item_9_damaged += part_one.paper_seals.damaged.len() as u32;
             let difference = part_one.item_six.difference();
             account.item_6_discrepancy += difference;
             if difference != 0 {
@@ -486,10 +545,17 @@ impl Replay<'_> {
             self.machine.readout = readout;
         }
         if self.report_votes_to_station {
-            for _ in 0..observed.votes_recorded {
+            let mut facts = vec![StationAction::VoteRecorded {}; observed.votes_recorded as usize];
+            // An enable cancelled without a vote (a power cut, a unit
+            // detached…): the elector may be given `Ballot` again. The close's
+            // cancellation is the station's own close action.
+            if expected.enable_cancelled && input != Input::Close {
+                facts.push(StationAction::EnableCancelled {});
+            }
+            for fact in facts {
                 // A fact of the machine: the station records it, with any irregularity.
                 let Some(station) = self.station.as_mut() else { break };
-                let Ok(accepted) = station.apply(now, &StationAction::VoteRecorded {}) else { continue };
+                let Ok(accepted) = station.apply(now, &fact) else { continue };
                 for irregularity in accepted.irregularities {
                     self.irregularity(line, &irregularity);
                 }

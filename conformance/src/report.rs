@@ -84,10 +84,7 @@ pub fn junit(report: &RunReport) -> String {
                     details,
                     "line {}: {} {} (rule {}): expected {}; observed {}; event {}",
                     finding.line,
-                    match finding.kind {
-                        crate::verdict::FindingKind::Violation => "violation",
-                        crate::verdict::FindingKind::Discrepancy => "discrepancy",
-                    },
+                    finding.kind.as_str(),
                     finding.property.map(|property| property.id()).unwrap_or("(reference model)"),
                     finding.rule,
                     finding.expected,

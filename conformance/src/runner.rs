@@ -106,6 +106,9 @@ pub struct TraceReport {
     pub path: String,
     pub status: TraceStatus,
     pub verdict: VerdictKind,
+    /// The machine's own verdict, apart from the papers: `violation` or
+    /// `pass` (`error`, `not_applicable` when the verdict is).
+    pub machine_verdict: VerdictKind,
     pub property: Option<Property>,
     pub rule: Option<String>,
     pub line: Option<usize>,
@@ -174,6 +177,8 @@ pub struct Summary {
     pub pass: usize,
     pub violation: usize,
     pub discrepancy: usize,
+    pub procedural: usize,
+    pub advisory: usize,
     pub error: usize,
     pub not_applicable: usize,
     /// Properties found broken at least once in this run.
@@ -228,9 +233,18 @@ pub fn matches(outcome: &TraceOutcome, expected: &ExpectedVerdict) -> bool {
     if expected.line.is_some() && principal.map(|finding| finding.line) != expected.line {
         return false;
     }
+    if expected.rule.is_some() && principal.map(|finding| &finding.rule) != expected.rule.as_ref() {
+        return false;
+    }
     if let Some(discrepancy) = expected.item_6_discrepancy {
         if outcome.account_of_votes.map(|account| account.item_6_discrepancy) != Some(discrepancy) {
             return false;
+        }
+    }
+    if let Some(pinned) = &expected.form_16c {
+        match &outcome.account_of_votes {
+            Some(account) if pinned.differences(account).is_empty() => {}
+            _ => return false,
         }
     }
     true
@@ -310,6 +324,7 @@ pub fn judge(path: &str, outcome: TraceOutcome, expected: Result<ExpectedVerdict
         path: path.to_owned(),
         status,
         verdict: outcome.verdict,
+        machine_verdict: outcome.machine_verdict(),
         property: principal.and_then(|finding| finding.property),
         rule: principal.map(|finding| finding.rule.clone()),
         line: principal.map(|finding| finding.line),
@@ -341,6 +356,8 @@ pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
             VerdictKind::Pass => summary.pass += 1,
             VerdictKind::Violation => summary.violation += 1,
             VerdictKind::Discrepancy => summary.discrepancy += 1,
+            VerdictKind::Procedural => summary.procedural += 1,
+            VerdictKind::Advisory => summary.advisory += 1,
             VerdictKind::Error => summary.error += 1,
             VerdictKind::NotApplicable => summary.not_applicable += 1,
         }

@@ -110,6 +110,8 @@ impl Builder {
                 property: None,
                 line: None,
                 item_6_discrepancy: None,
+                rule: None,
+                form_16c: None,
                 why: "a conforming unit passes the Commission's checks".into(),
             },
         }

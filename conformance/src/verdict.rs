@@ -3,16 +3,24 @@
 use evm_sim::Property;
 use serde::{Deserialize, Serialize};
 
-/// The verdict on one trace.
+/// The verdict on one trace: the gravest grade of its findings (violation,
+/// then discrepancy, then procedural, then advisory), or pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictKind {
-    /// Every rule held and the accounts tally.
+    /// Every rule held, the accounts tally and nothing calls for attention.
     Pass,
-    /// The target broke a property (or behaved unlike the reference).
+    /// The machine broke a property (or behaved unlike the reference).
     Violation,
-    /// Form 16C item 6 or Part II figures do not tally.
+    /// The papers do not tally (Form 16C item 6, Part II) or show a fact of
+    /// the machine that the rules forbid (a vote after the close).
     Discrepancy,
+    /// The machine did nothing wrong; the polling party did what a rule
+    /// forbids (a companion twice, an elector admitted after the hour).
+    Procedural,
+    /// Lawful, but worth a reader's attention (an enable left pending and
+    /// cancelled later; a machine that took one of two buttons pressed at once).
+    Advisory,
     /// The trace itself is bad (or the target failed to answer).
     Error,
     /// The trace needs seeded defects the target cannot carry (a real board).
@@ -25,6 +33,8 @@ impl VerdictKind {
             VerdictKind::Pass => "pass",
             VerdictKind::Violation => "violation",
             VerdictKind::Discrepancy => "discrepancy",
+            VerdictKind::Procedural => "procedural",
+            VerdictKind::Advisory => "advisory",
             VerdictKind::Error => "error",
             VerdictKind::NotApplicable => "not_applicable",
         }
@@ -34,8 +44,34 @@ impl VerdictKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
+    /// The machine: a property broken, or unlike the reference model.
     Violation,
+    /// The accounts, or a machine fact the papers show.
     Discrepancy,
+    /// The polling party: an action a rule forbids.
+    Procedural,
+    /// Lawful, for the reader's attention.
+    Advisory,
+}
+
+impl FindingKind {
+    /// The verdict this grade of finding gives.
+    pub fn verdict(self) -> VerdictKind {
+        match self {
+            FindingKind::Violation => VerdictKind::Violation,
+            FindingKind::Discrepancy => VerdictKind::Discrepancy,
+            FindingKind::Procedural => VerdictKind::Procedural,
+            FindingKind::Advisory => VerdictKind::Advisory,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.verdict().as_str()
+    }
+
+    /// The order of gravity: the verdict is the gravest grade found.
+    const GRAVEST_FIRST: [FindingKind; 4] =
+        [FindingKind::Violation, FindingKind::Discrepancy, FindingKind::Procedural, FindingKind::Advisory];
 }
 
 /// One rule broken, with the rule, the trace line and the figures.
@@ -72,9 +108,28 @@ impl Finding {
             observed,
         }
     }
+
+    /// The polling party did what `rule` forbids; `property` when the rule
+    /// is one of DOMAIN.md section 3's.
+    pub fn procedural(
+        property: Option<Property>,
+        rule: &str,
+        line: usize,
+        event: String,
+        expected: String,
+        observed: String,
+    ) -> Finding {
+        Finding { kind: FindingKind::Procedural, property, rule: rule.to_owned(), line, event, expected, observed }
+    }
+
+    /// Lawful under `rule`, for the reader's attention.
+    pub fn advisory(rule: &str, line: usize, event: String, expected: String, observed: String) -> Finding {
+        Finding { kind: FindingKind::Advisory, property: None, rule: rule.to_owned(), line, event, expected, observed }
+    }
 }
 
-/// Form 16C Part I items 2 to 6 as the replay found them.
+/// Form 16C Part I items 2 to 9 as the replay found them, summed over the
+/// polls not declared void.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountOfVotes {
     pub item_2: u32,
@@ -83,6 +138,20 @@ pub struct AccountOfVotes {
     pub item_5: u32,
     /// item 5 − (item 2 − item 3 − item 4): 0 when it tallies.
     pub item_6_discrepancy: i64,
+    /// Voters to whom tendered ballot papers were issued (39O).
+    pub item_7: u32,
+    /// 8(b): tendered ballot papers issued.
+    pub item_8_issued: u32,
+    /// 8(c): tendered ballot papers not used and returned.
+    pub item_8_not_used_and_returned: u64,
+    /// 9.2: paper seals supplied.
+    pub item_9_supplied: u64,
+    /// 9.3: paper seals used, damaged ones included.
+    pub item_9_used: u64,
+    /// 9.4 = 9.2 − 9.3.
+    pub item_9_unused_returned: u64,
+    /// 9.5: paper seals damaged.
+    pub item_9_damaged: u32,
 }
 
 /// The replay of one trace.
@@ -108,13 +177,10 @@ impl TraceOutcome {
         account_of_votes: Option<AccountOfVotes>,
         events: usize,
     ) -> TraceOutcome {
-        let verdict = if findings.iter().any(|finding| finding.kind == FindingKind::Violation) {
-            VerdictKind::Violation
-        } else if findings.is_empty() {
-            VerdictKind::Pass
-        } else {
-            VerdictKind::Discrepancy
-        };
+        let verdict = FindingKind::GRAVEST_FIRST
+            .into_iter()
+            .find(|kind| findings.iter().any(|finding| finding.kind == *kind))
+            .map_or(VerdictKind::Pass, FindingKind::verdict);
         TraceOutcome { verdict, findings, reason: None, account_of_votes, events, forms: Vec::new() }
     }
 
@@ -140,18 +206,35 @@ impl TraceOutcome {
         }
     }
 
-    /// The finding the verdict is about: the first violation; for a
-    /// discrepancy, the first account that does not tally (Form 16C item 6 or
-    /// Part II), else the first irregularity the papers show.
+    /// The finding the verdict is about: the first of the verdict's grade;
+    /// for a discrepancy, the first account that does not tally (Form 16C
+    /// item 6 or Part II), else the first irregularity the papers show.
     pub fn principal_finding(&self) -> Option<&Finding> {
+        let first_of = |kind: FindingKind| self.findings.iter().find(|finding| finding.kind == kind);
         match self.verdict {
-            VerdictKind::Violation => self.findings.iter().find(|finding| finding.kind == FindingKind::Violation),
+            VerdictKind::Violation => first_of(FindingKind::Violation),
             VerdictKind::Discrepancy => self
                 .findings
                 .iter()
-                .find(|finding| matches!(finding.property, Some(Property::Item6 | Property::PartII)))
-                .or_else(|| self.findings.iter().find(|finding| finding.kind == FindingKind::Discrepancy)),
+                .find(|finding| {
+                    finding.kind == FindingKind::Discrepancy
+                        && matches!(finding.property, Some(Property::Item6 | Property::PartII))
+                })
+                .or_else(|| first_of(FindingKind::Discrepancy)),
+            VerdictKind::Procedural => first_of(FindingKind::Procedural),
+            VerdictKind::Advisory => first_of(FindingKind::Advisory),
             _ => None,
+        }
+    }
+
+    /// The machine's own verdict, apart from the papers: `violation` when
+    /// the machine broke a property or behaved unlike the reference model,
+    /// else `pass` (what a vendor certifying a device reads).
+    pub fn machine_verdict(&self) -> VerdictKind {
+        match self.verdict {
+            VerdictKind::Error | VerdictKind::NotApplicable => self.verdict,
+            VerdictKind::Violation => VerdictKind::Violation,
+            _ => VerdictKind::Pass,
         }
     }
 }

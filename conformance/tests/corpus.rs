@@ -29,6 +29,8 @@ fn every_trace_gives_its_expected_verdict() {
                     .as_ref()
                     .and_then(|previous| previous.item_6_discrepancy)
                     .and(trace.form_16c.map(|account| account.item_6_discrepancy)),
+                rule: previous.as_ref().and_then(|previous| previous.rule.clone()).and(trace.rule.clone()),
+                form_16c: previous.as_ref().and_then(|previous| previous.form_16c),
                 why: previous.map(|previous| previous.why).unwrap_or_default(),
             };
             std::fs::write(&path, serde_json::to_string_pretty(&expected).unwrap() + "\n").unwrap();

@@ -203,8 +203,20 @@ fn tendered_votes_never_touch_the_machine_and_16b_entries_equal_item_seven() {
     day.vote(3, 1);
     day.vote(4, 2);
     let total = day.machine_total();
-    // A person claiming to be elector 3 comes after elector 3 voted.
-    refused(&mut day, StationAction::ElectorIdentified { elector: 3 }, StationRefusal::AlreadyVoted { elector: 3 });
+    // A person claiming to be elector 3 comes after elector 3 voted: is
+    // identified (39O(1)), once.
+    let step = day.act(StationAction::ElectorIdentified { elector: 3 });
+    assert!(step.accepted.irregularities.is_empty() && step.machine_refusals.is_empty());
+    refused(
+        &mut day,
+        StationAction::ElectorIdentified { elector: 3 },
+        StationRefusal::AlreadyIdentified { elector: 3 },
+    );
+    refused(
+        &mut day,
+        StationAction::EnteredInRegister { elector: 3, thumb_impression: false },
+        StationRefusal::AlreadyVoted { elector: 3 },
+    );
     refused(
         &mut day,
         StationAction::TenderedBallotPaperIssued { elector: 5, ballot_paper: 1001, thumb_impression: false },
@@ -289,26 +301,27 @@ fn adjourn_the_account_at_adjournment_is_as_if_closed_at_the_hour() {
     assert!(day.poll_day.current_machine().expect("machine").is_closed());
 }
 
+/// Held: 39V(2) bars only those who **voted**. At the adjourned poll an
+/// elector who voted may be identified (a person asking is not a vote); an
+/// elector with a 39N remark, or identified but never entered, votes.
 #[test]
-fn adjourn_an_elector_who_voted_cannot_vote_at_the_adjourned_poll() {
+fn adjourn_only_those_who_voted_are_barred_and_only_their_vote_is_the_breach() {
     let mut day = adjourned_day();
     day.prepare_machine("CU-8-2", Defects::NONE, 4, true);
-    refused(
-        &mut day,
-        StationAction::ElectorIdentified { elector: 1 },
-        StationRefusal::MarkedBeforeAdjournment { elector: 1 },
-    );
-    // Marked in the roll without voting (39N): the marked copy bars him too.
-    refused(
-        &mut day,
-        StationAction::ElectorIdentified { elector: 3 },
-        StationRefusal::MarkedBeforeAdjournment { elector: 3 },
-    );
-    assert_eq!(StationRefusal::MarkedBeforeAdjournment { elector: 1 }.property(), Some(Property::Adjourn));
+    let step = day.act(StationAction::ElectorIdentified { elector: 1 });
+    assert!(step.accepted.irregularities.is_empty(), "identifying an elector who voted is lawful");
+    // Marked in the roll with a 39N remark, never voted: may vote now.
+    let now = day.now();
+    day.poll_day.act(now, StationAction::ElectorIdentified { elector: 3 }).expect("identified");
+    day.poll_day.act(now, StationAction::InkMarked { elector: 3 }).expect("inked");
+    day.poll_day.act(now, StationAction::EnteredInRegister { elector: 3, thumb_impression: false }).expect("entered");
+    day.poll_day.act(now, StationAction::BallotPressed { elector: 3 }).expect("ballot");
+    assert_eq!(day.press(2).votes_recorded(), 1);
     // Identified but never entered: comes afresh.
     day.vote(4, 3);
     day.vote(5, 1);
     day.close();
+    assert!(!has_finding(&day, Property::Adjourn), "nobody voted twice");
     let part_one = day.part_one();
     assert_eq!(part_one.adjourned_polls, 1);
     assert_eq!(
@@ -317,9 +330,10 @@ fn adjourn_an_elector_who_voted_cannot_vote_at_the_adjourned_poll() {
             .iter()
             .map(|machine| (machine.control_unit.as_str(), machine.votes_recorded))
             .collect::<Vec<_>>(),
-        vec![("CU-8-1", 2), ("CU-8-2", 2)]
+        vec![("CU-8-1", 2), ("CU-8-2", 3)]
     );
-    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (5, 4));
+    // Register: 1, 2, 3 (39N) before; 3, 4, 5 after.
+    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (6, 5));
     assert_eq!(part_one.item_six, ItemSixTally::Tallies);
     // Both machines are counted (s.61(2)).
     let mut count = counting();
@@ -328,7 +342,30 @@ fn adjourn_an_elector_who_voted_cannot_vote_at_the_adjourned_poll() {
     let form = count.form_16c(8).expect("station 8");
     assert_eq!(form.part_two.len(), 2);
     assert!(form.part_two.iter().all(|part_two| part_two.tally == PartTwoTally::Tallies));
-    assert_eq!(count.form_23().expect("form 23").totals, vec![2, 1, 1, 0]);
+    assert_eq!(count.form_23().expect("form 23").totals, vec![2, 2, 1, 0]);
+}
+
+/// Broken: an elector who voted before the adjournment votes again. Item 6
+/// tallies (entered again, voted again), so only the vote shows it: ADJOURN
+/// at that vote.
+#[test]
+fn adjourn_an_elector_who_voted_votes_again_and_is_caught_at_the_vote() {
+    let mut day = adjourned_day();
+    day.prepare_machine("CU-8-2", Defects::NONE, 4, true);
+    let now = day.now();
+    day.poll_day.act(now, StationAction::ElectorIdentified { elector: 1 }).expect("identified");
+    day.poll_day.act(now, StationAction::InkMarked { elector: 1 }).expect("inked");
+    day.poll_day.act(now, StationAction::EnteredInRegister { elector: 1, thumb_impression: false }).expect("entered");
+    day.poll_day.act(now, StationAction::BallotPressed { elector: 1 }).expect("ballot");
+    assert!(!has_finding(&day, Property::Adjourn), "not before the vote");
+    assert_eq!(day.press(1).votes_recorded(), 1);
+    assert!(matches!(
+        day.poll_day.station().irregularities().last(),
+        Some(Irregularity::VotedAgainAfterAdjournment { elector: 1, .. })
+    ));
+    assert!(has_finding(&day, Property::Adjourn));
+    day.close();
+    assert_eq!(day.part_one().item_six, ItemSixTally::Tallies, "the account cannot show it");
 }
 
 /// Broken: the officer enables the new machine for an elector the marked roll
@@ -502,11 +539,9 @@ fn a_failed_set_is_replaced_and_both_control_units_are_counted() {
 fn a_second_register_entry_for_the_same_elector_is_refused() {
     let mut day = station_open(14, 10);
     day.enter(1);
-    refused(
-        &mut day,
-        StationAction::ElectorIdentified { elector: 1 },
-        StationRefusal::EntryAlreadyUsed { elector: 1, register_serial: 1 },
-    );
+    // A second person claiming to be elector 1 may be identified (for a
+    // tendered ballot paper, 39O(1)), never entered.
+    day.act(StationAction::ElectorIdentified { elector: 1 });
     refused(
         &mut day,
         StationAction::EnteredInRegister { elector: 1, thumb_impression: false },
@@ -568,7 +603,7 @@ fn a_challenge_established_debars_and_the_deposit_is_recorded() {
 }
 
 #[test]
-fn close_of_poll_electors_present_still_vote_and_new_arrivals_are_refused() {
+fn close_of_poll_electors_present_still_vote_and_an_arrival_after_the_hour_is_caught() {
     let mut day = station_open(18, 10);
     day.act(StationAction::ElectorArrived { elector: 5 });
     day.act(StationAction::ElectorIdentified { elector: 6 });
@@ -582,12 +617,12 @@ fn close_of_poll_electors_present_still_vote_and_new_arrivals_are_refused() {
         },
     );
     day.act(StationAction::CloseOfPollHour {});
-    refused(
-        &mut day,
-        StationAction::ElectorIdentified { elector: 7 },
-        StationRefusal::ArrivedAfterClose { elector: 7 },
-    );
-    refused(&mut day, StationAction::ElectorArrived { elector: 7 }, StationRefusal::ArrivedAfterClose { elector: 7 });
+    // Admitted after the hour: what happened is recorded (so the account
+    // adds up), and the papers show the breach of 39Q(1).
+    let step = day.act(StationAction::ElectorArrived { elector: 7 });
+    assert!(matches!(step.accepted.irregularities.as_slice(), [Irregularity::AdmittedAfterHour { elector: 7, .. }]));
+    let step = day.act(StationAction::ElectorIdentified { elector: 8 });
+    assert!(matches!(step.accepted.irregularities.as_slice(), [Irregularity::AdmittedAfterHour { elector: 8, .. }]));
     day.vote(5, 1);
     day.act(StationAction::InkMarked { elector: 6 });
     day.act(StationAction::EnteredInRegister { elector: 6, thumb_impression: true });

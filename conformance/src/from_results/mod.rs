@@ -197,6 +197,8 @@ pub fn traces_from_results(path: &Path, options: &ResultsOptions) -> Result<From
                 property: None,
                 line: None,
                 item_6_discrepancy: Some(0),
+                rule: None,
+                form_16c: None,
                 why: format!(
                     "reproduces the published figures of station {} ({source}:{})",
                     figures.part, figures.line

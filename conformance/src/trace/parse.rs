@@ -634,6 +634,14 @@ fn station_event(path: &Path, line: usize, kind: &str, mut map: Map<String, Valu
             "\"vote_recorded\" is a fact of the machine: the harness reports it from the machine's own answer; write the press instead",
         ));
     }
+    if kind == "enable_cancelled" {
+        return Err(error(
+            path,
+            line,
+            Some("event"),
+            "\"enable_cancelled\" is a fact of the machine: the harness reports it from the machine's own answer; write what cancelled the enable (power_cut, cable_pulled, …) instead",
+        ));
+    }
     let mut total_shown = None;
     if ACTIONS_WITH_TOTAL_SHOWN.contains(&kind) {
         match map.get("total_shown") {

@@ -17,11 +17,72 @@ pub struct ExpectedVerdict {
     /// The trace line of the first finding, when the author pins it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// The rule of the principal finding, as the report writes it
+    /// (`"39Q(1)"`, `"reference model"`), when pinned: what a finding
+    /// without a property is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     /// Item 6's discrepancy (item 5 − (item 2 − item 3 − item 4)), when pinned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_6_discrepancy: Option<i64>,
+    /// Items of Form 16C Part I, when pinned (each field optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_16c: Option<ExpectedAccount>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub why: String,
+}
+
+/// Items of Form 16C Part I an expected verdict pins, summed over the polls
+/// not declared void (the names of [`crate::verdict::AccountOfVotes`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedAccount {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_2: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_3: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_4: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_5: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_7: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_8_issued: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_8_not_used_and_returned: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_9_supplied: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_9_used: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_9_unused_returned: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_9_damaged: Option<u32>,
+}
+
+impl ExpectedAccount {
+    /// The items pinned that `account` does not show, as "item_7 1 (found 0)".
+    pub fn differences(&self, account: &crate::verdict::AccountOfVotes) -> Vec<String> {
+        let mut differences = Vec::new();
+        let mut check = |name: &str, pinned: Option<u64>, found: u64| {
+            if let Some(pinned) = pinned.filter(|pinned| *pinned != found) {
+                differences.push(format!("{name} {pinned} (found {found})"));
+            }
+        };
+        check("item_2", self.item_2.map(u64::from), u64::from(account.item_2));
+        check("item_3", self.item_3.map(u64::from), u64::from(account.item_3));
+        check("item_4", self.item_4.map(u64::from), u64::from(account.item_4));
+        check("item_5", self.item_5.map(u64::from), u64::from(account.item_5));
+        check("item_7", self.item_7.map(u64::from), u64::from(account.item_7));
+        check("item_8_issued", self.item_8_issued.map(u64::from), u64::from(account.item_8_issued));
+        check("item_8_not_used_and_returned", self.item_8_not_used_and_returned, account.item_8_not_used_and_returned);
+        check("item_9_supplied", self.item_9_supplied, account.item_9_supplied);
+        check("item_9_used", self.item_9_used, account.item_9_used);
+        check("item_9_unused_returned", self.item_9_unused_returned, account.item_9_unused_returned);
+        check("item_9_damaged", self.item_9_damaged.map(u64::from), u64::from(account.item_9_damaged));
+        differences
+    }
 }
 
 /// Reads the expected-verdict file at `path`.
@@ -47,7 +108,7 @@ pub fn parse_expectation(path: &Path) -> Result<ExpectedVerdict, TraceError> {
     // link or a board that cannot run the trace count as a success.
     if matches!(expected.verdict, VerdictKind::Error | VerdictKind::NotApplicable) {
         return Err(located(format!(
-            "\"{}\" cannot be expected: an expected verdict is pass, violation or discrepancy",
+            "\"{}\" cannot be expected: an expected verdict is pass, advisory, procedural, discrepancy or violation",
             expected.verdict.as_str()
         )));
     }

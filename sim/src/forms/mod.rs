@@ -40,6 +40,11 @@ impl SerialRange {
     pub fn contains(&self, serial: u32) -> bool {
         self.first <= serial && serial <= self.last
     }
+
+    /// Whether the two ranges share a serial number.
+    pub fn overlaps(&self, other: SerialRange) -> bool {
+        !self.is_empty() && !other.is_empty() && self.first <= other.last && other.first <= self.last
+    }
 }
 
 /// A remark against a Form 16A entry.
@@ -231,8 +236,9 @@ impl TenderedBallotPaperAccount {
 /// counted as used (it cannot be returned unused) and listed in item 9.5.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaperSealAccount {
-    /// 9.1 serial numbers supplied.
-    pub supplied: Option<SerialRange>,
+    /// 9.1 serial numbers supplied: one range per supply (an adjourned
+    /// poll may bring fresh seals, 39V(3)).
+    pub supplied: Vec<SerialRange>,
     /// 9.2
     pub total_supplied: u64,
     /// 9.3 used, damaged ones included.

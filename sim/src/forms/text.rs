@@ -254,8 +254,13 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
     );
     let seals = &part_one.paper_seals;
     let _ = writeln!(out, "  9. Account of paper seals");
-    let supplied =
-        seals.supplied.map_or_else(|| "-".to_owned(), |range| format!("from {} to {}", range.first, range.last));
+    let supplied = if seals.supplied.is_empty() {
+        "-".to_owned()
+    } else {
+        let ranges: Vec<String> =
+            seals.supplied.iter().map(|range| format!("from {} to {}", range.first, range.last)).collect();
+        ranges.join("; ")
+    };
     let _ = writeln!(out, "     1. Serial No. of paper seals supplied: {supplied}");
     item(&mut out, "     2. ", "Total numbers supplied", &seals.total_supplied.to_string());
     item(&mut out, "     3. ", "Number of paper seals used", &seals.used.to_string());

@@ -81,6 +81,9 @@ pub enum StationAction {
     /// blind or infirm elector (Form 15). A person may be the companion of one
     /// elector only at a station on a day.
     CompanionPermitted { elector: ElectorNumber, companion: String },
+    /// 39M(1): the presiding officer refuses a companion, for `reason`. The
+    /// elector may still vote alone; recorded in the papers, no item of Form 16C.
+    CompanionRefused { elector: ElectorNumber, reason: CompanionRefusal },
     /// 39L(2): the officer in charge of the control unit presses `Ballot` for
     /// this elector. The station records that it permitted one vote; whether
     /// the machine enabled is the machine's business.
@@ -89,6 +92,12 @@ pub enum StationAction {
     /// the station never learns a candidate (39L(1)). A struct variant with
     /// no fields, so that a line naming a candidate is refused as malformed.
     VoteRecorded {},
+    /// The machine in use cancelled a pending `Ballot` enable without a vote
+    /// (a power cut, a balloting unit detached, a dead battery, the case
+    /// opened). A fact, like `vote_recorded`: the harness reports it, a trace
+    /// never writes it. The elector in the compartment may be given `Ballot`
+    /// again; an enable an officer forgot (39N, 39L) is gone.
+    EnableCancelled {},
     /// 39N: after signing Form 16A the elector decides not to vote; remark in
     /// Form 16A; Form 16C item 3. `cancelled_enable` says whether the officer
     /// cancelled a pending `Ballot` enable without a vote (practice: switching
@@ -116,6 +125,10 @@ pub enum StationAction {
         #[serde(default)]
         thumb_impression: bool,
     },
+    /// 39O(1)–(2): the presiding officer refuses a tendered ballot paper to a
+    /// person claiming to be `elector`, for `reason`; recorded in the papers,
+    /// no item of Form 16C.
+    TenderedBallotPaperRefused { elector: ElectorNumber, reason: TenderedBallotPaperRefusal },
     /// 39P: the presiding officer enters the voting compartment.
     PresidingOfficerEnteredCompartment {
         #[serde(default)]
@@ -163,11 +176,14 @@ impl StationAction {
             StationAction::InkCheckFailed { .. } => "ink_check_failed",
             StationAction::EnteredInRegister { .. } => "entered_in_register",
             StationAction::CompanionPermitted { .. } => "companion_permitted",
+            StationAction::CompanionRefused { .. } => "companion_refused",
             StationAction::BallotPressed { .. } => "ballot_pressed",
             StationAction::VoteRecorded {} => "vote_recorded",
+            StationAction::EnableCancelled {} => "enable_cancelled",
             StationAction::DecidedNotToVote { .. } => "decided_not_to_vote",
             StationAction::NotAllowedToVote { .. } => "not_allowed_to_vote",
             StationAction::TenderedBallotPaperIssued { .. } => "tendered_ballot_paper_issued",
+            StationAction::TenderedBallotPaperRefused { .. } => "tendered_ballot_paper_refused",
             StationAction::PresidingOfficerEnteredCompartment { .. } => "presiding_officer_entered_compartment",
             StationAction::CloseOfPollHour {} => "close_of_poll_hour",
             StationAction::PollClosed { .. } => "poll_closed",
@@ -201,4 +217,32 @@ pub enum InkCheckFailure {
     RemovingMark,
     /// Fails or refuses to produce the identity card (39J(2)(b), 39H(3)).
     NoIdentityCard,
+}
+
+/// 39M(1): why the presiding officer refuses a companion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanionRefusal {
+    /// Not satisfied that blindness or infirmity keeps the elector from
+    /// recording the vote without help.
+    NotSatisfiedOfInfirmity,
+    /// The companion is under eighteen years of age.
+    CompanionUnderEighteen,
+    /// The companion has already acted for another elector today, here or at
+    /// another polling station (both provisos).
+    CompanionAlreadyActed,
+    /// The companion will not make the declaration of secrecy (second proviso).
+    DeclarationRefused,
+}
+
+/// 39O(1)–(2): why the presiding officer refuses a tendered ballot paper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenderedBallotPaperRefusal {
+    /// The person did not answer the questions on identity satisfactorily (39O(1)).
+    IdentityNotEstablished,
+    /// The person would not write the name against the entry in Form 16B (39O(2)).
+    RefusedToSignForm16B,
+    /// No tendered ballot paper is left to issue.
+    NoTenderedBallotPaperLeft,
 }

@@ -19,7 +19,9 @@ mod election;
 mod poll_day;
 mod refusal;
 
-pub use action::{DepositOutcome, ElectorNumber, InkCheckFailure, StationAction};
+pub use action::{
+    CompanionRefusal, DepositOutcome, ElectorNumber, InkCheckFailure, StationAction, TenderedBallotPaperRefusal,
+};
 pub use election::Election;
 pub use poll_day::{PollDay, PollDayError, PollDayStep, StationTraceLine, MOCK_POLL_SPACING_MILLISECONDS};
 pub use refusal::StationRefusal;
@@ -220,6 +222,18 @@ pub enum Irregularity {
     /// The total shown at close differs from the total at opening plus the
     /// votes the machine reported.
     TotalDiffersFromVotesReported { at: Timestamp, control_unit: String, total_shown: u32, expected: u64 },
+    /// 39Q(1): an elector who was not present at the hour fixed was admitted
+    /// after it. What happened next (the entry, the vote) is recorded as it
+    /// happened, so the account still adds up.
+    AdmittedAfterHour { at: Timestamp, elector: ElectorNumber },
+    /// 39V(2): an elector who voted before the adjournment voted again at
+    /// the adjourned poll (identifying or entering the elector is not this;
+    /// only the vote is).
+    VotedAgainAfterAdjournment { at: Timestamp, elector: ElectorNumber },
+    /// An enable an officer left pending (39N, 39L(6)) was cancelled by the
+    /// machine (switched off and on, a unit detached) before anyone voted on
+    /// it: lawful in the end, and item 6 tallies.
+    LeftEnableCancelled { at: Timestamp, elector: ElectorNumber },
 }
 
 impl Irregularity {
@@ -232,14 +246,33 @@ impl Irregularity {
             Irregularity::VoteWithoutPermission { .. } => Some(Property::OneVote),
             Irregularity::VoteOutsidePoll { phase: StationPhase::BoothCaptured, .. } => Some(Property::BoothCapture),
             Irregularity::VoteOutsidePoll { .. } => Some(Property::Close),
+            Irregularity::VotedAgainAfterAdjournment { .. } => Some(Property::Adjourn),
             Irregularity::MockPollNotCleared { .. }
             | Irregularity::EnableLeftPending { .. }
             | Irregularity::BallotPressedOnPendingEnable { .. }
             | Irregularity::PendingEnableAtClose { .. }
             | Irregularity::EnteredWithoutVote { .. }
-            | Irregularity::TotalDiffersFromVotesReported { .. } => None,
+            | Irregularity::TotalDiffersFromVotesReported { .. }
+            | Irregularity::LeftEnableCancelled { .. }
+            | Irregularity::AdmittedAfterHour { .. } => None,
         }
     }
+}
+
+/// An officer's refusal the papers record (39M, 39O).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerRefusal {
+    pub at: Timestamp,
+    pub elector: ElectorNumber,
+    pub kind: OfficerRefusalKind,
+}
+
+/// What was refused, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "refused", content = "reason", rename_all = "snake_case")]
+pub enum OfficerRefusalKind {
+    Companion(CompanionRefusal),
+    TenderedBallotPaper(TenderedBallotPaperRefusal),
 }
 
 /// A station-level property found broken, with what showed it.
@@ -293,8 +326,13 @@ struct ElectorRecord {
     status: ElectorStatus,
     /// Present at the station (arrived or identified) in this session (39Q).
     present: bool,
-    challenged: bool,
     has_companion: bool,
+    /// 39O(1): a person claiming to be this elector, after someone voted as
+    /// the elector, was identified (for a tendered ballot paper).
+    claimant_identified: bool,
+    /// 39V(2): voted before an adjournment; a vote at the adjourned poll is
+    /// a second vote.
+    voted_before_adjournment: bool,
 }
 
 /// Whether a poll is the original one or a fresh poll.
@@ -326,13 +364,19 @@ pub struct Poll {
     machines: Vec<MachineRecord>,
     tendered_ballot_papers: Option<SerialRange>,
     tendered_ballot_papers_issued: Vec<u32>,
-    paper_seals: Option<SerialRange>,
+    /// Paper seals supplied, with the session they came with (a fresh
+    /// supply may come with an adjourned poll, 39V(3)).
+    paper_seals: Vec<(u8, SerialRange)>,
     paper_seals_used: Vec<u32>,
     paper_seals_damaged: Vec<u32>,
     /// The elector whose `Ballot` is pending (in the compartment).
     compartment: Option<ElectorNumber>,
     /// An uncancelled enable is pending on the machine (39N/39L slip).
     stale_enable: bool,
+    /// The elector who left that enable pending.
+    stale_enable_left_by: Option<ElectorNumber>,
+    /// Officers' refusals of a companion (39M) or a tendered ballot paper (39O).
+    officer_refusals: Vec<OfficerRefusal>,
     /// The person who last received a tendered ballot paper, until the next
     /// `Ballot` or vote.
     tendered_in_compartment: Option<ElectorNumber>,
@@ -359,11 +403,13 @@ impl Poll {
             machines: Vec::new(),
             tendered_ballot_papers: None,
             tendered_ballot_papers_issued: Vec::new(),
-            paper_seals: None,
+            paper_seals: Vec::new(),
             paper_seals_used: Vec::new(),
             paper_seals_damaged: Vec::new(),
             compartment: None,
             stale_enable: false,
+            stale_enable_left_by: None,
+            officer_refusals: Vec::new(),
             tendered_in_compartment: None,
             presiding_officer_entries: Vec::new(),
             irregularities: Vec::new(),
@@ -413,6 +459,12 @@ impl Poll {
     /// 39J(2) failures: not in Form 16A, hence in no item of Form 16C.
     pub fn ink_check_failures(&self) -> &[(ElectorNumber, InkCheckFailure)] {
         &self.ink_check_failures
+    }
+
+    /// The officers' refusals of a companion (39M) or a tendered ballot
+    /// paper (39O), in order.
+    pub fn officer_refusals(&self) -> &[OfficerRefusal] {
+        &self.officer_refusals
     }
 
     /// Entries of the presiding officer into the compartment (39P), with
@@ -472,9 +524,6 @@ impl Poll {
             ElectorStatus::Debarred => StationRefusal::Debarred { elector },
             ElectorStatus::InkMarked => StationRefusal::NotEnteredInRegister { elector },
             ElectorStatus::FailedInkCheck => StationRefusal::FailedInkCheck { elector },
-            ElectorStatus::Entered { session, .. } if session < self.session => {
-                StationRefusal::MarkedBeforeAdjournment { elector }
-            }
             ElectorStatus::Entered { register_serial, progress, .. } => match progress {
                 EntryProgress::Voted => StationRefusal::AlreadyVoted { elector },
                 EntryProgress::BallotPressed => StationRefusal::BallotAlreadyPressed { elector },
@@ -640,10 +689,14 @@ impl PollingStation {
             StationAction::PaperSealsSupplied { first_serial, last_serial } => {
                 let range = check_range(*first_serial, *last_serial, MAX_PAPER_SEALS_PER_POLL)?;
                 let poll = self.poll_mut();
-                if poll.paper_seals.is_some() {
+                let session = poll.session;
+                if poll.paper_seals.iter().any(|(supplied_in, _)| *supplied_in == session) {
                     return Err(StationRefusal::PaperSealsAlreadySupplied);
                 }
-                poll.paper_seals = Some(range);
+                if let Some((_, earlier)) = poll.paper_seals.iter().find(|(_, earlier)| earlier.overlaps(range)) {
+                    return Err(StationRefusal::PaperSealSuppliedTwice { serial: range.first.max(earlier.first) });
+                }
+                poll.paper_seals.push((session, range));
             }
             StationAction::PaperSealFixed { serial } => {
                 self.check_paper_seal(*serial)?;
@@ -673,39 +726,54 @@ impl PollingStation {
                 if record.present {
                     return Err(StationRefusal::AlreadyPresent { elector: *elector });
                 }
-                if poll.hour_reached {
-                    return Err(StationRefusal::ArrivedAfterClose { elector: *elector });
+                let after_hour = poll.hour_reached;
+                let poll = self.poll_mut();
+                poll.elector_mut(*elector).present = true;
+                if after_hour {
+                    poll.record(Irregularity::AdmittedAfterHour { at: now, elector: *elector }, &mut accepted);
                 }
-                self.poll_mut().elector_mut(*elector).present = true;
             }
             StationAction::ElectorIdentified { elector } => {
                 self.require_phase(action, &[StationPhase::Open], "39H")?;
                 let poll = self.current_poll();
                 let record = poll.elector(*elector)?;
-                match record.status {
-                    ElectorStatus::NotSeen => {}
+                let claimant = match record.status {
+                    ElectorStatus::NotSeen => false,
                     ElectorStatus::Identified | ElectorStatus::InkMarked => {
                         return Err(StationRefusal::AlreadyIdentified { elector: *elector })
                     }
+                    // 39O(1): someone has already voted (or stands entered)
+                    // as this elector; the person now claiming to be the
+                    // elector is identified for a tendered ballot paper.
+                    ElectorStatus::Entered { .. } if !record.claimant_identified => true,
+                    ElectorStatus::Entered { .. } => {
+                        return Err(StationRefusal::AlreadyIdentified { elector: *elector })
+                    }
                     _ => return Err(poll.status_refusal(*elector, record)),
+                };
+                let after_hour = poll.hour_reached && !record.present;
+                let poll = self.poll_mut();
+                if after_hour {
+                    poll.record(Irregularity::AdmittedAfterHour { at: now, elector: *elector }, &mut accepted);
                 }
-                if poll.hour_reached && !record.present {
-                    return Err(StationRefusal::ArrivedAfterClose { elector: *elector });
-                }
-                let record = self.poll_mut().elector_mut(*elector);
+                let record = poll.elector_mut(*elector);
                 record.present = true;
-                record.status = ElectorStatus::Identified;
+                if claimant {
+                    record.claimant_identified = true;
+                } else {
+                    record.status = ElectorStatus::Identified;
+                }
             }
             StationAction::IdentityChallenged { elector, challenger } => {
                 self.require_phase(action, &[StationPhase::Open], "39I")?;
                 check_name("the challenger's name", challenger)?;
                 let poll = self.current_poll();
                 let record = poll.elector(*elector)?;
+                // 39I(1): a deposit "for each such challenge": an elector
+                // may be challenged again after an inquiry, and any number
+                // of electors in a day.
                 if record.status != ElectorStatus::Identified {
                     return Err(poll.status_refusal(*elector, record));
-                }
-                if record.challenged {
-                    return Err(StationRefusal::AlreadyChallenged { elector: *elector });
                 }
                 let poll = self.poll_mut();
                 let serial = poll.challenges.len() as u32 + 1;
@@ -716,9 +784,7 @@ impl PollingStation {
                     deposit_rupees: CHALLENGE_DEPOSIT_RUPEES,
                     order: None,
                 });
-                let record = poll.elector_mut(*elector);
-                record.challenged = true;
-                record.status = ElectorStatus::Challenged;
+                poll.elector_mut(*elector).status = ElectorStatus::Challenged;
             }
             StationAction::ChallengeDecided { elector, established, deposit } => {
                 self.require_phase(action, &[StationPhase::Open], "39I")?;
@@ -799,8 +865,20 @@ impl PollingStation {
                 poll.companions.push((session, CompanionEntry { elector: *elector, companion: companion.clone() }));
                 poll.elector_mut(*elector).has_companion = true;
             }
+            StationAction::CompanionRefused { elector, reason } => {
+                self.require_phase(action, &[StationPhase::Open], "39M")?;
+                self.current_poll().elector(*elector)?;
+                self.officer_refused(now, OfficerRefusalKind::Companion(*reason), *elector);
+            }
+            StationAction::TenderedBallotPaperRefused { elector, reason } => {
+                self.require_phase(action, &[StationPhase::Open], "39O")?;
+                self.current_poll().elector(*elector)?;
+                self.officer_refused(now, OfficerRefusalKind::TenderedBallotPaper(*reason), *elector);
+                self.poll_mut().elector_mut(*elector).claimant_identified = false;
+            }
             StationAction::BallotPressed { elector } => self.ballot_pressed(now, *elector, &mut accepted)?,
             StationAction::VoteRecorded {} => self.vote_recorded(now, &mut accepted),
+            StationAction::EnableCancelled {} => self.enable_cancelled(now, &mut accepted),
             StationAction::DecidedNotToVote { elector, cancelled_enable } => {
                 self.remark(now, action, *elector, Remark::DecidedNotToVote, *cancelled_enable, &mut accepted)?
             }
@@ -834,6 +912,7 @@ impl PollingStation {
                 });
                 poll.tendered_ballot_papers_issued.push(*ballot_paper);
                 poll.tendered_in_compartment = Some(*elector);
+                poll.elector_mut(*elector).claimant_identified = false;
             }
             StationAction::PresidingOfficerEnteredCompartment { polling_agents_accompanied } => {
                 self.require_phase(action, &[StationPhase::Open], "39P")?;
@@ -953,15 +1032,19 @@ impl PollingStation {
             // not entered were never marked and come afresh.
             poll.session += 1;
             poll.hour_reached = false;
+            //
+            // 39V(2) bars only those who **voted**: everybody comes afresh to
+            // the adjourned poll (identified, inked, entered in the register
+            // again); an elector who voted before and votes again is caught
+            // at that vote (`VotedAgainAfterAdjournment`). Electors entered
+            // with a remark, or whose enable the close took, may vote.
             for record in &mut poll.electors {
                 record.present = false;
-                record.challenged = false;
-                if matches!(
-                    record.status,
-                    ElectorStatus::Identified | ElectorStatus::InkMarked | ElectorStatus::Challenged
-                ) {
-                    record.status = ElectorStatus::NotSeen;
+                record.claimant_identified = false;
+                if let ElectorStatus::Entered { progress: EntryProgress::Voted, .. } = record.status {
+                    record.voted_before_adjournment = true;
                 }
+                record.status = ElectorStatus::NotSeen;
             }
         }
         poll.machines.push(MachineRecord {
@@ -1007,10 +1090,10 @@ impl PollingStation {
 
     fn check_paper_seal(&self, serial: u32) -> Result<(), StationRefusal> {
         let poll = self.current_poll();
-        let Some(supplied) = poll.paper_seals else {
+        if poll.paper_seals.is_empty() {
             return Err(StationRefusal::PaperSealsNotSupplied);
-        };
-        if !supplied.contains(serial) {
+        }
+        if !poll.paper_seals.iter().any(|(_, supplied)| supplied.contains(serial)) {
             return Err(StationRefusal::PaperSealNotSupplied { serial });
         }
         if poll.paper_seals_used.contains(&serial) || poll.paper_seals_damaged.contains(&serial) {
@@ -1078,10 +1161,16 @@ impl PollingStation {
         }
         // The machine holds at most one enable: any vote uses it up.
         let stale_enable = std::mem::take(&mut poll.stale_enable);
+        poll.stale_enable_left_by = None;
         match poll.compartment.take() {
             Some(elector) => {
-                if let ElectorStatus::Entered { progress, .. } = &mut poll.elector_mut(elector).status {
+                let record = poll.elector_mut(elector);
+                let voted_before_adjournment = record.voted_before_adjournment;
+                if let ElectorStatus::Entered { progress, .. } = &mut record.status {
                     *progress = EntryProgress::Voted;
+                }
+                if voted_before_adjournment {
+                    poll.record(Irregularity::VotedAgainAfterAdjournment { at: now, elector }, accepted);
                 }
             }
             None => {
@@ -1091,6 +1180,30 @@ impl PollingStation {
                     accepted,
                 );
             }
+        }
+    }
+
+    /// A fact: the machine cancelled its pending enable without a vote.
+    /// The elector in the compartment may be given `Ballot` again; an enable
+    /// an officer left pending is gone, lawfully in the end.
+    fn enable_cancelled(&mut self, now: Timestamp, accepted: &mut Accepted) {
+        let poll = self.poll_mut();
+        if let Some(elector) = poll.compartment.take() {
+            if let ElectorStatus::Entered { progress, .. } = &mut poll.elector_mut(elector).status {
+                *progress = EntryProgress::AwaitingBallot;
+            }
+        }
+        if std::mem::take(&mut poll.stale_enable) {
+            if let Some(elector) = poll.stale_enable_left_by.take() {
+                poll.record(Irregularity::LeftEnableCancelled { at: now, elector }, accepted);
+            }
+        }
+    }
+
+    fn officer_refused(&mut self, now: Timestamp, kind: OfficerRefusalKind, elector: ElectorNumber) {
+        let poll = self.poll_mut();
+        if poll.officer_refusals.len() < MAX_IRREGULARITIES_PER_POLL {
+            poll.officer_refusals.push(OfficerRefusal { at: now, elector, kind });
         }
     }
 
@@ -1127,6 +1240,7 @@ impl PollingStation {
             poll.compartment = None;
             if !cancelled_enable {
                 poll.stale_enable = true;
+                poll.stale_enable_left_by = Some(elector);
                 poll.record(Irregularity::EnableLeftPending { at: now, elector, remark }, accepted);
             }
         }
@@ -1252,10 +1366,11 @@ impl PollingStation {
         used.sort_unstable();
         let mut damaged = poll.paper_seals_damaged.clone();
         damaged.sort_unstable();
-        let total_supplied = poll.paper_seals.map_or(0, |range| range.len());
+        let supplied: Vec<SerialRange> = poll.paper_seals.iter().map(|(_, range)| *range).collect();
+        let total_supplied = supplied.iter().map(|range| range.len()).sum::<u64>();
         let consumed = (used.len() + damaged.len()) as u64;
         let paper_seals = PaperSealAccount {
-            supplied: poll.paper_seals,
+            supplied,
             total_supplied,
             used: consumed,
             unused_returned: total_supplied.saturating_sub(consumed),

@@ -11,7 +11,7 @@ use crate::profile::MachineProfile;
 use crate::rule::Refusal;
 use crate::station::ElectorNumber;
 use crate::time::Timestamp;
-use crate::unit::{ButtonAddress, ControlUnit, Event, Input, Reaction, ResultSeal};
+use crate::unit::{ButtonAddress, CancelCause, ControlUnit, Event, Input, Reaction, ResultSeal};
 use serde::{Deserialize, Serialize};
 
 /// Time between two mock-poll votes: 13 s keeps under a five-a-minute limit.
@@ -185,6 +185,15 @@ impl PollDay {
             // A fact: the station always accepts it.
             let _ = self.apply(now, StationAction::VoteRecorded {});
         }
+        // An enable the machine cancelled without a vote (the close's is
+        // the station's own close action).
+        if reaction
+            .events
+            .iter()
+            .any(|event| matches!(event, Event::BallotCancelled { cause } if cause != CancelCause::Close))
+        {
+            let _ = self.apply(now, StationAction::EnableCancelled {});
+        }
         Ok(reaction)
     }
 
@@ -217,6 +226,7 @@ impl PollDay {
         let mut machine_refusals = Vec::new();
         let accepted = match action {
             StationAction::VoteRecorded {} => return Err(PollDayError::MachineFact { event: "vote_recorded" }),
+            StationAction::EnableCancelled {} => return Err(PollDayError::MachineFact { event: "enable_cancelled" }),
             StationAction::MachineInstalled { control_unit } => {
                 return self.install_machine(now, &control_unit, Defects::NONE)
             }

@@ -33,8 +33,6 @@ pub enum StationRefusal {
     TooManyAdjournments { maximum: u8 },
     #[error("a mock poll of {votes} votes exceeds any machine's capacity of {maximum}")]
     MockPollTooLarge { votes: u32, maximum: u32 },
-    #[error("elector {elector} arrived after the close of poll hour: not admitted (39Q(1))")]
-    ArrivedAfterClose { elector: ElectorNumber },
     #[error("elector {elector} is already present")]
     AlreadyPresent { elector: ElectorNumber },
     #[error("elector {elector} has not been identified (39H)")]
@@ -45,8 +43,6 @@ pub enum StationRefusal {
     ChallengePending { elector: ElectorNumber },
     #[error("no challenge to decide for elector {elector} (39I)")]
     NoChallengePending { elector: ElectorNumber },
-    #[error("elector {elector} has already been challenged at this poll (39I)")]
-    AlreadyChallenged { elector: ElectorNumber },
     #[error("the challenge against the person claiming to be elector {elector} was established: debarred (39I(4))")]
     Debarred { elector: ElectorNumber },
     #[error("elector {elector} has not had the left forefinger inspected and marked (39J(1))")]
@@ -57,10 +53,6 @@ pub enum StationRefusal {
         "elector {elector} is already entered in the register of voters at serial {register_serial}: a second entry is not allowed; a person claiming to be this elector may only tender a vote (39K, 39O)"
     )]
     EntryAlreadyUsed { elector: ElectorNumber, register_serial: u32 },
-    #[error(
-        "elector {elector} was marked in the roll before the adjournment and cannot vote at the adjourned poll (39V(2))"
-    )]
-    MarkedBeforeAdjournment { elector: ElectorNumber },
     #[error("elector {elector} is not entered in the register of voters (Form 16A) (39K)")]
     NotEnteredInRegister { elector: ElectorNumber },
     #[error("elector {elector} has already voted")]
@@ -91,8 +83,12 @@ pub enum StationRefusal {
     SerialRangeInvalid { first_serial: u32, last_serial: u32, maximum: u32 },
     #[error("no paper seals supplied (39E(4A))")]
     PaperSealsNotSupplied,
-    #[error("paper seals already supplied (39E(4A))")]
+    #[error(
+        "paper seals already supplied for this session (39E(4A)); fresh ones come with an adjourned poll (39V(3))"
+    )]
     PaperSealsAlreadySupplied,
+    #[error("paper seal {serial} was already supplied (39E(4A))")]
+    PaperSealSuppliedTwice { serial: u32 },
     #[error("paper seal {serial} is not among those supplied (39E(4A))")]
     PaperSealNotSupplied { serial: u32 },
     #[error("paper seal {serial} was already used or damaged (39E(4A))")]
@@ -114,14 +110,12 @@ impl StationRefusal {
             StationRefusal::ElectorNotOnRoll { .. } | StationRefusal::NotIdentified { .. } => "39H(2)",
             StationRefusal::NotInThisPhase { rule, .. } => rule,
             StationRefusal::NoMachineInstalled | StationRefusal::MachineAlreadyInstalled => "39C(3)",
-            StationRefusal::ArrivedAfterClose { .. } => "39Q(1)",
             StationRefusal::ChallengePending { .. } => "39I(3)",
-            StationRefusal::NoChallengePending { .. } | StationRefusal::AlreadyChallenged { .. } => "39I",
+            StationRefusal::NoChallengePending { .. } => "39I",
             StationRefusal::Debarred { .. } => "39I(4)",
             StationRefusal::NotInkMarked { .. } => "39J(1)",
             StationRefusal::FailedInkCheck { .. } => "39J(2)",
             StationRefusal::EntryAlreadyUsed { .. } => "39K, 39O",
-            StationRefusal::MarkedBeforeAdjournment { .. } => "39V(2)",
             StationRefusal::NotEnteredInRegister { .. } => "39K",
             StationRefusal::AlreadyVoted { .. } | StationRefusal::BallotAlreadyPressed { .. } => "39L(2)",
             StationRefusal::AlreadyRemarked { .. } => "39N, 39L(7)",
@@ -136,6 +130,7 @@ impl StationRefusal {
             StationRefusal::SerialRangeInvalid { .. } => "bound",
             StationRefusal::PaperSealsNotSupplied
             | StationRefusal::PaperSealsAlreadySupplied
+            | StationRefusal::PaperSealSuppliedTwice { .. }
             | StationRefusal::PaperSealNotSupplied { .. }
             | StationRefusal::PaperSealAlreadyAccounted { .. } => "39E(4A)",
         }
@@ -144,7 +139,6 @@ impl StationRefusal {
     /// The property of DOMAIN.md section 3 the refusal protects, if one.
     pub fn property(&self) -> Option<Property> {
         match self {
-            StationRefusal::MarkedBeforeAdjournment { .. } => Some(Property::Adjourn),
             StationRefusal::EntryAlreadyUsed { .. } | StationRefusal::EntryNotUsed { .. } => Some(Property::Tendered),
             StationRefusal::AlreadyVoted { .. } | StationRefusal::BallotAlreadyPressed { .. } => {
                 Some(Property::OneVote)
