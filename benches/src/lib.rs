@@ -73,6 +73,8 @@ pub fn poll_day_trace(candidates: u16, electors: u32) -> evm_conformance::trace:
         path: "bench.jsonl".into(),
         header: Header {
             profile,
+            rate_limit_given: false,
+            common_machine_stations: Vec::new(),
             election: evm_sim::Election::MunicipalWard,
             polling_station: PollingStationLabel { number: 1, name: "bench".into(), part_number: String::new() },
             ward: None,

@@ -134,6 +134,8 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
         path: "capture.jsonl".into(),
         header: Header {
             profile: machine,
+            rate_limit_given: true,
+            common_machine_stations: Vec::new(),
             election: evm_sim::Election::MunicipalWard,
             polling_station: PollingStationLabel { number: 0, name: String::new(), part_number: String::new() },
             ward: None,

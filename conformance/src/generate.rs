@@ -73,7 +73,10 @@ impl Day {
         self.at(at, event);
     }
     fn station(&mut self, milliseconds: u64, action: StationAction) {
-        self.after(milliseconds, TraceEvent::Station { action, total_shown: None });
+        self.after(
+            milliseconds,
+            TraceEvent::Station { action, total_shown: None, set_up: None, polling_station: None },
+        );
     }
     fn unit(&mut self, milliseconds: u64, input: Input) {
         self.after(milliseconds, TraceEvent::Unit(input));
@@ -96,6 +99,8 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
     let turnout_percent = 65 + below(&mut random, 26);
     let header = Header {
         profile: MachineProfile::named(profile),
+        rate_limit_given: false,
+        common_machine_stations: Vec::new(),
         election: evm_sim::Election::MunicipalWard,
         polling_station: PollingStationLabel {
             number,
@@ -131,7 +136,12 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
     day.station(1_000, StationAction::PaperSealFixed { serial: 10 * index + 1 });
     day.at(
         Timestamp::from_clock(7, 0, 0),
-        TraceEvent::Station { action: StationAction::PollOpened { total_shown: 0 }, total_shown: Some(0) },
+        TraceEvent::Station {
+            action: StationAction::PollOpened { total_shown: 0 },
+            total_shown: Some(0),
+            set_up: None,
+            polling_station: None,
+        },
     );
 
     // Who comes, in what order.
@@ -169,6 +179,8 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
                 TraceEvent::Station {
                     action: StationAction::MachineInstalled { control_unit: format!("{control_unit}-A") },
                     total_shown: None,
+                    set_up: None,
+                    polling_station: None,
                 },
             );
             day.station(60_000, StationAction::MockPollHeld { votes: MOCK_POLL_VOTES, cleared: true });
@@ -207,10 +219,11 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
             continue;
         }
         if chance(&mut random, Rates::POWER_CUT_MID_BALLOT) {
-            // The enable is lost with the power; the officer presses Ballot again.
+            // The enable is lost with the power; the officer presses Ballot
+            // again for the same elector (lawful: the machine cancelled it).
             day.unit(3_000, Input::PowerOff);
             day.unit(30_000, Input::PowerOn { held_button: None });
-            day.unit(2_000, Input::Ballot);
+            day.station(2_000, StationAction::BallotPressed { elector });
         }
         let mut pick = below(&mut random, weight_total);
         let mut entry = 0;
@@ -242,7 +255,12 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
         let close_hour = if adjourned_after.is_some() { 41 } else { 17 };
         day.at(
             Timestamp::from_clock(close_hour, 0, 0),
-            TraceEvent::Station { action: StationAction::CloseOfPollHour {}, total_shown: None },
+            TraceEvent::Station {
+                action: StationAction::CloseOfPollHour {},
+                total_shown: None,
+                set_up: None,
+                polling_station: None,
+            },
         );
         day.station(60_000, StationAction::PollClosed { total_shown: 0 });
         machine_counts.push(counts);

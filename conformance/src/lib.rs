@@ -7,7 +7,8 @@
 //! - [`reference`]: the reference model every target is compared with.
 //! - [`target`]: the `Target` trait and the in-process simulated unit.
 //! - [`replay`]: the engine that replays a trace and checks every step.
-//! - [`verdict`]: verdicts and findings.
+//! - [`verdict`]: verdicts and findings (violation, discrepancy, procedural, advisory).
+//! - [`total_display`]: TOTAL-ONLY judged on what the display shows.
 
 pub mod bench_replay;
 pub mod capture;
@@ -27,6 +28,7 @@ pub mod report;
 pub mod runner;
 pub mod scenarios;
 pub mod target;
+pub mod total_display;
 pub mod trace;
 pub mod verdict;
 pub mod wire;

@@ -10,7 +10,7 @@
 
 use evm_sim::profile::BUTTONS_PER_BALLOTING_UNIT;
 use evm_sim::unit::{ButtonAddress, Input};
-use evm_sim::{MachineProfile, Timestamp};
+use evm_sim::{MachineProfile, RateRule, Timestamp};
 use std::collections::{BTreeSet, VecDeque};
 
 /// What the reference expects of one input.
@@ -20,6 +20,13 @@ pub struct Expected {
     pub votes_recorded: u32,
     /// Whether a pending enable was cancelled by this input.
     pub enable_cancelled: bool,
+    /// Two buttons pressed at once on an enabled ballot: the ballot entries
+    /// (0-based). No vote (the enable stays) is what this model does; one
+    /// vote for either entry is lawful too ([`ReferenceUnit::adopt_one_of_two`]).
+    /// Two votes never are.
+    pub one_of_two: Option<(usize, usize)>,
+    /// `Ballot` refused only by the vote-rate limit, as the profile announces it.
+    pub rate_limited: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +52,9 @@ pub struct ReferenceUnit {
     result_shown: bool,
     /// One counter per ballot entry (candidates, then NOTA).
     counts: Vec<u32>,
+    /// Votes a machine recorded for one of two buttons pressed at once,
+    /// without saying which: each is one vote for one of the two entries.
+    votes_for_one_of_two: Vec<(usize, usize)>,
     /// Times of recent votes, for the rate limit.
     recent_votes: VecDeque<Timestamp>,
 }
@@ -64,16 +74,52 @@ impl ReferenceUnit {
             closed: false,
             result_shown: false,
             counts: Vec::new(),
+            votes_for_one_of_two: Vec::new(),
             recent_votes: VecDeque::new(),
         }
     }
 
     pub fn total(&self) -> u32 {
-        self.counts.iter().sum()
+        self.counts.iter().sum::<u32>() + self.votes_for_one_of_two.len() as u32
     }
 
+    /// The counts known entry by entry (votes for one of two buttons
+    /// pressed at once are not in them: see [`counts_possible`](Self::counts_possible)).
     pub fn counts(&self) -> &[u32] {
         &self.counts
+    }
+
+    /// Whether a readout's `counts` can be this unit's: the known counts
+    /// plus each vote for one of two buttons given to one of its two entries.
+    pub fn counts_possible(&self, counts: &[u32]) -> bool {
+        if counts.len() != self.counts.len() {
+            return false;
+        }
+        let mut extra = Vec::with_capacity(counts.len());
+        for (&read, &known) in counts.iter().zip(&self.counts) {
+            let Some(more) = read.checked_sub(known) else { return false };
+            extra.push(more);
+        }
+        if extra.iter().map(|&more| u64::from(more)).sum::<u64>() != self.votes_for_one_of_two.len() as u64 {
+            return false;
+        }
+        one_of_two_assignment_exists(&self.votes_for_one_of_two, &extra)
+    }
+
+    /// The machine recorded one vote for two buttons pressed at once
+    /// (lawful, [`Expected::one_of_two`]): the enable is used, the vote is
+    /// one of the two entries.
+    pub fn adopt_one_of_two(&mut self, now: Timestamp, entries: (usize, usize)) {
+        self.votes_for_one_of_two.push(entries);
+        self.enabled = false;
+        self.push_recent_vote(now);
+    }
+
+    fn push_recent_vote(&mut self, now: Timestamp) {
+        self.recent_votes.push_back(now);
+        if self.recent_votes.len() > 64 {
+            self.recent_votes.pop_front();
+        }
     }
 
     pub fn ballot_enabled(&self) -> bool {
@@ -145,6 +191,11 @@ impl ReferenceUnit {
 
     fn rate_allows(&mut self, now: Timestamp) -> bool {
         let Some(limit) = self.profile.rate_limit_votes_per_minute else { return true };
+        if self.profile.rate_rule == RateRule::MinimumInterval {
+            // One vote per 60,000 / N ms, rounded up: only the last vote counts.
+            let interval = 60_000u64.div_ceil(u64::from(limit.max(1)));
+            return self.recent_votes.back().is_none_or(|last| now.milliseconds_since(*last) >= interval);
+        }
         // Votes a minute old or older no longer count: drop them from the front.
         while self.recent_votes.front().is_some_and(|time| now.milliseconds_since(*time) >= 60_000) {
             self.recent_votes.pop_front();
@@ -241,13 +292,15 @@ impl ReferenceUnit {
                 ok
             }
             Input::Ballot => {
-                let ok = self.candidates > 0
-                    && self.candidate_set_sealed
+                // The candidate set section's seal is paper: not the machine's
+                // to see, so `Ballot` does not need it.
+                let otherwise_ok = self.candidates > 0
                     && !self.closed
                     && !self.enabled
                     && self.exactly_units_for(self.candidates)
-                    && self.total() < self.profile.vote_capacity
-                    && self.rate_allows(now);
+                    && self.total() < self.profile.vote_capacity;
+                let ok = otherwise_ok && self.rate_allows(now);
+                expected.rate_limited = otherwise_ok && !ok;
                 self.enabled |= ok;
                 ok
             }
@@ -269,6 +322,7 @@ impl ReferenceUnit {
                 let ok = self.seal != Seal::Intact && self.result_shown;
                 if ok {
                     self.counts.iter_mut().for_each(|count| *count = 0);
+                    self.votes_for_one_of_two.clear();
                     self.closed = false;
                     self.result_shown = false;
                     self.recent_votes.clear();
@@ -281,20 +335,94 @@ impl ReferenceUnit {
                     Some(entry) if ok => {
                         self.counts[entry] += 1;
                         self.enabled = false;
-                        self.recent_votes.push_back(now);
-                        if self.recent_votes.len() > 64 {
-                            self.recent_votes.pop_front();
-                        }
+                        self.push_recent_vote(now);
                         expected.votes_recorded = 1;
                         true
                     }
                     _ => false,
                 }
             }
-            // Two buttons at once never record a vote.
-            Input::PressTwoButtons { .. } => false,
+            // Two buttons at once: this model records no vote and keeps the
+            // enable; a machine that records one vote for one of the two is
+            // lawful too (the replay adopts it). Never two.
+            Input::PressTwoButtons { first, second } => {
+                let usable = |address: ButtonAddress| self.attached.contains(&address.balloting_unit);
+                if self.enabled && !self.closed && usable(first) && usable(second) {
+                    if let (Some(first), Some(second)) = (self.entry_of(first), self.entry_of(second)) {
+                        expected.one_of_two = Some((first, second));
+                    }
+                }
+                false
+            }
         };
         expected.accepted = accepted;
         expected
+    }
+}
+
+/// Whether each vote for one of two entries can be given to one of them so
+/// that entry `e` receives exactly `extra[e]` of them (a bipartite matching
+/// of votes to the entries' extra slots, by augmenting paths).
+fn one_of_two_assignment_exists(votes: &[(usize, usize)], extra: &[u32]) -> bool {
+    let mut remaining: Vec<u32> = extra.to_vec();
+    // holders[e]: the votes given to entry e so far.
+    let mut holders: Vec<Vec<usize>> = vec![Vec::new(); extra.len()];
+    for vote in 0..votes.len() {
+        let mut visited = vec![false; extra.len()];
+        if !place(vote, votes, &mut remaining, &mut holders, &mut visited) {
+            return false;
+        }
+    }
+    remaining.iter().all(|&left| left == 0)
+}
+
+fn place(
+    vote: usize,
+    votes: &[(usize, usize)],
+    remaining: &mut [u32],
+    holders: &mut [Vec<usize>],
+    visited: &mut [bool],
+) -> bool {
+    let (first, second) = votes[vote];
+    for entry in [first, second] {
+        if entry >= remaining.len() || visited[entry] {
+            continue;
+        }
+        visited[entry] = true;
+        if remaining[entry] > 0 {
+            remaining[entry] -= 1;
+            holders[entry].push(vote);
+            return true;
+        }
+        // Entry full: move one of its votes to that vote's other entry.
+        for slot in 0..holders[entry].len() {
+            let moved = holders[entry][slot];
+            if place(moved, votes, remaining, holders, visited) {
+                holders[entry][slot] = vote;
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_of_two_assignment_exists;
+
+    #[test]
+    fn votes_for_one_of_two_are_assigned_when_they_can_be() {
+        assert!(one_of_two_assignment_exists(&[], &[0, 0]));
+        assert!(one_of_two_assignment_exists(&[(0, 1)], &[1, 0]));
+        assert!(one_of_two_assignment_exists(&[(0, 1)], &[0, 1]));
+        assert!(!one_of_two_assignment_exists(&[(0, 1)], &[0, 0]));
+        assert!(!one_of_two_assignment_exists(&[(0, 1)], &[0, 0, 1]), "a vote for neither entry");
+        // Two votes on (0,1) and one on (1,2): 0 gets two needs both (0,1) votes.
+        assert!(one_of_two_assignment_exists(&[(0, 1), (0, 1), (1, 2)], &[2, 0, 1]));
+        assert!(!one_of_two_assignment_exists(&[(0, 1), (0, 1), (1, 2)], &[0, 0, 3]));
+        // Needs a move along an augmenting path: (1,2) first takes 1, then
+        // (0,1) must push it to 2.
+        assert!(one_of_two_assignment_exists(&[(1, 2), (0, 1)], &[0, 1, 1]));
+        assert!(one_of_two_assignment_exists(&[(1, 2), (1, 0)], &[0, 1, 1]));
     }
 }

@@ -37,6 +37,8 @@ impl Builder {
         Builder {
             header: Header {
                 profile,
+                rate_limit_given: false,
+                common_machine_stations: Vec::new(),
                 election: evm_sim::Election::MunicipalWard,
                 polling_station: PollingStationLabel {
                     number: 0,
@@ -188,7 +190,6 @@ fn out_of_sequence() -> Scenario {
     refused(&mut builder, Input::Ballot, "candidates_not_set");
     refused(&mut builder, Input::Close, "candidates_not_set");
     builder.input(1, Input::CandSet { candidates: 4 });
-    refused(&mut builder, Input::Ballot, "candidate_set_not_sealed");
     builder.input(1, Input::SealCandidateSetSection);
     refused(&mut builder, Input::CandSet { candidates: 3 }, "candidate_set_sealed");
     builder.vote(2);

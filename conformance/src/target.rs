@@ -48,6 +48,12 @@ pub trait Target {
     fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError>;
     /// The result, if `Result` has been accepted and the unit shows it.
     fn result_readout(&mut self) -> Result<Option<Readout>, TargetError>;
+    /// The profile the target announced of itself (a board's `HELLO_REPLY`),
+    /// if it announces one. A trace that does not set the rate limit is
+    /// replayed and judged with the rate rule announced here.
+    fn announced_profile(&self) -> Option<MachineProfile> {
+        None
+    }
     /// Noise on the link; a no-op for targets without one.
     fn link_noise(&mut self, _bytes: u32, _seed: u64) -> Result<(), TargetError> {
         Ok(())

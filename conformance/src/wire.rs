@@ -347,6 +347,10 @@ impl Target for WireTarget {
         self.capabilities & capability::SEEDED_DEFECTS != 0
     }
 
+    fn announced_profile(&self) -> Option<MachineProfile> {
+        Some(self.board_profile)
+    }
+
     fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
         if self.capabilities & capability::TEST_MODE == 0 {
             if profile != self.board_profile {

@@ -141,7 +141,9 @@ fn a_station_action_parses_with_or_without_the_total_shown() {
         &trace.lines[0].event,
         TraceEvent::Station {
             action: evm_sim::StationAction::EnteredInRegister { elector: 4, thumb_impression: false },
-            total_shown: None
+            total_shown: None,
+            set_up: None,
+            polling_station: None,
         }
     ));
     assert!(matches!(&trace.lines[1].event, TraceEvent::Station { total_shown: None, .. }));

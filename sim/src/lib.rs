@@ -27,7 +27,7 @@ pub mod unit;
 pub use defects::{Defect, Defects};
 pub use detachable_memory::{Commissioning, MemoryImage, RetainingUnit, Tampered};
 pub use display::{Display, DisplayText};
-pub use profile::{MachineProfile, ProfileName};
+pub use profile::{MachineProfile, ProfileName, RateRule};
 pub use rule::{Property, Refusal};
 pub use station::counting::{Counting, CountingRefusal, SealInspection};
 pub use station::{Election, PollDay, PollingStation, StationAction, StationIdentity, StationRefusal};

@@ -32,6 +32,30 @@ impl std::str::FromStr for ProfileName {
     }
 }
 
+/// The shape of the vote-rate limit (practice: a booth-capture safeguard).
+/// A board announces it with its profile (docs/PROTOCOL.md 3.5) and is
+/// judged by the rule it announces.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateRule {
+    /// At most N votes in any 60,000 ms: `Ballot` is refused while the last
+    /// N recorded votes all fall less than 60,000 ms before it.
+    #[default]
+    SlidingWindow,
+    /// At least ceil(60,000 / N) ms between one recorded vote and the next
+    /// `Ballot` (so never more than N votes in any 60,000 ms either).
+    MinimumInterval,
+}
+
+impl RateRule {
+    /// The least milliseconds between one vote and the next `Ballot` under
+    /// [`RateRule::MinimumInterval`] at `votes_per_minute` (at least 1).
+    pub const fn minimum_interval_milliseconds(votes_per_minute: u8) -> u64 {
+        let votes = if votes_per_minute == 0 { 1 } else { votes_per_minute as u64 };
+        60_000_u64.div_ceil(votes)
+    }
+}
+
 /// What a machine generation can hold and how fast it may be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +68,9 @@ pub struct MachineProfile {
     /// At most this many votes in any 60 seconds (a booth-capture safeguard);
     /// `None` switches the limit off.
     pub rate_limit_votes_per_minute: Option<u8>,
+    /// How the rate limit counts (ignored when there is none).
+    #[serde(default)]
+    pub rate_rule: RateRule,
     /// Whether the button after the last candidate is "None of the Above".
     pub none_of_the_above: bool,
 }
@@ -65,6 +92,7 @@ impl MachineProfile {
             balloting_units_max: 4,
             vote_capacity: 2_000,
             rate_limit_votes_per_minute: Some(5),
+            rate_rule: RateRule::SlidingWindow,
             none_of_the_above: true,
         }
     }
@@ -75,6 +103,7 @@ impl MachineProfile {
             balloting_units_max: 24,
             vote_capacity: 2_000,
             rate_limit_votes_per_minute: Some(5),
+            rate_rule: RateRule::SlidingWindow,
             none_of_the_above: true,
         }
     }

@@ -145,7 +145,10 @@ pub enum Refusal {
     CandidatesExceedAttachedUnits { candidates: u16, needed: u8 },
     #[error("the number of candidates has not been set (39B(4)(b))")]
     CandidatesNotSet,
-    #[error("the candidate set section is not sealed yet (39B(4)(b))")]
+    /// Retired (wire code 8): no conforming unit gives it; the seal over the
+    /// candidate set section is paper the machine cannot see. Decoded so that
+    /// a board that still gives it is reported refusing a lawful `Ballot`.
+    #[error("the candidate set section is not sealed yet (a refusal no conforming unit gives)")]
     CandidateSetNotSealed,
     #[error("the balloting units attached do not match the candidate set: INCORRECT NUMBER OF BU")]
     BallotingUnitSetMismatch,

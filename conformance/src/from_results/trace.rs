@@ -60,7 +60,8 @@ pub fn station_trace(context: &FileContext<'_>, number: u32, figures: &StationFi
         let number = lines.len() + 2;
         lines.push(TraceLine { line: number, at: *now, event });
     };
-    let station = |action: StationAction| TraceEvent::Station { action, total_shown: None };
+    let station =
+        |action: StationAction| TraceEvent::Station { action, total_shown: None, set_up: None, polling_station: None };
     push(
         &mut now,
         0,
@@ -107,6 +108,8 @@ pub fn station_trace(context: &FileContext<'_>, number: u32, figures: &StationFi
         path: format!("{source}-part-{}.jsonl", file_safe(part_number)).into(),
         header: Header {
             profile,
+            rate_limit_given: false,
+            common_machine_stations: Vec::new(),
             election: context.election.clone(),
             polling_station: PollingStationLabel { number, name, part_number: part_number.to_owned() },
             ward: context.ward.map(u32::from),

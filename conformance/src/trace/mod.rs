@@ -6,8 +6,11 @@ mod parse;
 mod verdict_file;
 mod write;
 
-pub use parse::{parse_trace, parse_trace_file, TraceError, MAX_LINE_BYTES, MAX_TRACE_LINES};
-pub use verdict_file::{parse_expectation, ExpectedVerdict};
+pub use parse::{
+    parse_trace, parse_trace_file, TraceError, COMMON_MACHINE_ACTIONS, MAX_COMMON_MACHINE_STATIONS, MAX_LINE_BYTES,
+    MAX_TRACE_LINES,
+};
+pub use verdict_file::{parse_expectation, ExpectedAccount, ExpectedVerdict};
 pub use write::{format_time, write_trace};
 
 use evm_sim::unit::{ButtonAddress, Input};
@@ -33,6 +36,10 @@ pub struct Trace {
 #[derive(Clone, Debug)]
 pub struct Header {
     pub profile: MachineProfile,
+    /// The header's `machine` sets the rate limit or its rule. When it does
+    /// not, the target's own announced rule is the one replayed and judged
+    /// (docs/TRACE_FORMAT.md section 2).
+    pub rate_limit_given: bool,
     /// The election the station serves (a municipal ward unless the header
     /// says otherwise); the forms' headings follow it.
     pub election: evm_sim::Election,
@@ -46,6 +53,22 @@ pub struct Header {
     pub electors_assigned: u32,
     pub defects: Defects,
     pub provenance: Provenance,
+    /// Other polling stations in the same premises that the same machine
+    /// serves (39C(4)); empty for a machine of one station.
+    pub common_machine_stations: Vec<CommonMachineStation>,
+}
+
+/// A polling station served by the common machine besides the header's own
+/// (39C(4)): its papers are kept apart, the machine's total is shared.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommonMachineStation {
+    pub number: u32,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub part_number: String,
+    pub electors_assigned: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +107,10 @@ pub struct TraceLine {
 pub enum TraceEvent {
     /// A button, cable, seal, power or tamper action on the machine in use.
     Unit(Input),
+    /// A press (`Input::PressButton`) with the power cut after it and before
+    /// its beep: the machine either kept the vote or never recorded it; the
+    /// enable is gone either way (`press` with `cut_before_beep`).
+    PressCutBeforeBeep(Input),
     /// Observation point: what the machine must show now.
     Expect(Expectation),
     /// Observation point: the candidate-wise result the last `Result` must show.
@@ -97,7 +124,38 @@ pub enum TraceEvent {
     /// 39C–39W), kept in the station's papers. `total_shown` is what the trace
     /// says the machine showed, for the actions that carry it; the harness
     /// reads the real figure from the machine and checks it against this one.
-    Station { action: StationAction, total_shown: Option<u32> },
+    ///
+    /// `set_up` is how the machine was set up, on a `machine_installed`
+    /// line (else `None`). `polling_station` names the station whose papers
+    /// the action goes to when one machine serves several (39C(4)); `None`
+    /// is the header's station, or every station for an action on the
+    /// common machine.
+    Station {
+        action: StationAction,
+        total_shown: Option<u32>,
+        set_up: Option<MachineSetUp>,
+        polling_station: Option<u32>,
+    },
+}
+
+/// How a machine was set up at `machine_installed` (docs/TRACE_FORMAT.md
+/// section 3.3): what the trace may say beyond "as the rules say".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineSetUp {
+    /// The balloting units' positions (their slide switches), in the order
+    /// their cables were connected; `None`: positions 1…k for the header's
+    /// candidates, in order. A miscabled set (a unit missing, a switch set
+    /// twice) shows at `Cand Set`.
+    pub balloting_units: Option<Vec<u8>>,
+    /// Whether the candidate set section was closed and sealed after
+    /// `Cand Set` (39B(4)(b)).
+    pub candidate_set_section_sealed: bool,
+}
+
+impl Default for MachineSetUp {
+    fn default() -> Self {
+        MachineSetUp { balloting_units: None, candidate_set_section_sealed: true }
+    }
 }
 
 /// Why a new machine is taken into use.
@@ -148,6 +206,14 @@ impl Header {
 
     pub fn candidate_count(&self) -> u16 {
         self.candidates.len() as u16
+    }
+
+    /// The numbers of the stations the machine serves: the header's
+    /// station first, then the common machine's others (39C(4)).
+    pub fn station_numbers(&self) -> Vec<u32> {
+        std::iter::once(self.polling_station.number)
+            .chain(self.common_machine_stations.iter().map(|station| station.number))
+            .collect()
     }
 }
 

@@ -1,8 +1,8 @@
 //! The trace parser: JSON Lines in, typed lines or a located error out.
 
 use super::{
-    button_of_entry, Expectation, Header, MachineChange, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine,
-    TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+    button_of_entry, CommonMachineStation, Expectation, Header, MachineChange, MachineSetUp, PollingStationLabel,
+    Provenance, Trace, TraceEvent, TraceLine, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
 };
 use evm_sim::unit::{ButtonAddress, Input};
 use evm_sim::{Defect, Defects, MachineProfile, ProfileName, StationAction, Timestamp};
@@ -94,7 +94,11 @@ pub fn parse_trace(path: &Path, text: &str) -> Result<Trace, TraceError> {
                 path,
                 line,
                 Some("at"),
-                format!("time goes backwards: {} after {}", parsed.at, previous),
+                format!(
+                    "time goes backwards: {} after {} on an earlier line",
+                    super::format_time(parsed.at),
+                    super::format_time(previous)
+                ),
             ));
         }
         previous = parsed.at;
@@ -155,6 +159,8 @@ struct RawHeader {
     #[serde(default)]
     defects: Vec<String>,
     provenance: Provenance,
+    #[serde(default)]
+    common_machine_stations: Vec<CommonMachineStation>,
 }
 
 /// Overrides of the profile's settings.
@@ -168,6 +174,8 @@ struct RawMachine {
     /// 0 switches the limit off.
     #[serde(default)]
     rate_limit_votes_per_minute: Option<u8>,
+    #[serde(default)]
+    rate_rule: Option<evm_sim::RateRule>,
     #[serde(default)]
     none_of_the_above: Option<bool>,
 }
@@ -204,6 +212,13 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
     if let Some(limit) = raw.machine.rate_limit_votes_per_minute {
         profile.rate_limit_votes_per_minute = (limit != 0).then_some(limit);
     }
+    if let Some(rule) = raw.machine.rate_rule {
+        if profile.rate_limit_votes_per_minute.is_none() {
+            return Err(error(path, line, Some("rate_rule"), "a rate rule needs a rate limit (not 0)"));
+        }
+        profile.rate_rule = rule;
+    }
+    let rate_limit_given = raw.machine.rate_limit_votes_per_minute.is_some() || raw.machine.rate_rule.is_some();
     if let Some(nota) = raw.machine.none_of_the_above {
         profile.none_of_the_above = nota;
     }
@@ -267,6 +282,52 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
             format!("at most {MAX_ELECTORS_ASSIGNED}, found {}", raw.electors_assigned),
         ));
     }
+    for (index, candidate) in raw.candidates.iter().enumerate() {
+        check_text(path, line, "candidates", &format!("candidate {}'s name", index + 1), candidate, false)?;
+    }
+    check_text(path, line, "polling_station", "the station's name", &raw.polling_station.name, true)?;
+    check_text(path, line, "municipality", "the municipality", &raw.municipality, true)?;
+    if raw.common_machine_stations.len() > MAX_COMMON_MACHINE_STATIONS {
+        return Err(error(
+            path,
+            line,
+            Some("common_machine_stations"),
+            format!(
+                "at most {MAX_COMMON_MACHINE_STATIONS} other stations, found {}",
+                raw.common_machine_stations.len()
+            ),
+        ));
+    }
+    let mut numbers = vec![raw.polling_station.number];
+    for station in &raw.common_machine_stations {
+        if u16::try_from(station.number).is_err() || numbers.contains(&station.number) {
+            return Err(error(
+                path,
+                line,
+                Some("common_machine_stations"),
+                format!("station numbers are 0 to 65535 and distinct, found {} again or out of range", station.number),
+            ));
+        }
+        numbers.push(station.number);
+        if station.electors_assigned > MAX_ELECTORS_ASSIGNED {
+            return Err(error(
+                path,
+                line,
+                Some("common_machine_stations"),
+                format!("electors_assigned at most {MAX_ELECTORS_ASSIGNED}, found {}", station.electors_assigned),
+            ));
+        }
+        check_text(path, line, "common_machine_stations", "a station's name", &station.name, true)?;
+        check_text(path, line, "common_machine_stations", "a station's part_number", &station.part_number, true)?;
+        if station.part_number.chars().count() > MAX_PART_NUMBER_CHARS {
+            return Err(error(
+                path,
+                line,
+                Some("common_machine_stations"),
+                format!("part_number is at most {MAX_PART_NUMBER_CHARS} characters, found {:?}", station.part_number),
+            ));
+        }
+    }
     let mut defects = Defects::NONE;
     for name in &raw.defects {
         let defect: Defect = name.parse().map_err(|message: String| error(path, line, Some("defects"), message))?;
@@ -274,6 +335,7 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
     }
     Ok(Header {
         profile,
+        rate_limit_given,
         election: raw.election,
         polling_station: raw.polling_station,
         ward: raw.ward,
@@ -283,7 +345,34 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
         electors_assigned: raw.electors_assigned,
         defects,
         provenance: raw.provenance,
+        common_machine_stations: raw.common_machine_stations,
     })
+}
+
+/// The most stations one common machine serves besides the header's (39C(4)).
+pub const MAX_COMMON_MACHINE_STATIONS: usize = 7;
+
+/// A name the forms print: at most [`evm_sim::station::MAX_NAME_CHARS`]
+/// characters, no control characters; empty only where `may_be_empty`.
+fn check_text(
+    path: &Path,
+    line: usize,
+    field: &str,
+    what: &str,
+    text: &str,
+    may_be_empty: bool,
+) -> Result<(), TraceError> {
+    let length = text.chars().count();
+    let maximum = evm_sim::station::MAX_NAME_CHARS;
+    if length > maximum || (length == 0 && !may_be_empty) || text.chars().any(char::is_control) {
+        return Err(error(
+            path,
+            line,
+            Some(field),
+            format!("{what} is 1 to {maximum} printable characters, found {length} characters: {text:?}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Unit-level event lines, as written in traces.
@@ -314,9 +403,16 @@ enum RawUnitEvent {
         balloting_unit: Option<u8>,
         #[serde(default)]
         button: Option<u8>,
+        /// The power is cut after the press and before its beep.
+        #[serde(default)]
+        cut_before_beep: bool,
     },
     PressTwo {
         candidates: [u16; 2],
+        /// The balloting unit registered only this one of the two (its
+        /// hardware resolves two buttons to one): sent as a press of it.
+        #[serde(default)]
+        registered: Option<u16>,
     },
     PowerOff,
     PowerOn {
@@ -371,8 +467,8 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
     match kind {
         "cand_set" => &["candidates"],
         "attach_balloting_unit" | "detach_balloting_unit" | "cable_pulled" | "cable_restored" => &["position"],
-        "press" => &["candidate", "balloting_unit", "button"],
-        "press_two" => &["candidates"],
+        "press" => &["candidate", "balloting_unit", "button", "cut_before_beep"],
+        "press_two" => &["candidates", "registered"],
         "power_on" => &["held_candidate"],
         "battery_level" | "battery_low" => &["percent"],
         "expect" => &["display", "total", "on", "busy", "ready", "refused", "accepted", "votes_recorded"],
@@ -474,7 +570,13 @@ fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Re
     let event = if UNIT_EVENTS.contains(&kind.as_str()) {
         let raw: RawUnitEvent =
             serde_json::from_value(Value::Object(map)).map_err(|source| serde_error(path, line, "event", source))?;
-        TraceEvent::Unit(unit_input(path, line, raw, header)?)
+        let cut_before_beep = matches!(raw, RawUnitEvent::Press { cut_before_beep: true, .. });
+        let input = unit_input(path, line, raw, header)?;
+        if cut_before_beep {
+            TraceEvent::PressCutBeforeBeep(input)
+        } else {
+            TraceEvent::Unit(input)
+        }
     } else if OTHER_EVENTS.contains(&kind.as_str()) {
         map.remove("event");
         let value = Value::Object(map);
@@ -512,7 +614,7 @@ fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Re
             }
         }
     } else {
-        station_event(path, line, &kind, map)?
+        station_event(path, line, &kind, map, header)?
     };
     Ok(TraceLine { line, at, event })
 }
@@ -575,10 +677,10 @@ fn unit_input(path: &Path, line: usize, raw: RawUnitEvent, header: &Header) -> R
         RawUnitEvent::DetachBallotingUnit { position } | RawUnitEvent::CablePulled { position } => {
             Input::DetachBallotingUnit { position: balloting_unit_position(path, line, "position", position)? }
         }
-        RawUnitEvent::Press { candidate: Some(entry), balloting_unit: None, button: None } => {
+        RawUnitEvent::Press { candidate: Some(entry), balloting_unit: None, button: None, .. } => {
             Input::PressButton { address: entry_button(path, line, "candidate", entry, header)? }
         }
-        RawUnitEvent::Press { candidate: None, balloting_unit: Some(balloting_unit), button: Some(button) } => {
+        RawUnitEvent::Press { candidate: None, balloting_unit: Some(balloting_unit), button: Some(button), .. } => {
             let balloting_unit = balloting_unit_position(path, line, "balloting_unit", balloting_unit)?;
             if button == 0 || u16::from(button) > evm_sim::profile::BUTTONS_PER_BALLOTING_UNIT {
                 return Err(error(
@@ -598,10 +700,23 @@ fn unit_input(path: &Path, line: usize, raw: RawUnitEvent, header: &Header) -> R
                 "give either \"candidate\" or both \"balloting_unit\" and \"button\"",
             ))
         }
-        RawUnitEvent::PressTwo { candidates: [first, second] } => Input::PressTwoButtons {
+        RawUnitEvent::PressTwo { candidates: [first, second], registered: None } => Input::PressTwoButtons {
             first: entry_button(path, line, "candidates", first, header)?,
             second: entry_button(path, line, "candidates", second, header)?,
         },
+        RawUnitEvent::PressTwo { candidates: [first, second], registered: Some(registered) } => {
+            entry_button(path, line, "candidates", first, header)?;
+            entry_button(path, line, "candidates", second, header)?;
+            if registered != first && registered != second {
+                return Err(error(
+                    path,
+                    line,
+                    Some("registered"),
+                    format!("expected one of the two entries pressed ({first} or {second}), found {registered}"),
+                ));
+            }
+            Input::PressButton { address: entry_button(path, line, "registered", registered, header)? }
+        }
         RawUnitEvent::PowerOff | RawUnitEvent::PowerCut => Input::PowerOff,
         RawUnitEvent::PowerOn { held_candidate } => Input::PowerOn {
             held_button: match held_candidate {
@@ -620,12 +735,59 @@ fn unit_input(path: &Path, line: usize, raw: RawUnitEvent, header: &Header) -> R
     })
 }
 
+/// Station actions on the machine itself: with a common machine (39C(4))
+/// they concern every station it serves and name none.
+pub const COMMON_MACHINE_ACTIONS: &[&str] = &[
+    "machine_installed",
+    "mock_poll_held",
+    "poll_opened",
+    "close_of_poll_hour",
+    "poll_closed",
+    "booth_captured",
+    "poll_adjourned",
+    "machine_failed",
+    "fresh_poll_ordered",
+];
+
+/// The set-up fields of a `machine_installed` line, taken out of `map`.
+fn machine_set_up(path: &Path, line: usize, map: &mut Map<String, Value>) -> Result<MachineSetUp, TraceError> {
+    let mut set_up = MachineSetUp::default();
+    if let Some(value) = map.remove("candidate_set_section_sealed") {
+        set_up.candidate_set_section_sealed = value.as_bool().ok_or_else(|| {
+            error(path, line, Some("candidate_set_section_sealed"), format!("expected true or false, found {value}"))
+        })?;
+    }
+    if let Some(value) = map.remove("balloting_units") {
+        let Some(items) = value.as_array().filter(|items| !items.is_empty() && items.len() <= 24) else {
+            return Err(error(
+                path,
+                line,
+                Some("balloting_units"),
+                format!("expected 1 to 24 positions in the order the cables were connected, found {value}"),
+            ));
+        };
+        let mut positions = Vec::with_capacity(items.len());
+        for item in items {
+            let position = item.as_u64().and_then(|position| u8::try_from(position).ok()).unwrap_or(0);
+            positions.push(balloting_unit_position(path, line, "balloting_units", position)?);
+        }
+        set_up.balloting_units = Some(positions);
+    }
+    Ok(set_up)
+}
+
 /// Station actions that carry what the machine showed (`total_shown`): the
 /// trace may leave it out, the harness reads it from the machine.
 const ACTIONS_WITH_TOTAL_SHOWN: &[&str] =
     &["poll_opened", "poll_closed", "booth_captured", "poll_adjourned", "machine_failed"];
 
-fn station_event(path: &Path, line: usize, kind: &str, mut map: Map<String, Value>) -> Result<TraceEvent, TraceError> {
+fn station_event(
+    path: &Path,
+    line: usize,
+    kind: &str,
+    mut map: Map<String, Value>,
+    header: &Header,
+) -> Result<TraceEvent, TraceError> {
     if kind == "vote_recorded" {
         return Err(error(
             path,
@@ -642,6 +804,35 @@ fn station_event(path: &Path, line: usize, kind: &str, mut map: Map<String, Valu
             "\"enable_cancelled\" is a fact of the machine: the harness reports it from the machine's own answer; write what cancelled the enable (power_cut, cable_pulled, …) instead",
         ));
     }
+    let set_up = if kind == "machine_installed" { Some(machine_set_up(path, line, &mut map)?) } else { None };
+    let polling_station = match map.remove("polling_station") {
+        None => None,
+        Some(value) => {
+            let number = value.as_u64().and_then(|number| u32::try_from(number).ok()).ok_or_else(|| {
+                error(path, line, Some("polling_station"), format!("expected a station number, found {value}"))
+            })?;
+            if !header.station_numbers().contains(&number) {
+                return Err(error(
+                    path,
+                    line,
+                    Some("polling_station"),
+                    format!(
+                        "station {number} is not served by this machine: the header names {:?} (polling_station and common_machine_stations)",
+                        header.station_numbers()
+                    ),
+                ));
+            }
+            if COMMON_MACHINE_ACTIONS.contains(&kind) {
+                return Err(error(
+                    path,
+                    line,
+                    Some("polling_station"),
+                    format!("{kind:?} acts on the machine, which every station it serves shares (39C(4)): it names no station"),
+                ));
+            }
+            Some(number)
+        }
+    };
     let mut total_shown = None;
     if ACTIONS_WITH_TOTAL_SHOWN.contains(&kind) {
         match map.get("total_shown") {
@@ -665,7 +856,7 @@ fn station_event(path: &Path, line: usize, kind: &str, mut map: Map<String, Valu
         }
     }
     match serde_json::from_value::<StationAction>(Value::Object(map)) {
-        Ok(action) => Ok(TraceEvent::Station { action, total_shown }),
+        Ok(action) => Ok(TraceEvent::Station { action, total_shown, set_up, polling_station }),
         Err(source) if source.to_string().starts_with("unknown variant") => Err(error(
             path,
             line,

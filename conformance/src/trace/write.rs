@@ -38,11 +38,16 @@ fn header_value(header: &Header) -> Value {
     if header.profile.vote_capacity != named.vote_capacity {
         machine.insert("vote_capacity".into(), json!(header.profile.vote_capacity));
     }
-    if header.profile.rate_limit_votes_per_minute != named.rate_limit_votes_per_minute {
+    if header.rate_limit_given || header.profile.rate_limit_votes_per_minute != named.rate_limit_votes_per_minute {
         machine.insert(
             "rate_limit_votes_per_minute".into(),
             json!(header.profile.rate_limit_votes_per_minute.unwrap_or(0)),
         );
+    }
+    if header.profile.rate_limit_votes_per_minute.is_some()
+        && (header.rate_limit_given || header.profile.rate_rule != named.rate_rule)
+    {
+        machine.insert("rate_rule".into(), json!(header.profile.rate_rule));
     }
     if header.profile.none_of_the_above != named.none_of_the_above {
         machine.insert("none_of_the_above".into(), json!(header.profile.none_of_the_above));
@@ -66,6 +71,9 @@ fn header_value(header: &Header) -> Value {
     });
     if !machine.is_empty() {
         value["machine"] = Value::Object(machine);
+    }
+    if !header.common_machine_stations.is_empty() {
+        value["common_machine_stations"] = json!(header.common_machine_stations);
     }
     if let Some(ward) = header.ward {
         value["ward"] = json!(ward);
@@ -119,6 +127,11 @@ fn unit_value(header: &Header, input: &Input) -> Value {
 fn line_value(header: &Header, line: &TraceLine) -> Value {
     let mut value = match &line.event {
         TraceEvent::Unit(input) => unit_value(header, input),
+        TraceEvent::PressCutBeforeBeep(input) => {
+            let mut value = unit_value(header, input);
+            value["cut_before_beep"] = json!(true);
+            value
+        }
         TraceEvent::Expect(expectation) => {
             let mut value = serde_json::to_value(expectation).unwrap_or_else(|_| json!({}));
             value["event"] = json!("expect");
@@ -129,7 +142,7 @@ fn line_value(header: &Header, line: &TraceLine) -> Value {
         }
         TraceEvent::NewMachine { reason } => json!({"event": "new_machine", "reason": reason}),
         TraceEvent::LinkNoise { bytes, seed } => json!({"event": "link_noise", "bytes": bytes, "seed": seed}),
-        TraceEvent::Station { action, total_shown } => {
+        TraceEvent::Station { action, total_shown, set_up, polling_station } => {
             let mut value = serde_json::to_value(action).unwrap_or_else(|_| json!({}));
             if let Value::Object(map) = &mut value {
                 match total_shown {
@@ -140,6 +153,17 @@ fn line_value(header: &Header, line: &TraceLine) -> Value {
                     None => {
                         map.remove("total_shown");
                     }
+                }
+                if let Some(set_up) = set_up {
+                    if let Some(positions) = &set_up.balloting_units {
+                        map.insert("balloting_units".into(), json!(positions));
+                    }
+                    if !set_up.candidate_set_section_sealed {
+                        map.insert("candidate_set_section_sealed".into(), json!(false));
+                    }
+                }
+                if let Some(number) = polling_station {
+                    map.insert("polling_station".into(), json!(number));
                 }
             }
             value

@@ -17,6 +17,13 @@ struct Arguments {
     command: Command,
 }
 
+/// `--rate-rule`: how the profile's vote-rate limit counts.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum RateRuleFlag {
+    SlidingWindow,
+    MinimumInterval,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run an example poll day end to end on one simulated unit and print the count.
@@ -74,6 +81,12 @@ enum Command {
         /// The machine profile.
         #[arg(long, default_value = "M2", value_parser = ["M2", "M3"])]
         profile: String,
+        /// How the profile's vote-rate limit counts, announced in the
+        /// handshake: at most N votes in any minute (sliding-window), or
+        /// ceil(60,000 / N) ms between a vote and the next Ballot
+        /// (minimum-interval).
+        #[arg(long, value_enum, default_value_t = RateRuleFlag::SlidingWindow)]
+        rate_rule: RateRuleFlag,
         /// A seeded defect the board carries from the start (repeatable).
         ///
         /// Without --test-mode this simulates a faulty vendor board: it carries
@@ -202,6 +215,7 @@ fn main() -> ExitCode {
             pace_baud,
             test_mode,
             profile,
+            rate_rule,
             defects,
             serial_number,
             memory,
@@ -223,8 +237,13 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            let mut profile = MachineProfile::named(profile.parse::<ProfileName>().unwrap_or(ProfileName::M2));
+            profile.rate_rule = match rate_rule {
+                RateRuleFlag::SlidingWindow => evm_sim::RateRule::SlidingWindow,
+                RateRuleFlag::MinimumInterval => evm_sim::RateRule::MinimumInterval,
+            };
             let options = ServeOptions {
-                profile: MachineProfile::named(profile.parse::<ProfileName>().unwrap_or(ProfileName::M2)),
+                profile,
                 defects: defects.iter().filter_map(|name| name.parse::<Defect>().ok()).collect::<Defects>(),
                 serial_number,
                 test_mode,

@@ -163,17 +163,14 @@ pub struct MachineTotal {
 }
 
 /// Form 16C item 6: whether item 5 tallies with item 2 − item 3 − item 4.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "tally", rename_all = "snake_case")]
 pub enum ItemSixTally {
+    #[default]
     Tallies,
     /// `difference` = item 5 − (item 2 − item 3 − item 4): positive when the
     /// machine holds more votes than the register explains.
-    Discrepancy {
-        item_five: u64,
-        item_two_minus_three_minus_four: i64,
-        difference: i64,
-    },
+    Discrepancy { item_five: u64, item_two_minus_three_minus_four: i64, difference: i64 },
 }
 
 impl ItemSixTally {

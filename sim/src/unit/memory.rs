@@ -166,9 +166,6 @@ impl RetainedState {
         if self.candidates == 0 && holds_votes {
             return Some(MemoryInconsistency::VotesWithoutCandidates { total });
         }
-        if !self.candidate_set_sealed && holds_votes {
-            return Some(MemoryInconsistency::VotesBeforeCandidateSetSealed { total });
-        }
         let ballot_buttons = usize::from(profile.ballot_buttons_for(self.candidates)).min(MAX_BALLOT_BUTTONS);
         if let Some(index) = self.memory.counts[ballot_buttons..].iter().position(|&count| count != 0) {
             // Counters past the ballot buttons in use belong to masked buttons.
@@ -205,10 +202,6 @@ pub enum MemoryInconsistency {
     /// Votes (a total or a counter) while no candidate set was set.
     #[error("votes in memory ({total} in the total) but no candidate set (39B(4)(b))")]
     VotesWithoutCandidates { total: u32 },
-    /// Votes while the candidate set section was never sealed: `Ballot`
-    /// needs it sealed.
-    #[error("votes in memory ({total} in the total) but the candidate set section was never sealed (39B(4)(b))")]
-    VotesBeforeCandidateSetSealed { total: u32 },
     /// A vote counted on a button past the candidates (and NOTA): a masked
     /// button cannot be operated. `button` is the 1-based ballot position.
     #[error("a vote counted on masked ballot button {button}")]
@@ -237,7 +230,6 @@ impl MemoryInconsistency {
     pub const fn code(self) -> &'static str {
         match self {
             MemoryInconsistency::VotesWithoutCandidates { .. } => "votes_without_candidates",
-            MemoryInconsistency::VotesBeforeCandidateSetSealed { .. } => "votes_before_candidate_set_sealed",
             MemoryInconsistency::VoteOnMaskedButton { .. } => "vote_on_masked_button",
             MemoryInconsistency::CountsDifferFromTotal { .. } => "counts_differ_from_total",
             MemoryInconsistency::CloseWithoutPollEnd => "close_without_poll_end",
@@ -248,9 +240,8 @@ impl MemoryInconsistency {
     }
 
     /// Every kind, in the order the checks run (one example value each).
-    pub const ALL: [MemoryInconsistency; 8] = [
+    pub const ALL: [MemoryInconsistency; 7] = [
         MemoryInconsistency::VotesWithoutCandidates { total: 0 },
-        MemoryInconsistency::VotesBeforeCandidateSetSealed { total: 0 },
         MemoryInconsistency::VoteOnMaskedButton { button: 0 },
         MemoryInconsistency::CountsDifferFromTotal { counts_sum: 0, total: 0 },
         MemoryInconsistency::CloseWithoutPollEnd,

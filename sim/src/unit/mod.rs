@@ -489,9 +489,8 @@ impl ControlUnit {
         if self.candidates == 0 {
             return Reaction::refused(Refusal::CandidatesNotSet);
         }
-        if !self.candidate_set_sealed {
-            return Reaction::refused(Refusal::CandidateSetNotSealed);
-        }
+        // The candidate set section's seal is paper over the `Cand Set`
+        // button: the machine cannot see it, and `Ballot` does not need it.
         if self.closed {
             return Reaction::refused(Refusal::Closed);
         }
@@ -510,7 +509,7 @@ impl ControlUnit {
             return Reaction::refused(Refusal::MemoryFull { capacity: self.profile.vote_capacity });
         }
         if let Some(votes_per_minute) = self.profile.rate_limit_votes_per_minute {
-            if !self.rate_window.allows(now, votes_per_minute) {
+            if !self.rate_window.allows(now, votes_per_minute, self.profile.rate_rule) {
                 return Reaction::refused(Refusal::RateLimited { votes_per_minute });
             }
         }

@@ -2,12 +2,14 @@
 //! booth-capture safeguard). Keeps the times of the last N votes in volatile
 //! memory only; they are never stored in the vote memory nor sent.
 //!
-//! # The window's shape
+//! # The rule's shape (a profile setting, [`RateRule`])
 //!
-//! Checked when `Ballot` is pressed, counted when a vote is recorded: a
-//! `Ballot` at `now` is refused (`rate_limited`) when the last N recorded
-//! votes all fall less than 60,000 ms before `now`; a `Ballot` exactly
-//! 60,000 ms after the oldest of them is allowed. A refused or cancelled
+//! Checked when `Ballot` is pressed, counted when a vote is recorded. Under
+//! the **sliding window** a `Ballot` at `now` is refused (`rate_limited`)
+//! when the last N recorded votes all fall less than 60,000 ms before
+//! `now`; a `Ballot` exactly 60,000 ms after the oldest of them is allowed.
+//! Under the **minimum interval** it is refused when the last recorded vote
+//! is less than ceil(60,000 / N) ms before `now`. A refused or cancelled
 //! enable counts nothing. `Clear` empties the window.
 //!
 //! # Across a power cut (the one rule, for every driver)
@@ -21,7 +23,7 @@
 //! restart. So a restart never lets more votes through than the limit; at
 //! worst the first `Ballot` after it waits one minute.
 
-use crate::profile::MAX_RATE_LIMIT_VOTES_PER_MINUTE;
+use crate::profile::{RateRule, MAX_RATE_LIMIT_VOTES_PER_MINUTE};
 use crate::time::{Timestamp, MILLISECONDS_PER_MINUTE};
 
 const WINDOW: usize = MAX_RATE_LIMIT_VOTES_PER_MINUTE as usize;
@@ -38,8 +40,18 @@ pub(crate) struct RateWindow {
 
 impl RateWindow {
     /// Whether one more vote may be enabled at `now` under `limit` votes a
-    /// minute: true unless the last `limit` votes all fall in the last minute.
-    pub(crate) fn allows(&self, now: Timestamp, limit: u8) -> bool {
+    /// minute counted by `rule`: under the sliding window, true unless the
+    /// last `limit` votes all fall in the last minute; under the minimum
+    /// interval, true unless the last vote is less than ceil(60,000 /
+    /// `limit`) ms old.
+    pub(crate) fn allows(&self, now: Timestamp, limit: u8, rule: RateRule) -> bool {
+        if rule == RateRule::MinimumInterval {
+            if self.filled == 0 {
+                return true;
+            }
+            let last = self.times[(self.next as usize + WINDOW - 1) % WINDOW];
+            return now.milliseconds_since(last) >= RateRule::minimum_interval_milliseconds(limit);
+        }
         let limit = limit.clamp(1, WINDOW as u8) as usize;
         if (self.filled as usize) < limit {
             return true;
@@ -86,8 +98,24 @@ mod tests {
         for second in 0..5 {
             window.record(Timestamp::from_seconds(second));
         }
-        assert!(!window.allows(Timestamp::from_milliseconds(59_999), 5));
-        assert!(window.allows(Timestamp::from_milliseconds(60_000), 5));
+        assert!(!window.allows(Timestamp::from_milliseconds(59_999), 5, RateRule::SlidingWindow));
+        assert!(window.allows(Timestamp::from_milliseconds(60_000), 5, RateRule::SlidingWindow));
+    }
+
+    #[test]
+    fn the_minimum_interval_counts_from_the_last_vote_only() {
+        let mut window = RateWindow::default();
+        assert!(window.allows(Timestamp::from_seconds(0), 5, RateRule::MinimumInterval));
+        window.record(Timestamp::from_seconds(0));
+        // 60,000 / 5 = 12,000 ms; the boundary is inclusive.
+        assert!(!window.allows(Timestamp::from_milliseconds(11_999), 5, RateRule::MinimumInterval));
+        assert!(window.allows(Timestamp::from_milliseconds(12_000), 5, RateRule::MinimumInterval));
+        // Two votes 12 s apart: the window would take three more, the interval
+        // takes one vote per 12 s; 7 a minute rounds the interval up.
+        window.record(Timestamp::from_seconds(12));
+        assert!(window.allows(Timestamp::from_seconds(24), 5, RateRule::SlidingWindow));
+        assert!(!window.allows(Timestamp::from_milliseconds(20_570), 7, RateRule::MinimumInterval));
+        assert!(window.allows(Timestamp::from_milliseconds(20_572), 7, RateRule::MinimumInterval));
     }
 
     #[test]
@@ -95,12 +123,20 @@ mod tests {
         let mut window = RateWindow::default();
         window.lose_times(1_234);
         window.settle(Timestamp::from_seconds(100));
-        assert!(!window.allows(Timestamp::from_seconds(159), 5), "the restart let the limit through");
-        assert!(window.allows(Timestamp::from_seconds(160), 5));
+        assert!(
+            !window.allows(Timestamp::from_seconds(159), 5, RateRule::SlidingWindow),
+            "the restart let the limit through"
+        );
+        assert!(window.allows(Timestamp::from_seconds(160), 5, RateRule::SlidingWindow));
+        assert!(!window.allows(Timestamp::from_seconds(111), 5, RateRule::MinimumInterval));
+        assert!(window.allows(Timestamp::from_seconds(112), 5, RateRule::MinimumInterval));
         let mut few = RateWindow::default();
         few.lose_times(2);
         few.settle(Timestamp::from_seconds(100));
-        assert!(few.allows(Timestamp::from_seconds(100), 3), "two votes in memory cannot fill a window of three");
-        assert!(!few.allows(Timestamp::from_seconds(100), 2));
+        assert!(
+            few.allows(Timestamp::from_seconds(100), 3, RateRule::SlidingWindow),
+            "two votes in memory cannot fill a window of three"
+        );
+        assert!(!few.allows(Timestamp::from_seconds(100), 2, RateRule::SlidingWindow));
     }
 }

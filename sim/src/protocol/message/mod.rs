@@ -342,7 +342,13 @@ fn encode_profile(profile: &MachineProfile, out: &mut Vec<u8>) {
     });
     out.push(profile.balloting_units_max);
     out.extend_from_slice(&profile.vote_capacity.to_le_bytes());
-    out.push(profile.rate_limit_votes_per_minute.unwrap_or(0));
+    // Bits 0-4: N votes a minute (0: no limit); bit 7: the minimum-interval
+    // rule (clear: the sliding window); bits 5-6 zero.
+    let rule_bit = match profile.rate_rule {
+        crate::profile::RateRule::SlidingWindow => 0,
+        crate::profile::RateRule::MinimumInterval => 0x80,
+    };
+    out.push(profile.rate_limit_votes_per_minute.unwrap_or(0) | rule_bit);
     out.push(u8::from(profile.none_of_the_above));
 }
 
@@ -352,11 +358,26 @@ fn parse_profile(reader: &mut Reader<'_>) -> Result<MachineProfile, MessageError
         3 => ProfileName::M3,
         _ => return Err(reader.malformed("profile name is not 2 (M2) or 3 (M3)")),
     };
+    let balloting_units_max = reader.u8()?;
+    let vote_capacity = reader.u32()?;
+    let rate = reader.u8()?;
+    if rate & 0x60 != 0 {
+        return Err(reader.malformed("rate byte bits 5-6 are not zero"));
+    }
+    let rate_limit_votes_per_minute = Some(rate & 0x1F).filter(|limit| *limit != 0);
+    let rate_rule = if rate & 0x80 == 0 {
+        crate::profile::RateRule::SlidingWindow
+    } else if rate_limit_votes_per_minute.is_some() {
+        crate::profile::RateRule::MinimumInterval
+    } else {
+        return Err(reader.malformed("the minimum-interval rate rule with no limit"));
+    };
     let profile = MachineProfile {
         name,
-        balloting_units_max: reader.u8()?,
-        vote_capacity: reader.u32()?,
-        rate_limit_votes_per_minute: Some(reader.u8()?).filter(|limit| *limit != 0),
+        balloting_units_max,
+        vote_capacity,
+        rate_limit_votes_per_minute,
+        rate_rule,
         none_of_the_above: match reader.u8()? {
             0 => false,
             1 => true,
