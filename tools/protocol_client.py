@@ -226,18 +226,20 @@ class Profile:          # section 3.5
     name: int                       # 2 (M2) or 3 (M3)
     balloting_units_max: int
     vote_capacity: int
-    rate_limit_votes_per_minute: int  # 0: no limit
+    rate_limit_votes_per_minute: int  # 0: no limit (bits 0-4 of byte 6)
     none_of_the_above: int
+    minimum_interval: int = 0         # bit 7 of byte 6: 1 the minimum-interval rule, 0 the sliding window
 
     FMT = struct.Struct("<BBIBB")
 
     def pack(self) -> bytes:
-        return self.FMT.pack(self.name, self.balloting_units_max, self.vote_capacity,
-                             self.rate_limit_votes_per_minute, self.none_of_the_above)
+        rate = self.rate_limit_votes_per_minute | (0x80 if self.minimum_interval else 0)
+        return self.FMT.pack(self.name, self.balloting_units_max, self.vote_capacity, rate, self.none_of_the_above)
 
     @classmethod
     def unpack(cls, b: bytes) -> "Profile":
-        return cls(*cls.FMT.unpack(b))
+        name, units, capacity, rate, nota = cls.FMT.unpack(b)
+        return cls(name, units, capacity, rate & 0x1F, nota, rate >> 7)
 
 
 @dataclass(frozen=True)
@@ -862,7 +864,8 @@ MEANING_SEAL = {"NotFixed": 0, "Intact": 1, "Broken": 2}
 
 def m_profile(p: dict) -> Profile:
     return Profile(int(p["name"]["_"][1:]), p["balloting_units_max"], p["vote_capacity"],
-                   p["rate_limit_votes_per_minute"] or 0, int(p["none_of_the_above"]))
+                   p["rate_limit_votes_per_minute"] or 0, int(p["none_of_the_above"]),
+                   int(p["rate_rule"]["_"] == "MinimumInterval"))
 
 
 def m_refusal(r) -> Refusal:

@@ -154,6 +154,16 @@ fn vectors() -> Vec<(&'static str, u16, Message)> {
             }),
         ),
         (
+            "hello reply: M2 whose rate rule is a minimum interval (profile byte 6 = 0x85: bit 7 and 5 votes a minute)",
+            42,
+            Message::Reply(Reply::Hello {
+                version: 1,
+                profile: MachineProfile { rate_rule: evm_sim::RateRule::MinimumInterval, ..MachineProfile::m2() },
+                capabilities: 0,
+                serial_number: *b"VENDOR-CU-78    ",
+            }),
+        ),
+        (
             "state: on, memory inconsistent (MEMORY ERROR), 3 candidates, total 2",
             41,
             Message::Reply(Reply::State(StateReport {
@@ -532,4 +542,26 @@ fn a_resent_request_is_answered_from_memory_but_a_new_request_with_a_reused_id_i
     host.receive(&reused, &mut received);
     let Some(Received::Reply { reply: Reply::Input(outcome), .. }) = received.first() else { panic!("{received:?}") };
     assert_eq!((outcome.refusal, outcome.lamps.busy), (None, true), "the new request with a reused id must run");
+}
+
+/// Profile byte 6: bits 0-4 the votes a minute, bit 7 the minimum-interval
+/// rule; bits 5-6 set, or the rule bit with no limit, are malformed.
+#[test]
+fn the_rate_byte_of_a_profile_carries_the_rule_and_nothing_else() {
+    let hello = Reply::Hello {
+        version: 1,
+        profile: MachineProfile { rate_rule: evm_sim::RateRule::MinimumInterval, ..MachineProfile::m2() },
+        capabilities: 0,
+        serial_number: *b"VENDOR-CU-78    ",
+    };
+    let (kind, payload) = hello.encode();
+    // version, then the profile: name, units, capacity (4), rate.
+    const RATE: usize = 1 + 6;
+    assert_eq!(payload[RATE], 0x85);
+    assert_eq!(Reply::parse(kind, &payload).expect("decodes"), hello);
+    for bad in [0x25, 0x45, 0x80] {
+        let mut bytes = payload.clone();
+        bytes[RATE] = bad;
+        assert!(Reply::parse(kind, &bytes).is_err(), "rate byte {bad:#04x} decoded");
+    }
 }

@@ -5,7 +5,9 @@
 mod station_common;
 
 use evm_sim::forms::ItemSixTally;
-use evm_sim::station::{DepositOutcome, InkCheckFailure, Irregularity, StationAction};
+use evm_sim::station::{
+    CompanionRefusal, DepositOutcome, InkCheckFailure, Irregularity, StationAction, TenderedBallotPaperRefusal,
+};
 use evm_sim::{PollingStation, Timestamp};
 use proptest::prelude::*;
 use station_common::*;
@@ -16,7 +18,7 @@ const ELECTORS: u32 = 6;
 /// Any action, with electors a little beyond the roll part and serial
 /// numbers around the fixtures' supplies.
 fn any_action() -> impl Strategy<Value = StationAction> {
-    (0u8..27, 0u32..ELECTORS + 3, 995u32..1015, any::<bool>(), 0u32..4).prop_map(
+    (0u8..30, 0u32..ELECTORS + 3, 995u32..1015, any::<bool>(), 0u32..4).prop_map(
         |(kind, elector, serial, flag, small)| match kind {
             0 => StationAction::MachineInstalled { control_unit: format!("CU-{small}") },
             1 => StationAction::MockPollHeld { votes: small, cleared: flag },
@@ -48,6 +50,12 @@ fn any_action() -> impl Strategy<Value = StationAction> {
             23 => StationAction::BoothCaptured { total_shown: small },
             24 => StationAction::PollAdjourned { total_shown: small },
             25 => StationAction::MachineFailed { total_shown: small },
+            26 => StationAction::EnableCancelled {},
+            27 => StationAction::CompanionRefused { elector, reason: CompanionRefusal::CompanionUnderEighteen },
+            28 => StationAction::TenderedBallotPaperRefused {
+                elector,
+                reason: TenderedBallotPaperRefusal::IdentityNotEstablished,
+            },
             _ => StationAction::FreshPollOrdered {},
         },
     )

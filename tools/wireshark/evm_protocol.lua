@@ -178,7 +178,9 @@ local F = {
     profile_units = ProtoField.uint8("evm.profile.balloting_units_max", "Balloting units max", base.DEC),
     profile_capacity = ProtoField.uint32("evm.profile.vote_capacity", "Vote capacity", base.DEC),
     profile_rate = ProtoField.uint8("evm.profile.rate_limit_votes_per_minute",
-        "Rate limit (votes per minute, 0 none)", base.DEC),
+        "Rate limit (votes per minute, 0 none)", base.DEC, nil, 0x1F),
+    profile_rate_rule = ProtoField.uint8("evm.profile.rate_rule", "Rate rule", base.DEC,
+        { [0] = "sliding window", [1] = "minimum interval" }, 0x80),
     profile_nota = ProtoField.uint8("evm.profile.none_of_the_above", "None of the above", base.DEC),
     defects = ProtoField.uint32("evm.defects", "Defects", base.HEX),
 
@@ -392,19 +394,26 @@ end
 local function dissect_profile(c, tree, at)
     local o = c.off + at
     local b = c.b
-    local name, units, capacity, rate, nota = b[o + 1], b[o + 2], le32(b, o + 2), b[o + 7], b[o + 8]
+    local name, units, capacity, rate_byte, nota = b[o + 1], b[o + 2], le32(b, o + 2), b[o + 7], b[o + 8]
+    -- Byte 6: bits 0-4 votes a minute (0: no limit), bit 7 the minimum-interval rule.
+    local rate = rate_byte % 32
+    local minimum_interval = rate_byte >= 128
+    local rule = minimum_interval and " (minimum interval)" or " (sliding window)"
     local sub = tree:add(c.t(o, 8), string.format("Profile: %s, %d balloting units, capacity %d, rate limit %s, NOTA %s",
         PROFILE_NAMES[name] or ("?" .. name), units, capacity,
-        rate == 0 and "none" or (tostring(rate) .. "/min"), nota == 1 and "yes" or (nota == 0 and "no" or "?")))
+        rate == 0 and "none" or (tostring(rate) .. "/min" .. rule), nota == 1 and "yes" or (nota == 0 and "no" or "?")))
     sub:add(F.profile_name, c.t(o, 1))
     sub:add(F.profile_units, c.t(o + 1, 1))
     sub:add_le(F.profile_capacity, c.t(o + 2, 4))
     sub:add(F.profile_rate, c.t(o + 6, 1))
+    sub:add(F.profile_rate_rule, c.t(o + 6, 1))
     sub:add(F.profile_nota, c.t(o + 7, 1))
     if not PROFILE_NAMES[name] then c.bad("profile name is neither 2 (M2) nor 3 (M3)", sub) end
     if units < 1 or units > 24 then c.bad("balloting_units_max outside 1–24", sub) end
     if capacity < 1 or capacity > 3840 then c.bad("vote_capacity outside 1–3,840", sub) end
     if rate > 16 then c.bad("rate limit above 16 votes per minute", sub) end
+    if math.floor(rate_byte / 32) % 4 ~= 0 then c.bad("rate byte bits 5-6 are not zero", sub) end
+    if minimum_interval and rate == 0 then c.bad("the minimum-interval rule with no limit", sub) end
     if nota > 1 then c.bad("none_of_the_above is neither 0 nor 1", sub) end
     return PROFILE_NAMES[name] or ("profile " .. name)
 end

@@ -105,8 +105,8 @@ impl StationRefusal {
             | StationRefusal::TooManyPolls { .. }
             | StationRefusal::TooManyAdjournments { .. }
             | StationRefusal::MockPollTooLarge { .. }
-            | StationRefusal::AlreadyPresent { .. }
-            | StationRefusal::AlreadyIdentified { .. } => "bound",
+            | StationRefusal::AlreadyPresent { .. } => "bound",
+            StationRefusal::AlreadyIdentified { .. } => "39H(2)",
             StationRefusal::ElectorNotOnRoll { .. } | StationRefusal::NotIdentified { .. } => "39H(2)",
             StationRefusal::NotInThisPhase { rule, .. } => rule,
             StationRefusal::NoMachineInstalled | StationRefusal::MachineAlreadyInstalled => "39C(3)",
