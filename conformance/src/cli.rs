@@ -256,7 +256,7 @@ pub fn summary(report: &RunReport) -> String {
     let summary = &report.summary;
     let _ = writeln!(
         text,
-        "{} traces against {}: {} as expected, {} differ, {} not run (not applicable), {} malformed, {} interrupted; verdicts: {} pass, {} violation, {} discrepancy, {} error",
+        "{} traces against {}: {} as expected, {} differ, {} not run (not applicable), {} malformed, {} interrupted; verdicts: {} pass, {} advisory, {} procedural, {} discrepancy, {} violation, {} error",
         summary.traces,
         report.target,
         summary.as_expected,
@@ -265,8 +265,10 @@ pub fn summary(report: &RunReport) -> String {
         summary.malformed,
         summary.interrupted,
         summary.pass,
-        summary.violation,
+        summary.advisory,
+        summary.procedural,
         summary.discrepancy,
+        summary.violation,
         summary.error,
     );
     let ids = |properties: &[evm_sim::Property]| -> String {

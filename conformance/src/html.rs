@@ -40,8 +40,8 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
     }
     let _ = writeln!(
         page,
-        "<h2>Summary</h2><table><tr><th>traces</th><th>as expected</th><th>differs</th><th>not run (not applicable)</th><th>malformed</th><th>interrupted</th><th>pass</th><th>violation</th><th>discrepancy</th><th>error</th></tr>\
-         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+        "<h2>Summary</h2><table><tr><th>traces</th><th>as expected</th><th>differs</th><th>not run (not applicable)</th><th>malformed</th><th>interrupted</th><th>pass</th><th>advisory</th><th>procedural</th><th>discrepancy</th><th>violation</th><th>error</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
         summary.traces,
         summary.as_expected,
         summary.differs,
@@ -49,8 +49,10 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
         summary.malformed,
         summary.interrupted,
         summary.pass,
-        summary.violation,
+        summary.advisory,
+        summary.procedural,
         summary.discrepancy,
+        summary.violation,
         summary.error,
     );
     // Failures first, each linked from the top of the page.
@@ -89,12 +91,13 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
             let _ = write!(page, "<p>{}</p>", escape(reason));
         }
         if !trace.findings.is_empty() {
-            page.push_str("<table><tr><th>line</th><th>property</th><th>rule</th><th>event</th><th>expected</th><th>observed</th></tr>");
+            page.push_str("<table><tr><th>line</th><th>grade</th><th>property</th><th>rule</th><th>event</th><th>expected</th><th>observed</th></tr>");
             for finding in &trace.findings {
                 let _ = write!(
                     page,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                     finding.line,
+                    finding.kind.as_str(),
                     finding.property.map(|property| property.id()).unwrap_or("—"),
                     escape(&finding.rule),
                     escape(&finding.event),
@@ -153,7 +156,7 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
             escape(&trace.forms.join("\n\n"))
         );
     }
-    page.push_str("<h2>Every trace</h2><table><tr><th>trace</th><th>verdict</th><th>property</th><th>line</th><th>outcome</th><th>events</th></tr>\n");
+    page.push_str("<h2>Every trace</h2><table><tr><th>trace</th><th>verdict</th><th>machine</th><th>property</th><th>rule</th><th>line</th><th>outcome</th><th>events</th></tr>\n");
     for trace in &report.traces {
         let class = match trace.status {
             TraceStatus::AsExpected => "ok",
@@ -162,10 +165,12 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
         };
         let _ = writeln!(
             page,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
             escape(&trace.path),
             trace.verdict.as_str(),
+            trace.machine_verdict.as_str(),
             trace.property.map(|property| property.id()).unwrap_or(""),
+            escape(trace.rule.as_deref().unwrap_or("")),
             trace.line.map(|line| line.to_string()).unwrap_or_default(),
             trace.status.as_str(),
             trace.events
