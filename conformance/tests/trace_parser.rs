@@ -193,3 +193,36 @@ fn the_election_and_the_published_part_number_round_trip() {
     // Without `election`, a municipal ward, as before.
     assert!(parse_trace(Path::new("day.jsonl"), HEADER).unwrap().header.election.is_municipal_ward());
 }
+
+/// Issue 15: bad input is an error of the trace, never a finding: a
+/// candidate's name past 120 characters, papers for more electors than a
+/// station holds, a station a common machine does not serve, a common
+/// machine's action naming one station.
+#[test]
+fn bounds_of_names_stations_and_common_machines_are_errors_of_the_trace() {
+    let header = |extra: &str, electors: u32, name: &str| {
+        format!(
+            r#"{{"trace":"evm-poll-day","version":1,"profile":"M2","polling_station":{{"number":3}},"candidates":["{name}","B"],"electors_assigned":{electors},"provenance":{{"source":"test"}}{extra}}}"#
+        )
+    };
+    let parse = |text: String| evm_conformance::trace::parse_trace(std::path::Path::new("t.jsonl"), &text);
+    let long = "N".repeat(121);
+    let error = parse(header("", 10, &long)).expect_err("a long name");
+    assert!(error.to_string().contains("candidate 1's name is 1 to 120"), "{error}");
+    assert!(parse(header("", 10, &"N".repeat(120))).is_ok());
+    let papers =
+        format!("{}\n{}", header("", 10_001, "A"), r#"{"at":"07:00:00","event":"elector_arrived","elector":1}"#);
+    let error = parse(papers).expect_err("too many electors for papers");
+    assert_eq!(error.line, 2);
+    assert!(error.to_string().contains("at most 10000 electors"), "{error}");
+    let common = r#","common_machine_stations":[{"number":4,"electors_assigned":5}]"#;
+    let named = |line: &str| parse(format!("{}\n{line}", header(common, 10, "A")));
+    assert!(named(r#"{"at":"07:00:00","event":"elector_arrived","elector":1,"polling_station":4}"#).is_ok());
+    let error = named(r#"{"at":"07:00:00","event":"elector_arrived","elector":1,"polling_station":5}"#)
+        .expect_err("a station not served");
+    assert!(error.to_string().contains("station 5 is not served"), "{error}");
+    let error = named(r#"{"at":"07:00:00","event":"poll_opened","polling_station":4}"#).expect_err("common action");
+    assert!(error.to_string().contains("names no station"), "{error}");
+    let twice = r#","common_machine_stations":[{"number":3,"electors_assigned":5}]"#;
+    assert!(parse(header(twice, 10, "A")).is_err(), "a station listed twice");
+}

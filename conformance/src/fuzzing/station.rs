@@ -4,8 +4,8 @@
 use arbitrary::Unstructured;
 use evm_sim::forms::ItemSixTally;
 use evm_sim::station::{
-    DepositOutcome, InkCheckFailure, Irregularity, MachineCloseCause, StationAction, StationPhase,
-    MAX_IRREGULARITIES_PER_POLL,
+    CompanionRefusal, DepositOutcome, InkCheckFailure, Irregularity, MachineCloseCause, StationAction, StationPhase,
+    TenderedBallotPaperRefusal, MAX_IRREGULARITIES_PER_POLL,
 };
 use evm_sim::{PollingStation, StationIdentity, Timestamp};
 
@@ -71,7 +71,15 @@ fn action(unstructured: &mut Unstructured<'_>, electors: u32) -> arbitrary::Resu
         28 => StationAction::PollClosed { total_shown: small },
         29 => StationAction::MachineFailed { total_shown: small },
         30 => StationAction::PollAdjourned { total_shown: small },
-        _ => StationAction::FreshPollOrdered {},
+        _ => match small {
+            0 | 1 => StationAction::FreshPollOrdered {},
+            2 => StationAction::EnableCancelled {},
+            3 => StationAction::CompanionRefused { elector, reason: CompanionRefusal::DeclarationRefused },
+            _ => StationAction::TenderedBallotPaperRefused {
+                elector,
+                reason: TenderedBallotPaperRefusal::IdentityNotEstablished,
+            },
+        },
     })
 }
 

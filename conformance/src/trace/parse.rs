@@ -89,6 +89,22 @@ pub fn parse_trace(path: &Path, text: &str) -> Result<Trace, TraceError> {
             return Err(error(path, line, None, format!("more than {MAX_TRACE_LINES} event lines")));
         }
         let parsed = parse_event_line(path, line, text, &header)?;
+        if matches!(parsed.event, TraceEvent::Station { .. }) {
+            // The papers of a station hold at most so many electors.
+            let maximum = evm_sim::station::MAX_ELECTORS_PER_STATION;
+            let largest = std::iter::once(header.electors_assigned)
+                .chain(header.common_machine_stations.iter().map(|station| station.electors_assigned))
+                .max()
+                .unwrap_or(0);
+            if largest > maximum {
+                return Err(error(
+                    path,
+                    line,
+                    None,
+                    format!("a trace that keeps a station's papers has at most {maximum} electors per station; the header assigns {largest}"),
+                ));
+            }
+        }
         if parsed.at < previous {
             return Err(error(
                 path,
