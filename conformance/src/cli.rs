@@ -74,6 +74,10 @@ pub fn traces_to_run(paths: &[PathBuf], only: &[evm_sim::Property]) -> Result<Ve
     let files: Vec<PathBuf> = files
         .into_iter()
         .filter(|file| {
+            // A ward's count breaks no one property: selected only without --only.
+            if crate::ward::is_ward_manifest(file) {
+                return only.is_empty();
+            }
             // A trace whose expected verdict cannot be read stays: it is reported malformed.
             crate::trace::parse_expectation(&runner::expected_path(file))
                 .map_or(true, |expected| crate::listing::selected(expected.property, only))
@@ -316,6 +320,35 @@ pub fn generate(
         }
     }
     Ok((stations, folder))
+}
+
+/// `gen --ward`: writes synthetic ward `ward`'s counting day (its first
+/// `stations` stations and `ward.json`) to `out/ward-WARD-seed-SEED/`.
+pub fn generate_ward(
+    seed: u64,
+    ward: u16,
+    stations: u32,
+    profile: evm_sim::ProfileName,
+    out: &str,
+) -> Result<(u32, PathBuf), UsageError> {
+    if out == "-" {
+        return Err(UsageError("--ward writes a folder (the stations and ward.json): give --out DIR".to_owned()));
+    }
+    if ward == 0 {
+        return Err(UsageError("--ward: wards are numbered from 1".to_owned()));
+    }
+    let folder = Path::new(out).join(format!("ward-{ward}-seed-{seed}"));
+    let (days, manifest) = crate::generate::synthetic_ward(seed, u32::from(ward), stations, profile);
+    for day in &days {
+        let name = crate::generate::station_file_name(&day.trace);
+        write_file(&folder.join(&name), &crate::trace::write_trace(&day.trace))?;
+        let expected = serde_json::to_string_pretty(&day.expected).map_err(|error| UsageError(error.to_string()))?;
+        let stem = name.strip_suffix(".jsonl").unwrap_or(&name);
+        write_file(&folder.join(format!("{stem}.expected.json")), &(expected + "\n"))?;
+    }
+    let manifest = serde_json::to_string_pretty(&manifest).map_err(|error| UsageError(error.to_string()))?;
+    write_file(&folder.join(crate::ward::WARD_MANIFEST_NAME), &(manifest + "\n"))?;
+    Ok((days.len() as u32, folder))
 }
 
 /// `minimize`: shrinks the failing trace at `path`; writes it to `out`.

@@ -53,7 +53,21 @@ pub struct SyntheticStation {
     pub expected: ExpectedVerdict,
     /// Votes the day records on its machines (mock polls excluded).
     pub votes: u64,
+    /// The counts per ballot entry of the machine counted last.
+    pub counts: Vec<u32>,
 }
+
+/// Where a station's control unit is counted on a ward's counting day.
+#[derive(Clone, Copy, Debug)]
+pub struct CountingPlace {
+    pub round: u32,
+    pub table: u32,
+    /// Picked by the observer for the random check of its round.
+    pub observer_check: bool,
+}
+
+/// Counting tables of a synthetic counting hall.
+pub const COUNTING_TABLES: u32 = 4;
 
 struct Day {
     header: Header,
@@ -85,6 +99,72 @@ impl Day {
 
 /// The station `index` (0-based) of the synthetic election seeded `seed`.
 pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> SyntheticStation {
+    station_day(seed, index, profile, None)
+}
+
+/// A synthetic ward's counting day (`gen --ward`): its first `stations`
+/// stations (at most [`STATIONS_PER_WARD`]), each poll day ending with the
+/// counting of its machine at a table of a round, two machines a round
+/// checked by the observer; and the ward's manifest, whose expectation is
+/// summed here from the machines' counts, independently of the counting
+/// model.
+pub fn synthetic_ward(
+    seed: u64,
+    ward: u32,
+    stations: u32,
+    profile: ProfileName,
+) -> (Vec<SyntheticStation>, crate::ward::WardManifest) {
+    let stations = stations.clamp(1, STATIONS_PER_WARD);
+    let days: Vec<SyntheticStation> = (0..stations)
+        .map(|position| {
+            let index = (ward.max(1) - 1) * STATIONS_PER_WARD + position;
+            let round = position / COUNTING_TABLES + 1;
+            let in_round = position % COUNTING_TABLES;
+            let round_size = (stations - (round - 1) * COUNTING_TABLES).min(COUNTING_TABLES);
+            // The observer picks the first and the last of each round.
+            let observer_check = in_round == 0 || in_round + 1 == round_size;
+            station_day(seed, index, profile, Some(CountingPlace { round, table: in_round + 1, observer_check }))
+        })
+        .collect();
+    let header = &days[0].trace.header;
+    let mut totals = vec![0u64; usize::from(header.ballot_entries())];
+    for day in &days {
+        for (total, &count) in totals.iter_mut().zip(&day.counts) {
+            *total += u64::from(count);
+        }
+    }
+    let contesting = &totals[..header.candidates.len()];
+    let most = contesting.iter().copied().max().unwrap_or(0);
+    let leaders: Vec<usize> = (0..contesting.len()).filter(|&index| contesting[index] == most).collect();
+    let manifest = crate::ward::WardManifest {
+        ward_counting: crate::ward::WARD_FORMAT_VERSION,
+        municipality: header.municipality.clone(),
+        ward: u16::try_from(ward).unwrap_or(u16::MAX),
+        date_of_poll: header.date_of_poll.clone(),
+        candidates: header.candidates.clone(),
+        none_of_the_above: header.profile.none_of_the_above,
+        stations: days.iter().map(|day| station_file_name(&day.trace)).collect(),
+        election_duty: None,
+        lot_seed: seed,
+        expected: crate::ward::WardExpected {
+            verdict: VerdictKind::Pass,
+            rule: None,
+            totals: Some(totals.clone()),
+            // A tie is decided by lot: the harness's draw is not restated here.
+            elected: (leaders.len() == 1).then(|| header.candidates[leaders[0]].clone()),
+            declaration_withheld: Some(false),
+            why: "Form 23: the sum of the stations' Part II, counted in rounds".into(),
+        },
+    };
+    (days, manifest)
+}
+
+/// `station-NNN.jsonl`: a ward's station trace, by its number.
+pub fn station_file_name(trace: &Trace) -> String {
+    format!("station-{:03}.jsonl", trace.header.polling_station.number)
+}
+
+fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<CountingPlace>) -> SyntheticStation {
     let ward = index / STATIONS_PER_WARD + 1;
     let number = index % STATIONS_PER_WARD + 1;
     // The ward's candidates and preferences come from the ward alone.
@@ -152,10 +232,15 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
         order.swap(slot, other);
     }
     order.truncate(coming as usize);
-    let adjourned_after =
+    let mut adjourned_after =
         chance(&mut random, Rates::ADJOURNED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
-    let captured_after =
+    let mut captured_after =
         chance(&mut random, Rates::BOOTH_CAPTURED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
+    if counting.is_some() {
+        // A ward's counting day counts each station's one machine.
+        adjourned_after = None;
+        captured_after = None;
+    }
     let pace = (10 * 3_600_000 / u64::from(coming.max(1))).max(13_000);
     let mut tendered_papers = 0;
     let mut voted: Vec<u32> = Vec::new();
@@ -264,11 +349,68 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
         );
         day.station(60_000, StationAction::PollClosed { total_shown: 0 });
         machine_counts.push(counts);
-        day.unit(3_600_000, Input::BreakResultSeal);
-        day.unit(1_000, Input::Result);
         let last = machine_counts.last().cloned().unwrap_or_default();
-        let total = last.iter().sum();
-        day.after(0, TraceEvent::ExpectResult { counts: last, total });
+        let total: u32 = last.iter().sum();
+        if let Some(place) = counting {
+            use crate::trace::{BoxParticulars, CountingEvent};
+            let control_unit = control_unit.clone();
+            day.after(
+                3_600_000,
+                TraceEvent::Counting(CountingEvent::MachineReceived {
+                    control_unit: control_unit.clone(),
+                    round: place.round,
+                    table: place.table,
+                }),
+            );
+            day.after(
+                60_000,
+                TraceEvent::Counting(CountingEvent::SealInspected {
+                    control_unit: control_unit.clone(),
+                    paper_seal: 10 * index + 1,
+                    intact: true,
+                }),
+            );
+            day.unit(60_000, Input::BreakResultSeal);
+            day.unit(1_000, Input::Result);
+            day.after(0, TraceEvent::ExpectResult { counts: last.clone(), total });
+            day.after(
+                60_000,
+                TraceEvent::Counting(CountingEvent::PartTwoWritten {
+                    control_unit: control_unit.clone(),
+                    counts: last.clone(),
+                    total,
+                }),
+            );
+            if place.observer_check {
+                day.after(
+                    60_000,
+                    TraceEvent::Counting(CountingEvent::ObserverCheck {
+                        control_unit: control_unit.clone(),
+                        counts: last.clone(),
+                        total,
+                    }),
+                );
+            }
+            let ward_number = day.header.ward.unwrap_or(0);
+            let number = day.header.polling_station.number;
+            day.after(
+                60_000,
+                TraceEvent::Counting(CountingEvent::MachineResealed {
+                    control_unit: control_unit.clone(),
+                    r#box: BoxParticulars {
+                        constituency: format!("Ward {ward_number}"),
+                        polling_stations: vec![number],
+                        control_unit,
+                        date_of_poll: "the date of poll".into(),
+                        date_of_counting: "the date of counting".into(),
+                    },
+                }),
+            );
+        } else {
+            day.unit(3_600_000, Input::BreakResultSeal);
+            day.unit(1_000, Input::Result);
+            day.after(0, TraceEvent::ExpectResult { counts: last, total });
+        }
     }
     let expected = ExpectedVerdict {
         verdict: VerdictKind::Pass,
@@ -281,5 +423,11 @@ pub fn synthetic_station(seed: u64, index: u32, profile: ProfileName) -> Synthet
     };
     let votes = day.votes;
     let path = format!("synthetic/seed-{seed}/station-{index:07}.jsonl");
-    SyntheticStation { trace: Trace { path: path.into(), header: day.header, lines: day.lines }, expected, votes }
+    let counts = machine_counts.last().cloned().unwrap_or_default();
+    SyntheticStation {
+        trace: Trace { path: path.into(), header: day.header, lines: day.lines },
+        expected,
+        votes,
+        counts,
+    }
 }

@@ -8,6 +8,7 @@
 //! - [`target`]: the `Target` trait and the in-process simulated unit.
 //! - [`replay`]: the engine that replays a trace and checks every step.
 //! - [`verdict`]: verdicts and findings (violation, discrepancy, procedural, advisory).
+//! - [`ward`]: a ward's counting day, Forms 23 and 24.
 //! - [`total_display`]: TOTAL-ONLY judged on what the display shows.
 
 pub mod bench_replay;
@@ -31,4 +32,5 @@ pub mod target;
 pub mod total_display;
 pub mod trace;
 pub mod verdict;
+pub mod ward;
 pub mod wire;

@@ -52,7 +52,7 @@ fn walk(folder: &Path, traces: &mut Vec<PathBuf>) -> Result<(), InputError> {
     for entry in entries {
         if entry.is_dir() {
             walk(&entry, traces)?;
-        } else if entry.to_string_lossy().ends_with(TRACE_SUFFIX) {
+        } else if entry.to_string_lossy().ends_with(TRACE_SUFFIX) || crate::ward::is_ward_manifest(&entry) {
             if traces.len() >= MAX_TRACE_FILES {
                 return Err(InputError { path: entry, message: format!("more than {MAX_TRACE_FILES} traces") });
             }
@@ -122,9 +122,13 @@ pub struct TraceReport {
     pub reason: Option<String>,
     pub findings: Vec<Finding>,
     pub events: usize,
-    /// Form 16C as text (Part I per poll, Part II per counted machine).
+    /// Form 16C as text (Part I per poll, Part II per counted machine); for
+    /// a ward, Forms 23 and 24.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forms: Vec<String>,
+    /// A ward's Forms 23 and 24 as figures (`crate::ward`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ward: Option<crate::ward::WardFigures>,
     /// For a trace whose verdict is not the expected one: the lines around
     /// the finding (the header first), numbered.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -335,6 +339,7 @@ pub fn judge(path: &str, outcome: TraceOutcome, expected: Result<ExpectedVerdict
         findings: outcome.findings,
         events: outcome.events,
         forms: outcome.forms,
+        ward: None,
         excerpt: Vec::new(),
     }
 }
@@ -415,7 +420,11 @@ pub fn run_files(files: &[PathBuf], target: &mut dyn Target, mut progress: impl 
         let report = if crate::interrupt::requested() {
             interrupted(&file.to_string_lossy())
         } else {
-            let report = run_trace(file, target);
+            let report = if crate::ward::is_ward_manifest(file) {
+                crate::ward::run_ward(file, target)
+            } else {
+                run_trace(file, target)
+            };
             if crate::interrupt::requested() {
                 interrupted(&file.to_string_lossy())
             } else {

@@ -54,6 +54,16 @@ pub trait Target {
     fn announced_profile(&self) -> Option<MachineProfile> {
         None
     }
+    /// A new trace begins: machines of earlier traces are gone.
+    fn start_trace(&mut self) {}
+    /// Takes back into use the machine started `index`-th (0-based) since
+    /// the trace began, as the counting table takes up a control unit that
+    /// left use earlier (a failed set, the machine of the poll before an
+    /// adjournment). `Ok(false)`: the target keeps one machine only (a board
+    /// is one control unit), so such a trace is not applicable to it.
+    fn resume_machine(&mut self, _index: usize) -> Result<bool, TargetError> {
+        Ok(false)
+    }
     /// Noise on the link; a no-op for targets without one.
     fn link_noise(&mut self, _bytes: u32, _seed: u64) -> Result<(), TargetError> {
         Ok(())
@@ -69,19 +79,30 @@ pub trait Target {
     }
 }
 
-/// The simulated unit, in process.
+/// The simulated unit, in process. Keeps every machine started for the
+/// trace, so that the counting can take an earlier one up again.
 #[derive(Default)]
 pub struct SimTarget {
-    unit: Option<ControlUnit>,
+    /// The last [`MAX_MACHINES_KEPT`] machines started in the trace; the
+    /// first of them was started `evicted`-th.
+    units: std::collections::VecDeque<ControlUnit>,
+    evicted: usize,
+    current: usize,
 }
+
+/// The most machines of one trace the in-process target keeps for the
+/// counting to take up again (a poll uses at most 8 a poll, 4 polls).
+pub const MAX_MACHINES_KEPT: usize = 64;
 
 impl SimTarget {
     pub fn new() -> Self {
-        SimTarget { unit: None }
+        SimTarget::default()
     }
 
     fn unit(&mut self) -> Result<&mut ControlUnit, TargetError> {
-        self.unit.as_mut().ok_or_else(|| TargetError { target: "sim".into(), message: "no machine started".into() })
+        self.units
+            .get_mut(self.current)
+            .ok_or_else(|| TargetError { target: "sim".into(), message: "no machine started".into() })
     }
 }
 
@@ -95,8 +116,31 @@ impl Target for SimTarget {
     }
 
     fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
-        self.unit = Some(ControlUnit::with_defects(profile, defects));
+        if self.units.len() >= MAX_MACHINES_KEPT {
+            self.units.pop_front();
+            self.evicted += 1;
+        }
+        self.units.push_back(ControlUnit::with_defects(profile, defects));
+        self.current = self.units.len() - 1;
         Ok(())
+    }
+
+    fn start_trace(&mut self) {
+        self.units.clear();
+        self.evicted = 0;
+        self.current = 0;
+    }
+
+    fn resume_machine(&mut self, index: usize) -> Result<bool, TargetError> {
+        match index.checked_sub(self.evicted) {
+            Some(kept) if kept < self.units.len() => {
+                self.current = kept;
+                Ok(true)
+            }
+            // Evicted: more machines than are kept came after it.
+            Some(_) | None if index < self.evicted => Ok(false),
+            _ => Err(TargetError { target: "sim".into(), message: format!("no machine {index} was started") }),
+        }
     }
 
     fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError> {

@@ -169,6 +169,34 @@ pub struct TraceOutcome {
     /// Form 16C Part I of each poll and Part II of each counted machine, as text.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forms: Vec<String>,
+    /// What the counting of the station's machines found, for a ward's
+    /// Forms 23 and 24 (`crate::ward`).
+    #[serde(skip)]
+    pub station_count: Option<StationCount>,
+}
+
+/// A station's Part I (its current poll) and what the counting table found
+/// on each of its machines.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StationCount {
+    pub part_one: evm_sim::forms::Form16CPartOne,
+    pub machines: Vec<MachineCount>,
+}
+
+/// One control unit at the counting table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineCount {
+    pub control_unit: String,
+    /// (round, table) where it was received; `None` if never received.
+    pub round_and_table: Option<(u32, u32)>,
+    /// Its paper seal at counting: intact or not; `None` if not inspected.
+    pub seal_intact: Option<bool>,
+    /// Set aside under 61G(4).
+    pub tampered: bool,
+    /// Part II: as written, else as the display showed it.
+    pub part_two: Option<(Vec<u32>, u32)>,
+    /// Checked by the observer's staff.
+    pub observer_checked: bool,
 }
 
 impl TraceOutcome {
@@ -181,7 +209,15 @@ impl TraceOutcome {
             .into_iter()
             .find(|kind| findings.iter().any(|finding| finding.kind == *kind))
             .map_or(VerdictKind::Pass, FindingKind::verdict);
-        TraceOutcome { verdict, findings, reason: None, account_of_votes, events, forms: Vec::new() }
+        TraceOutcome {
+            verdict,
+            findings,
+            reason: None,
+            account_of_votes,
+            events,
+            forms: Vec::new(),
+            station_count: None,
+        }
     }
 
     pub fn error(reason: String) -> TraceOutcome {
@@ -192,6 +228,7 @@ impl TraceOutcome {
             account_of_votes: None,
             events: 0,
             forms: Vec::new(),
+            station_count: None,
         }
     }
 
@@ -203,6 +240,7 @@ impl TraceOutcome {
             account_of_votes: None,
             events: 0,
             forms: Vec::new(),
+            station_count: None,
         }
     }
 

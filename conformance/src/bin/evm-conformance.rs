@@ -151,8 +151,12 @@ enum Command {
         /// With --from-results and a parliamentary segment: the assembly segment's name.
         #[arg(long, value_name = "NAME", default_value = "", requires = "from_results")]
         assembly_segment: String,
-        /// With --from-results and a municipal ward: the ward's number (required).
-        #[arg(long, value_name = "N", requires = "from_results")]
+        /// With --from-results and a municipal ward: the ward's number
+        /// (required). Without --from-results: write synthetic ward N's
+        /// counting day — its first --stations stations (at most 20), each
+        /// poll day ending with the counting of its machine in rounds, and
+        /// the ward's ward.json (Forms 23 and 24) — to DIR/ward-N-seed-SEED/.
+        #[arg(long, value_name = "N")]
         ward: Option<u16>,
         /// With --from-results and a municipal ward: the municipality's name.
         #[arg(long, value_name = "NAME", default_value = "", requires = "from_results")]
@@ -433,6 +437,17 @@ fn main() -> ExitCode {
                 } else {
                     EXIT_MISMATCH
                 }
+            })
+        }
+        Command::Gen { from_results: None, ward: Some(ward), seed, stations, profile, out, .. } => {
+            cli::generate_ward(seed, ward, stations, profile, &out).map(|(written, folder)| {
+                if !quiet {
+                    eprintln!(
+                        "wrote ward {ward}'s counting day: {written} stations and ward.json (seed {seed}) to {}",
+                        folder.display()
+                    );
+                }
+                EXIT_ALL_MATCH
             })
         }
         Command::Gen { from_results: None, seed, stations, profile, out, .. } => {

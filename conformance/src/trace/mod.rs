@@ -136,6 +136,97 @@ pub enum TraceEvent {
         set_up: Option<MachineSetUp>,
         polling_station: Option<u32>,
     },
+    /// The account as the presiding officer wrote it, and the counting of
+    /// the station's machines (rules 39R, 61G–61P; docs/TRACE_FORMAT.md 3.6).
+    Counting(CountingEvent),
+}
+
+/// What the papers say and the counting table does, after the poll.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CountingEvent {
+    /// 39R: Form 16C Part I items 2 to 6 as the presiding officer wrote
+    /// them for the poll (or session) just closed. `item_6` is `"tallies"`
+    /// or the discrepancy written (item 5 − (item 2 − item 3 − item 4)).
+    AccountWritten { item_2: u32, item_3: u32, item_4: u32, item_5: u32, item_6: WrittenItemSix },
+    /// 61G(1), the counting circular: the control unit is brought to a
+    /// counting table in a round.
+    MachineReceived { control_unit: String, round: u32, table: u32 },
+    /// 61G(2): the paper seal found on the unit, by its serial number, and
+    /// whether it is intact.
+    SealInspected { control_unit: String, paper_seal: u32, intact: bool },
+    /// 61G(4): the returning officer is satisfied the machine was tampered
+    /// with: it is not counted; the station goes to a fresh poll (ss. 62–63).
+    TamperFound { control_unit: String },
+    /// 61H(2)(a): Part II of Form 16C as the counting supervisor wrote it
+    /// from the display: one count per ballot entry (NOTA last) and the total.
+    PartTwoWritten { control_unit: String, counts: Vec<u32>, total: u32 },
+    /// The counting circular: the observer's staff note the counts of a
+    /// control unit picked at random at the end of a round, independently.
+    ObserverCheck { control_unit: String, counts: Vec<u32>, total: u32 },
+    /// The result read again from the unit (`Result`).
+    Recount { control_unit: String },
+    /// 61N: the unit resealed with its memory kept, in a box with its particulars.
+    MachineResealed { control_unit: String, r#box: BoxParticulars },
+}
+
+/// 39R: item 6 as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum WrittenItemSix {
+    /// `"tallies"`.
+    Tallies(TalliesWord),
+    /// The discrepancy written: item 5 − (item 2 − item 3 − item 4).
+    Discrepancy(i64),
+}
+
+/// The word `"tallies"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TalliesWord {
+    Tallies,
+}
+
+impl WrittenItemSix {
+    /// The discrepancy it states (0 for "tallies").
+    pub fn difference(self) -> i64 {
+        match self {
+            WrittenItemSix::Tallies(_) => 0,
+            WrittenItemSix::Discrepancy(difference) => difference,
+        }
+    }
+}
+
+/// 61N(2): the particulars on the box of a resealed control unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoxParticulars {
+    /// (a) the constituency (ward or constituency as the forms name it).
+    pub constituency: String,
+    /// (b) the polling station or stations where the unit was used.
+    pub polling_stations: Vec<u32>,
+    /// (c) the serial number of the control unit.
+    pub control_unit: String,
+    /// (d) the date of poll.
+    pub date_of_poll: String,
+    /// (e) the date of counting.
+    pub date_of_counting: String,
+}
+
+impl CountingEvent {
+    /// The control unit the event concerns, if one.
+    pub fn control_unit(&self) -> Option<&str> {
+        match self {
+            CountingEvent::AccountWritten { .. } => None,
+            CountingEvent::MachineReceived { control_unit, .. }
+            | CountingEvent::SealInspected { control_unit, .. }
+            | CountingEvent::TamperFound { control_unit }
+            | CountingEvent::PartTwoWritten { control_unit, .. }
+            | CountingEvent::ObserverCheck { control_unit, .. }
+            | CountingEvent::Recount { control_unit }
+            | CountingEvent::MachineResealed { control_unit, .. } => Some(control_unit),
+        }
+    }
 }
 
 /// How a machine was set up at `machine_installed` (docs/TRACE_FORMAT.md

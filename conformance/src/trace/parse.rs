@@ -1,8 +1,8 @@
 //! The trace parser: JSON Lines in, typed lines or a located error out.
 
 use super::{
-    button_of_entry, CommonMachineStation, Expectation, Header, MachineChange, MachineSetUp, PollingStationLabel,
-    Provenance, Trace, TraceEvent, TraceLine, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+    button_of_entry, CommonMachineStation, CountingEvent, Expectation, Header, MachineChange, MachineSetUp,
+    PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
 };
 use evm_sim::unit::{ButtonAddress, Input};
 use evm_sim::{Defect, Defects, MachineProfile, ProfileName, StationAction, Timestamp};
@@ -84,11 +84,33 @@ pub fn parse_trace(path: &Path, text: &str) -> Result<Trace, TraceError> {
     let header = parse_header(path, header_line, header_text)?;
     let mut lines = Vec::new();
     let mut previous = Timestamp::ZERO;
+    // Control units installed so far: counting names one of them.
+    let mut installed: Vec<String> = Vec::new();
     for (line, text) in numbered {
         if lines.len() >= MAX_TRACE_LINES {
             return Err(error(path, line, None, format!("more than {MAX_TRACE_LINES} event lines")));
         }
         let parsed = parse_event_line(path, line, text, &header)?;
+        match &parsed.event {
+            TraceEvent::Station { action: StationAction::MachineInstalled { control_unit }, .. } => {
+                installed.push(control_unit.clone());
+            }
+            TraceEvent::Counting(event) => {
+                if let Some(control_unit) =
+                    event.control_unit().filter(|unit| !installed.iter().any(|seen| seen == unit))
+                {
+                    return Err(error(
+                        path,
+                        line,
+                        Some("control_unit"),
+                        format!(
+                            "control unit {control_unit:?} was never at this station: no earlier machine_installed names it (installed: {installed:?})"
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
         if matches!(parsed.event, TraceEvent::Station { .. }) {
             // The papers of a station hold at most so many electors.
             let maximum = evm_sim::station::MAX_ELECTORS_PER_STATION;
@@ -365,6 +387,47 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
     })
 }
 
+/// The figures of a counting line: as many counts as ballot entries, and
+/// names the forms can print.
+fn check_counting_event(path: &Path, line: usize, event: &CountingEvent, header: &Header) -> Result<(), TraceError> {
+    if let Some(control_unit) = event.control_unit() {
+        check_text(path, line, "control_unit", "the control unit's number", control_unit, false)?;
+    }
+    match event {
+        CountingEvent::PartTwoWritten { counts, .. } | CountingEvent::ObserverCheck { counts, .. }
+            if counts.len() != usize::from(header.ballot_entries()) =>
+        {
+            return Err(error(
+                path,
+                line,
+                Some("counts"),
+                format!(
+                    "expected {} counts (candidates, then NOTA where the profile has it), found {}",
+                    header.ballot_entries(),
+                    counts.len()
+                ),
+            ));
+        }
+        CountingEvent::MachineReceived { round, table, .. } if *round == 0 || *table == 0 => {
+            return Err(error(path, line, Some("round"), "rounds and tables are numbered from 1"));
+        }
+        CountingEvent::SealInspected { paper_seal: 0, .. } => {
+            return Err(error(path, line, Some("paper_seal"), "a paper seal's serial number is 1 or more"));
+        }
+        CountingEvent::MachineResealed { r#box, .. } => {
+            check_text(path, line, "box", "the constituency", &r#box.constituency, false)?;
+            check_text(path, line, "box", "the control unit", &r#box.control_unit, false)?;
+            check_text(path, line, "box", "the date of poll", &r#box.date_of_poll, false)?;
+            check_text(path, line, "box", "the date of counting", &r#box.date_of_counting, false)?;
+            if r#box.polling_stations.is_empty() || r#box.polling_stations.len() > 8 {
+                return Err(error(path, line, Some("box"), "1 to 8 polling stations on the box"));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The most stations one common machine serves besides the header's (39C(4)).
 pub const MAX_COMMON_MACHINE_STATIONS: usize = 7;
 
@@ -496,6 +559,18 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
 }
 
 const OTHER_EVENTS: &[&str] = &["expect", "expect_result", "new_machine", "link_noise"];
+
+/// The account as written and the counting (docs/TRACE_FORMAT.md 3.6).
+pub const COUNTING_EVENTS: &[&str] = &[
+    "account_written",
+    "machine_received",
+    "seal_inspected",
+    "tamper_found",
+    "part_two_written",
+    "observer_check",
+    "recount",
+    "machine_resealed",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -629,6 +704,11 @@ fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Re
                 TraceEvent::LinkNoise { bytes: raw.bytes, seed: raw.seed }
             }
         }
+    } else if COUNTING_EVENTS.contains(&kind.as_str()) {
+        let counting: CountingEvent =
+            serde_json::from_value(Value::Object(map)).map_err(|source| serde_error(path, line, &kind, source))?;
+        check_counting_event(path, line, &counting, header)?;
+        TraceEvent::Counting(counting)
     } else {
         station_event(path, line, &kind, map, header)?
     };

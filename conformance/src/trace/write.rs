@@ -141,6 +141,7 @@ fn line_value(header: &Header, line: &TraceLine) -> Value {
             json!({"event": "expect_result", "counts": counts, "total": total})
         }
         TraceEvent::NewMachine { reason } => json!({"event": "new_machine", "reason": reason}),
+        TraceEvent::Counting(event) => serde_json::to_value(event).unwrap_or_else(|_| json!({})),
         TraceEvent::LinkNoise { bytes, seed } => json!({"event": "link_noise", "bytes": bytes, "seed": seed}),
         TraceEvent::Station { action, total_shown, set_up, polling_station } => {
             let mut value = serde_json::to_value(action).unwrap_or_else(|_| json!({}));

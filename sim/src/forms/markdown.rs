@@ -128,8 +128,11 @@ pub fn form_23(form: &Form23) -> String {
     }
     let _ = writeln!(
         out,
-        "\nValid: {}. Rejected: {}. Grand total: {}.",
-        form.total_valid, form.total_rejected, form.grand_total
+        "\nValid: {}. None of the Above (not a valid vote for any candidate): {}. Rejected: {}. Grand total: {}.",
+        form.total_valid,
+        form.none_of_the_above.map_or_else(|| "-".to_owned(), |votes| votes.to_string()),
+        form.total_rejected,
+        form.grand_total
     );
     out
 }

@@ -84,6 +84,14 @@ pub struct RegisterOfVotersEntry {
     /// Signed with a thumb impression rather than a signature.
     pub thumb_impression: bool,
     pub remark: Option<Remark>,
+    /// The session of the poll the entry was made in: 0, then +1 at each
+    /// adjourned poll (39V).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub session: u8,
+}
+
+fn is_zero(value: &u8) -> bool {
+    *value == 0
 }
 
 /// One line of Form 16B.
@@ -252,6 +260,11 @@ pub struct PaperSealAccount {
 pub struct Form16CPartOne {
     pub identity: StationIdentity,
     pub poll: PollKind,
+    /// The account of one session of the poll (39V(1): the poll adjourned is
+    /// accounted as if closed at the hour; the adjourned poll on its own),
+    /// or `None` for the whole poll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<u8>,
     /// Adjourned polls included in this account (39V).
     pub adjourned_polls: u8,
     /// Each control unit used, with the total it showed when closed.
@@ -382,8 +395,14 @@ pub struct Form23 {
     pub election_duty: ElectionDutyVotes,
     /// Per candidate line: all stations counted plus election duty.
     pub totals: Vec<u64>,
+    /// Valid votes: for the contesting candidates only. NOTA post-dates the
+    /// form and is never a vote for a candidate (docs/RULES.md).
     pub total_valid: u64,
+    /// Votes for "None of the Above", on their own line, when the machines have it.
+    #[serde(default)]
+    pub none_of_the_above: Option<u64>,
     pub total_rejected: u64,
+    /// Valid, NOTA and rejected: every vote polled.
     pub grand_total: u64,
 }
 

@@ -151,6 +151,15 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
     out.push('\n');
     let _ = writeln!(out, "{}", election_heading(identity));
     let _ = writeln!(out, "No. and name of polling station: {} - {}", identity.station_label(), identity.name);
+    match part_one.session {
+        Some(0) => {
+            let _ = writeln!(out, "Account of the poll up to its adjournment, as if closed at the hour (39V(1)).");
+        }
+        Some(session) => {
+            let _ = writeln!(out, "Account of adjourned poll {session} (39V(1)); items 7 to 9 for the whole poll.");
+        }
+        None => {}
+    }
     let control_units: Vec<&str> = part_one.machines.iter().map(|machine| machine.control_unit.as_str()).collect();
     hanging(
         &mut out,
@@ -423,8 +432,16 @@ pub fn form_23(form: &Form23) -> String {
         out.push('\n');
     }
     item(&mut out, "", "Total No. of valid votes", &form.total_valid.to_string());
+    if let Some(votes) = form.none_of_the_above {
+        item(&mut out, "", "Votes for None of the Above (not valid votes for any candidate)", &votes.to_string());
+    }
     item(&mut out, "", "Total No. of rejected votes", &form.total_rejected.to_string());
-    item(&mut out, "", "Grand total of votes (Valid and rejected)", &form.grand_total.to_string());
+    let grand_total = if form.none_of_the_above.is_some() {
+        "Grand total of votes (valid, None of the Above and rejected)"
+    } else {
+        "Grand total of votes (Valid and rejected)"
+    };
+    item(&mut out, "", grand_total, &form.grand_total.to_string());
     out.push('\n');
     let _ = writeln!(out, "Place:");
     let _ = writeln!(out, "Date: {:<40}{:>32}", form.date_of_poll, "Signature of the Municipal");

@@ -347,7 +347,10 @@ impl Counting {
             }
             stations.push(Form23Station { number, valid_votes });
         }
-        let total_valid = totals.iter().sum::<u64>();
+        // NOTA is never a valid vote for a candidate: its own line.
+        let contesting = lines - usize::from(self.none_of_the_above);
+        let total_valid = totals[..contesting].iter().sum::<u64>();
+        let none_of_the_above = self.none_of_the_above.then(|| totals.get(contesting).copied().unwrap_or(0));
         let total_rejected = self.election_duty.rejected;
         Ok(Form23 {
             municipality: self.municipality.clone(),
@@ -358,8 +361,9 @@ impl Counting {
             election_duty: self.election_duty.clone(),
             totals,
             total_valid,
+            none_of_the_above,
             total_rejected,
-            grand_total: total_valid + total_rejected,
+            grand_total: total_valid + none_of_the_above.unwrap_or(0) + total_rejected,
         })
     }
 

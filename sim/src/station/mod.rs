@@ -161,6 +161,8 @@ pub enum MachinePurpose {
 pub struct MachineRecord {
     pub control_unit: String,
     pub purpose: MachinePurpose,
+    /// The session of the poll it served (0, then +1 at each adjourned poll).
+    pub session: u8,
     pub mock_poll_votes: u32,
     pub mock_poll_cleared: bool,
     pub paper_seal: Option<u32>,
@@ -699,6 +701,9 @@ impl PollingStation {
                 poll.paper_seals.push((session, range));
             }
             StationAction::PaperSealFixed { serial } => {
+                // 39E(3)–(5): fixed over the result section before the poll,
+                // after the mock poll; not in any other phase.
+                self.require_phase(action, &[StationPhase::Preparation], "39E(3)")?;
                 self.check_paper_seal(*serial)?;
                 let poll = self.poll_mut();
                 poll.paper_seals_used.push(*serial);
@@ -829,7 +834,9 @@ impl PollingStation {
                 }
                 let poll = self.poll_mut();
                 let register_serial = poll.register.len() as u32 + 1;
+                let session = poll.session;
                 poll.register.push(RegisterOfVotersEntry {
+                    session,
                     serial: register_serial,
                     elector: *elector,
                     thumb_impression: *thumb_impression,
@@ -1047,7 +1054,9 @@ impl PollingStation {
                 record.status = ElectorStatus::NotSeen;
             }
         }
+        let session = poll.session;
         poll.machines.push(MachineRecord {
+            session,
             control_unit: control_unit.to_owned(),
             purpose,
             mock_poll_votes: 0,
@@ -1324,6 +1333,18 @@ impl PollingStation {
     /// [`polls`](PollingStation::polls)). Refused while a machine of that poll
     /// is open: item 5 is what the machines showed when closed.
     pub fn form_16c_part_one_of(&self, index: usize) -> Result<Form16CPartOne, StationRefusal> {
+        self.part_one(index, None)
+    }
+
+    /// Form 16C Part I of one session of poll `index` (39V(1): the poll up
+    /// to the adjournment is accounted as if closed at the hour, each
+    /// adjourned poll on its own, so an error in one is never cancelled by
+    /// another). Items 2 to 6 are the session's; items 7 to 9 the poll's.
+    pub fn form_16c_part_one_of_session(&self, index: usize, session: u8) -> Result<Form16CPartOne, StationRefusal> {
+        self.part_one(index, Some(session))
+    }
+
+    fn part_one(&self, index: usize, session: Option<u8>) -> Result<Form16CPartOne, StationRefusal> {
         let Some(poll) = self.polls.get(index) else {
             return Err(StationRefusal::NotInThisPhase {
                 action: "form_16c".to_owned(),
@@ -1331,8 +1352,9 @@ impl PollingStation {
                 rule: "39R".to_owned(),
             });
         };
+        let in_session = |of: u8| session.is_none_or(|session| session == of);
         let mut machines = Vec::new();
-        for machine in poll.machines.iter().filter(|machine| machine.used()) {
+        for machine in poll.machines.iter().filter(|machine| machine.used() && in_session(machine.session)) {
             let Some(votes_recorded) = machine.total_at_close else {
                 return Err(StationRefusal::NotInThisPhase {
                     action: "form_16c".to_owned(),
@@ -1342,8 +1364,10 @@ impl PollingStation {
             };
             machines.push(MachineTotal { control_unit: machine.control_unit.clone(), votes_recorded });
         }
-        let count = |remark: Remark| poll.register.iter().filter(|entry| entry.remark == Some(remark)).count() as u32;
-        let voters_in_register = poll.register.len() as u32;
+        let register: Vec<&RegisterOfVotersEntry> =
+            poll.register.iter().filter(|entry| in_session(entry.session)).collect();
+        let count = |remark: Remark| register.iter().filter(|entry| entry.remark == Some(remark)).count() as u32;
+        let voters_in_register = register.len() as u32;
         let voters_deciding_not_to_vote = count(Remark::DecidedNotToVote);
         let voters_not_allowed_to_vote = count(Remark::VotingProcedureViolated);
         let total_votes_recorded = machines.iter().map(|machine| u64::from(machine.votes_recorded)).sum::<u64>();
@@ -1379,6 +1403,7 @@ impl PollingStation {
         Ok(Form16CPartOne {
             identity: self.identity.clone(),
             poll: poll.kind,
+            session,
             adjourned_polls: poll.session,
             machines,
             electors_assigned: self.electors_assigned,

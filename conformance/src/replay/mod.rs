@@ -11,6 +11,8 @@ use evm_sim::station::{Irregularity, MOCK_POLL_SPACING_MILLISECONDS};
 use evm_sim::unit::{ButtonAddress, Input};
 use evm_sim::{MachineProfile, PollingStation, Property, StationAction, StationIdentity, StationRefusal, Timestamp};
 
+mod counting;
+
 /// Findings kept per trace; later ones are counted, not stored.
 pub const MAX_FINDINGS_PER_TRACE: usize = 64;
 
@@ -23,6 +25,13 @@ struct MachineRecord {
     total_at_close: Option<u32>,
     /// Its identification number, from `machine_installed`.
     control_unit: String,
+    /// Which machine of the trace it is on the target (0 for the first
+    /// started), to take it up again at counting.
+    target_index: usize,
+    /// The reference model of a machine out of use, kept for counting.
+    reference: Option<ReferenceUnit>,
+    /// What its counting has shown.
+    counting: counting::CountingRecord,
 }
 
 /// One poll's account of votes over the stations a machine serves.
@@ -66,6 +75,15 @@ struct Replay<'target> {
     report_votes_to_station: bool,
     /// The line that closed the latest poll, where item 6 is reported.
     account_line: usize,
+    /// The line that closed each (poll, session) of the papers, where its
+    /// account's item 6 is reported.
+    account_lines: std::collections::BTreeMap<(usize, u8), usize>,
+    /// Part I as the presiding officer wrote it, by (poll, session).
+    written_accounts: std::collections::BTreeMap<(usize, u8), counting::WrittenAccount>,
+    /// Machines started on the target in this trace.
+    machines_started: usize,
+    /// Why the trace cannot run on this target, once that shows.
+    not_applicable: Option<String>,
 }
 
 /// Replays `trace` against `target`.
@@ -87,6 +105,7 @@ pub fn replay(trace: &Trace, target: &mut dyn Target) -> TraceOutcome {
 
 fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetError> {
     let profile = profile_judged(&trace.header, target.announced_profile());
+    target.start_trace();
     target.start_machine(profile, trace.header.defects)?;
     let mut replay = Replay {
         profile,
@@ -102,6 +121,10 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
         machine_used: false,
         report_votes_to_station: true,
         account_line: 0,
+        account_lines: std::collections::BTreeMap::new(),
+        written_accounts: std::collections::BTreeMap::new(),
+        machines_started: 1,
+        not_applicable: None,
     };
     for line in &trace.lines {
         if crate::interrupt::requested() {
@@ -109,13 +132,19 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
             break;
         }
         replay.line(trace, line)?;
+        if let Some(reason) = replay.not_applicable.take() {
+            return Ok(TraceOutcome::not_applicable(reason));
+        }
     }
+    replay.part_two_against_written_accounts();
+    let station_count = replay.station_count();
     replay.machines.push(std::mem::take(&mut replay.machine));
     let account = replay.account_of_votes();
     let forms = replay.forms(&trace.header);
     let events = replay.events;
     let mut outcome = TraceOutcome::from_findings(replay.findings, account, events);
     outcome.forms = forms;
+    outcome.station_count = station_count;
     Ok(outcome)
 }
 
@@ -168,6 +197,7 @@ fn describe(line: &TraceLine) -> String {
         TraceEvent::NewMachine { reason } => format!("new_machine {reason:?}"),
         TraceEvent::LinkNoise { bytes, seed } => format!("link_noise {bytes} bytes, seed {seed}"),
         TraceEvent::Station { action, .. } => serde_json::to_string(action).unwrap_or_default(),
+        TraceEvent::Counting(event) => serde_json::to_string(event).unwrap_or_default(),
     };
     format!("{} {what}", crate::trace::format_time(line.at))
 }
@@ -195,6 +225,7 @@ impl Replay<'_> {
             TraceEvent::Station { action, total_shown, set_up, .. } => {
                 self.station_action(trace, line, action, *total_shown, set_up.as_ref())?
             }
+            TraceEvent::Counting(event) => self.counting_event(trace, line, event)?,
         }
         Ok(())
     }
@@ -207,7 +238,8 @@ impl Replay<'_> {
         if fresh_poll {
             self.machines.iter_mut().for_each(|machine| machine.counted = false);
         }
-        self.machine = MachineRecord { counted: true, ..MachineRecord::default() };
+        self.machine = MachineRecord { counted: true, target_index: self.machines_started, ..MachineRecord::default() };
+        self.machines_started += 1;
         self.target.start_machine(self.profile, trace.header.defects)?;
         self.reference = ReferenceUnit::new(self.profile);
         self.enable_pending_at_close = false;
@@ -428,6 +460,7 @@ impl Replay<'_> {
                     _ => StationAction::PollAdjourned { total_shown: shown },
                 };
                 self.account_line = line.line;
+                self.note_account_line(line.line);
                 self.apply_to_station(trace, line, &action);
             }
             StationAction::MachineFailed { .. } => {
@@ -437,6 +470,7 @@ impl Replay<'_> {
                 }
                 self.machine.total_at_close = Some(shown);
                 self.account_line = line.line;
+                self.note_account_line(line.line);
                 self.apply_to_station(trace, line, &StationAction::MachineFailed { total_shown: shown });
             }
             StationAction::FreshPollOrdered {} => {
@@ -530,9 +564,13 @@ impl Replay<'_> {
     fn forms(&self, header: &Header) -> Vec<String> {
         use evm_sim::forms::{text, CandidateVotes, Form16CPartTwo, PartTwoTally};
         let mut forms = Vec::new();
-        for (poll, combined) in self.accounts_by_poll() {
+        for (poll, session, combined) in self.accounts_by_poll() {
             for station in &self.stations {
-                let Ok(mut part_one) = station.form_16c_part_one_of(poll) else { continue };
+                let part_one = match session {
+                    None => station.form_16c_part_one_of(poll),
+                    Some(session) => station.form_16c_part_one_of_session(poll, session),
+                };
+                let Ok(mut part_one) = part_one else { continue };
                 let mut text = String::new();
                 if self.stations.len() > 1 {
                     // One machine, several registers: item 6 compares the
@@ -583,16 +621,28 @@ impl Replay<'_> {
     /// prepared: items 2-4 and 7-9 summed over the stations the machine
     /// serves, item 5 the machine's (shared by every station, 39C(4)), and
     /// item 6 comparing them.
-    fn accounts_by_poll(&self) -> Vec<(usize, CombinedAccount)> {
+    ///
+    /// A poll with adjourned sessions has an account per session (39V(1)):
+    /// an error in one is never cancelled by another.
+    fn accounts_by_poll(&self) -> Vec<(usize, Option<u8>, CombinedAccount)> {
         let Some(first) = self.stations.first() else { return Vec::new() };
         let mut accounts = Vec::new();
-        for (index, poll) in first.polls().iter().enumerate() {
+        let sessions = first.polls().iter().enumerate().flat_map(|(index, poll)| {
+            let voided = poll.phase() == evm_sim::station::StationPhase::Voided;
+            let sessions: Vec<Option<u8>> =
+                if poll.session() == 0 { vec![None] } else { (0..=poll.session()).map(Some).collect() };
             // A poll declared void (s.62, s.63) is not counted: its account is moot.
-            if poll.phase() == evm_sim::station::StationPhase::Voided {
-                continue;
-            }
-            let parts: Result<Vec<_>, _> =
-                self.stations.iter().map(|station| station.form_16c_part_one_of(index)).collect();
+            sessions.into_iter().filter(move |_| !voided).map(move |session| (index, session))
+        });
+        for (index, session) in sessions {
+            let parts: Result<Vec<_>, _> = self
+                .stations
+                .iter()
+                .map(|station| match session {
+                    None => station.form_16c_part_one_of(index),
+                    Some(session) => station.form_16c_part_one_of_session(index, session),
+                })
+                .collect();
             let Ok(parts) = parts else { continue };
             let mut combined = CombinedAccount {
                 item_5: parts[0].total_votes_recorded,
@@ -603,6 +653,11 @@ impl Replay<'_> {
                 combined.item_2 += part_one.voters_in_register;
                 combined.item_3 += part_one.voters_deciding_not_to_vote;
                 combined.item_4 += part_one.voters_not_allowed_to_vote;
+                // Items 7 to 9 are the poll's: counted with its last session only.
+                let last_session = session.is_none_or(|session| session == first.polls()[index].session());
+                if !last_session {
+                    continue;
+                }
                 combined.item_7 += part_one.voters_issued_tendered_ballot_papers;
                 combined.item_8_issued += part_one.tendered_ballot_papers.issued.len() as u32;
                 combined.item_8_not_used_and_returned += part_one.tendered_ballot_papers.not_used_and_returned;
@@ -617,7 +672,7 @@ impl Replay<'_> {
                 u64::from(combined.item_3),
                 u64::from(combined.item_4),
             );
-            accounts.push((index, combined));
+            accounts.push((index, session, combined));
         }
         accounts
     }
@@ -632,7 +687,7 @@ impl Replay<'_> {
         }
         let mut account = AccountOfVotes::default();
         let mut discrepancies = Vec::new();
-        for (_, combined) in accounts {
+        for (poll, session, combined) in accounts {
             account.item_2 += combined.item_2;
             account.item_3 += combined.item_3;
             account.item_4 += combined.item_4;
@@ -647,15 +702,20 @@ impl Replay<'_> {
             let difference = combined.item_six.difference();
             account.item_6_discrepancy += difference;
             if difference != 0 {
-                discrepancies.push((combined.item_six.to_string(), combined.item_5, difference));
+                let line = self.account_lines.get(&(poll, session.unwrap_or(0))).copied().unwrap_or(self.account_line);
+                let text = match session {
+                    Some(session) => format!("{} (the account of session {session}, 39V(1))", combined.item_six),
+                    None => combined.item_six.to_string(),
+                };
+                discrepancies.push((text, combined.item_5, difference, line));
             }
         }
-        for (text, item_five, difference) in discrepancies {
+        for (text, item_five, difference, line) in discrepancies {
             self.find(Finding {
                 kind: FindingKind::Discrepancy,
                 property: Some(Property::Item6),
                 rule: Property::Item6.rule().to_owned(),
-                line: self.account_line,
+                line,
                 event: "Form 16C Part I".to_owned(),
                 expected: format!(
                     "item 5 = item 2 - item 3 - item 4 = {}",
@@ -686,7 +746,11 @@ impl Replay<'_> {
         if input == Input::Result && observed.refusal.is_none() {
             let readout = self.target.result_readout()?;
             self.check_readout(line, readout.as_ref());
+            self.result_at_counting(line, readout.as_ref());
             self.machine.readout = readout;
+        }
+        if input == Input::Clear && observed.refusal.is_none() {
+            self.clear_after_counting(line);
         }
         if self.report_votes_to_station {
             let mut facts = vec![StationAction::VoteRecorded {}; observed.votes_recorded as usize];
@@ -748,6 +812,15 @@ impl Replay<'_> {
             self.unit_input(line, line.at, Input::PowerOff)?;
         }
         Ok(())
+    }
+
+    /// Records `line` as the line that closes the current poll's current
+    /// session (its account's item 6 is reported there).
+    fn note_account_line(&mut self, line: usize) {
+        if let Some(first) = self.stations.first() {
+            let key = (first.polls().len() - 1, first.current_poll().session());
+            self.account_lines.insert(key, line);
+        }
     }
 
     /// A fact of the machine, told to the station's papers, with any

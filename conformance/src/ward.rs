@@ -1,0 +1,332 @@
+//! A ward's counting day (rules 61G–61P, the counting circular): the poll
+//! days of its stations, each ending with the counting of its machines,
+//! then Forms 23 and 24. A folder holding a `ward.json` manifest is a ward:
+//! the runner replays the stations it lists and judges the count
+//! (docs/TRACE_FORMAT.md section 11).
+
+use crate::runner::{judge, TraceReport, TraceStatus};
+use crate::target::Target;
+use crate::trace::{parse_trace_file, ExpectedVerdict};
+use crate::verdict::{Finding, StationCount, TraceOutcome, VerdictKind};
+use evm_sim::forms::{ElectionDutyVotes, Form23, Form24};
+use evm_sim::{Counting, CountingRefusal, SealInspection};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The file name that makes a folder a ward.
+pub const WARD_MANIFEST_NAME: &str = "ward.json";
+/// The format version of `ward.json`.
+pub const WARD_FORMAT_VERSION: u32 = 1;
+/// The most stations a ward lists.
+pub const MAX_WARD_STATIONS: usize = 500;
+
+/// `ward.json`: what the returning officer counts, and what a conforming
+/// count must give.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WardManifest {
+    /// Always 1.
+    pub ward_counting: u32,
+    pub municipality: String,
+    pub ward: u16,
+    #[serde(default)]
+    pub date_of_poll: String,
+    /// The contesting candidates in ballot order (NOTA not included).
+    pub candidates: Vec<String>,
+    #[serde(default = "yes")]
+    pub none_of_the_above: bool,
+    /// The stations' traces, relative to the manifest's folder.
+    pub stations: Vec<String>,
+    /// 61F: the valid votes of persons on election duty, one per candidate
+    /// line (NOTA last where used), and their rejected ballot papers.
+    #[serde(default)]
+    pub election_duty: Option<ElectionDutyVotes>,
+    /// 61K(2): the seed of the lot, should candidates tie at the top.
+    #[serde(default)]
+    pub lot_seed: u64,
+    pub expected: WardExpected,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a conforming count of the ward gives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WardExpected {
+    /// The grade of the ward's own findings (`pass` when the count is clean).
+    pub verdict: VerdictKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Form 23's total per candidate line (NOTA last where used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<Vec<u64>>,
+    /// The candidate declared elected (Form 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elected: Option<String>,
+    /// The declaration withheld until a fresh poll (61P(1)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration_withheld: Option<bool>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub why: String,
+}
+
+/// Forms 23 and 24 of a ward, as counted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WardFigures {
+    pub form_23: Option<Form23>,
+    pub form_24: Option<Form24>,
+    /// Why there is no declaration (61P(1): a station awaits a fresh poll).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declaration_withheld: Option<String>,
+}
+
+/// Whether `path` is a ward manifest.
+pub fn is_ward_manifest(path: &Path) -> bool {
+    path.file_name().is_some_and(|name| name == WARD_MANIFEST_NAME)
+}
+
+/// Reads `ward.json`, with a located message for bad input.
+pub fn parse_manifest(path: &Path) -> Result<WardManifest, String> {
+    let text = std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    let manifest: WardManifest = serde_json::from_str(&text).map_err(|error| {
+        let (line, column) = (error.line(), error.column());
+        format!("{}:{line}:{column}: {}", path.display(), error.to_string().split(" at line ").next().unwrap_or(""))
+    })?;
+    let located = |message: String| format!("{}: {message}", path.display());
+    if manifest.ward_counting != WARD_FORMAT_VERSION {
+        return Err(located(format!("`ward_counting`: this harness reads version {WARD_FORMAT_VERSION}")));
+    }
+    if manifest.stations.is_empty() || manifest.stations.len() > MAX_WARD_STATIONS {
+        return Err(located(format!("`stations`: 1 to {MAX_WARD_STATIONS} station traces")));
+    }
+    if manifest.expected.verdict == VerdictKind::Error || manifest.expected.verdict == VerdictKind::NotApplicable {
+        return Err(located("`expected.verdict`: pass, advisory, procedural, discrepancy or violation".to_owned()));
+    }
+    Ok(manifest)
+}
+
+/// Replays the ward's stations against `target` and judges the count.
+pub fn run_ward(path: &Path, target: &mut dyn Target) -> TraceReport {
+    let name = path.to_string_lossy().into_owned();
+    let malformed = |message: String| {
+        let mut report = judge(&name, TraceOutcome::error(message.clone()), Err(message));
+        report.status = TraceStatus::Malformed;
+        report
+    };
+    let manifest = match parse_manifest(path) {
+        Ok(manifest) => manifest,
+        Err(message) => return malformed(message),
+    };
+    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut counts = Vec::new();
+    for station in &manifest.stations {
+        let file: PathBuf = folder.join(station);
+        let trace = match parse_trace_file(&file) {
+            Ok(trace) => trace,
+            Err(error) => return malformed(format!("{}: station {station}: {error}", path.display())),
+        };
+        if trace.header.ward != Some(u32::from(manifest.ward)) || trace.header.candidates != manifest.candidates {
+            return malformed(format!(
+                "{}: station {station}: its header is of another ward or another ballot (ward {:?}, candidates {:?})",
+                path.display(),
+                trace.header.ward,
+                trace.header.candidates
+            ));
+        }
+        let outcome = crate::replay::replay(&trace, target);
+        match outcome.verdict {
+            VerdictKind::Error => {
+                return judge(
+                    &name,
+                    TraceOutcome::error(format!("station {station}: {}", outcome.reason.unwrap_or_default())),
+                    Ok(expected(&manifest)),
+                );
+            }
+            VerdictKind::NotApplicable => {
+                return judge(
+                    &name,
+                    TraceOutcome::not_applicable(format!("station {station}: {}", outcome.reason.unwrap_or_default())),
+                    Ok(expected(&manifest)),
+                );
+            }
+            _ => {}
+        }
+        match outcome.station_count {
+            Some(count) => counts.push((station.clone(), count)),
+            None => {
+                return malformed(format!(
+                    "{}: station {station}: its poll was never closed, so it has no account to count",
+                    path.display()
+                ))
+            }
+        }
+    }
+    if let Err(message) = check_rounds(&counts) {
+        return malformed(format!("{}: {message}", path.display()));
+    }
+    let (figures, findings) = match count(&manifest, &counts) {
+        Ok(counted) => counted,
+        Err(message) => return malformed(format!("{}: {message}", path.display())),
+    };
+    let mut outcome = TraceOutcome::from_findings(findings, None, counts.len());
+    if let Some(form_23) = &figures.form_23 {
+        outcome.forms.push(evm_sim::forms::text::form_23(form_23));
+    }
+    if let Some(form_24) = &figures.form_24 {
+        outcome.forms.push(evm_sim::forms::text::form_24(form_24));
+    }
+    let mut report = judge(&name, outcome, Ok(expected(&manifest)));
+    if report.status == TraceStatus::AsExpected {
+        if let Some(differs) = figures_differ(&manifest.expected, &figures) {
+            report.status = TraceStatus::Differs;
+            report.matches_expected = false;
+            report.reason = Some(differs);
+        }
+    }
+    report.ward = Some(figures);
+    report
+}
+
+fn expected(manifest: &WardManifest) -> ExpectedVerdict {
+    ExpectedVerdict {
+        verdict: manifest.expected.verdict,
+        property: None,
+        line: None,
+        rule: manifest.expected.rule.clone(),
+        item_6_discrepancy: None,
+        form_16c: None,
+        why: manifest.expected.why.clone(),
+    }
+}
+
+/// The rounds of the counting circular: numbered 1, 2, … with no round
+/// left without a machine, and one control unit to a table in a round.
+fn check_rounds(counts: &[(String, StationCount)]) -> Result<(), String> {
+    let mut tables: BTreeMap<(u32, u32), String> = BTreeMap::new();
+    for (station, count) in counts {
+        for machine in &count.machines {
+            let Some((round, table)) = machine.round_and_table else { continue };
+            if let Some(earlier) = tables.insert((round, table), machine.control_unit.clone()) {
+                return Err(format!(
+                    "round {round}, table {table} holds two control units ({earlier}, and {} of station {station})",
+                    machine.control_unit
+                ));
+            }
+        }
+    }
+    let mut rounds: Vec<u32> = tables.keys().map(|(round, _)| *round).collect();
+    rounds.dedup();
+    for (expected, round) in (1u32..).zip(&rounds) {
+        if *round != expected {
+            return Err(format!(
+                "round {expected} has no machines (rounds are numbered 1, 2, …; round {round} follows)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Forms 23 and 24 from the stations' Part I and the counting tables'
+/// Part II, with the ward's own findings.
+fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(WardFigures, Vec<Finding>), String> {
+    let names: Vec<&str> = manifest.candidates.iter().map(String::as_str).collect();
+    let mut counting = Counting::new(
+        &manifest.municipality,
+        manifest.ward,
+        &manifest.date_of_poll,
+        &names,
+        manifest.none_of_the_above,
+    )
+    .map_err(|refusal| refusal.to_string())?;
+    if let Some(votes) = &manifest.election_duty {
+        counting.record_election_duty_votes(votes.clone()).map_err(|refusal| format!("`election_duty`: {refusal}"))?;
+    }
+    let mut findings = Vec::new();
+    let mut finding = |rule: &str, expected: String, observed: String| {
+        findings.push(Finding::procedural(None, rule, 0, "ward count".to_owned(), expected, observed));
+    };
+    let mut per_round: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
+    for (station, count) in counts {
+        let number = count.part_one.identity.number;
+        counting.add_station(count.part_one.clone()).map_err(|refusal| format!("station {station}: {refusal}"))?;
+        for machine in &count.machines {
+            if let Some((round, _)) = machine.round_and_table {
+                let entry = per_round.entry(round).or_default();
+                entry.0 += 1;
+                entry.1 += usize::from(machine.observer_checked);
+            }
+            let Some(intact) = machine.seal_intact else {
+                finding(
+                    "61G(2)",
+                    format!("control unit {} inspected at the counting table", machine.control_unit),
+                    format!("station {number}: no seal inspection recorded for control unit {}", machine.control_unit),
+                );
+                continue;
+            };
+            let inspection = SealInspection { paper_seal_intact: intact, tampered: machine.tampered };
+            counting
+                .inspect_seal(number, &machine.control_unit, inspection)
+                .map_err(|refusal| format!("station {station}: {refusal}"))?;
+            if !inspection.countable() {
+                continue;
+            }
+            match &machine.part_two {
+                Some((votes, total)) => {
+                    counting
+                        .record_result(number, &machine.control_unit, votes, *total)
+                        .map_err(|refusal| format!("station {station}: {refusal}"))?;
+                }
+                None => finding(
+                    "61H",
+                    format!("control unit {} counted (Result, Part II)", machine.control_unit),
+                    format!("station {number}: control unit {} was not counted", machine.control_unit),
+                ),
+            }
+        }
+    }
+    for (round, (machines, checked)) in per_round {
+        let wanted = machines.min(2);
+        if checked != wanted {
+            finding(
+                "counting circular: the observer's random check",
+                format!("{wanted} control unit(s) of round {round} checked by the observer's staff"),
+                format!("{checked} checked"),
+            );
+        }
+    }
+    let form_23 = counting.form_23().ok();
+    let (form_24, declaration_withheld) = match counting.form_24(manifest.lot_seed) {
+        Ok(form) => (Some(form), None),
+        Err(CountingRefusal::FreshPollPending { stations }) => (
+            None,
+            Some(format!("61P(1): stations {stations:?} go to a fresh poll (61G(4)); the result is declared after it")),
+        ),
+        Err(refusal) => (None, Some(refusal.to_string())),
+    };
+    Ok((WardFigures { form_23, form_24, declaration_withheld }, findings))
+}
+
+/// What the ward's figures show that its expectation does not.
+fn figures_differ(expected: &WardExpected, figures: &WardFigures) -> Option<String> {
+    if let Some(totals) = &expected.totals {
+        let found = figures.form_23.as_ref().map(|form| form.totals.clone());
+        if found.as_ref() != Some(totals) {
+            return Some(format!("Form 23 totals {found:?}, expected {totals:?}"));
+        }
+    }
+    if let Some(elected) = &expected.elected {
+        let found = figures.form_24.as_ref().map(|form| form.declaration.elected.clone());
+        if found.as_ref() != Some(elected) {
+            return Some(format!("elected {found:?}, expected {elected:?}"));
+        }
+    }
+    if let Some(withheld) = expected.declaration_withheld {
+        if withheld != figures.declaration_withheld.is_some() {
+            return Some(format!("declaration withheld: {:?}, expected {withheld}", figures.declaration_withheld));
+        }
+    }
+    None
+}
