@@ -112,8 +112,9 @@ pub fn parse_manifest(path: &Path) -> Result<WardManifest, String> {
 pub fn run_ward(path: &Path, target: &mut dyn Target) -> TraceReport {
     let name = path.to_string_lossy().into_owned();
     let malformed = |message: String| {
-        let mut report = judge(&name, TraceOutcome::error(message.clone()), Err(message));
+        let mut report = judge(&name, TraceOutcome::error(message.clone()), Err(String::new()));
         report.status = TraceStatus::Malformed;
+        report.reason = Some(message);
         report
     };
     let manifest = match parse_manifest(path) {
@@ -253,7 +254,8 @@ fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(
         let number = count.part_one.identity.number;
         counting.add_station(count.part_one.clone()).map_err(|refusal| format!("station {station}: {refusal}"))?;
         for machine in &count.machines {
-            if let Some((round, _)) = machine.round_and_table {
+            // The observer picks among the units counted in the round.
+            if let (Some((round, _)), Some(_), false) = (machine.round_and_table, &machine.part_two, machine.tampered) {
                 let entry = per_round.entry(round).or_default();
                 entry.0 += 1;
                 entry.1 += usize::from(machine.observer_checked);

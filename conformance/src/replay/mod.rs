@@ -233,7 +233,9 @@ impl Replay<'_> {
     /// Takes a new machine into use; after a fresh poll the earlier ones are
     /// not counted (s.62, s.63).
     fn new_machine(&mut self, trace: &Trace, fresh_poll: bool) -> Result<(), TargetError> {
-        let previous = std::mem::take(&mut self.machine);
+        let mut previous = std::mem::take(&mut self.machine);
+        // Kept, so that the counting can take the machine up again.
+        previous.reference = Some(std::mem::replace(&mut self.reference, ReferenceUnit::new(self.profile)));
         self.machines.push(previous);
         if fresh_poll {
             self.machines.iter_mut().for_each(|machine| machine.counted = false);
@@ -241,7 +243,6 @@ impl Replay<'_> {
         self.machine = MachineRecord { counted: true, target_index: self.machines_started, ..MachineRecord::default() };
         self.machines_started += 1;
         self.target.start_machine(self.profile, trace.header.defects)?;
-        self.reference = ReferenceUnit::new(self.profile);
         self.enable_pending_at_close = false;
         self.last_observation = None;
         self.machine_used = false;

@@ -705,6 +705,19 @@ fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Re
             }
         }
     } else if COUNTING_EVENTS.contains(&kind.as_str()) {
+        // Name the field of a figure that is not one (serde would name the event).
+        for field in ["paper_seal", "round", "table", "item_2", "item_3", "item_4", "item_5", "total"] {
+            if let Some(value) =
+                map.get(field).filter(|value| value.as_u64().and_then(|n| u32::try_from(n).ok()).is_none())
+            {
+                return Err(error(
+                    path,
+                    line,
+                    Some(field),
+                    format!("expected a whole number 0 to 4294967295, found {value}"),
+                ));
+            }
+        }
         let counting: CountingEvent =
             serde_json::from_value(Value::Object(map)).map_err(|source| serde_error(path, line, &kind, source))?;
         check_counting_event(path, line, &counting, header)?;

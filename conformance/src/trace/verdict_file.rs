@@ -112,8 +112,11 @@ pub fn parse_expectation(path: &Path) -> Result<ExpectedVerdict, TraceError> {
             expected.verdict.as_str()
         )));
     }
-    if expected.verdict == VerdictKind::Discrepancy && expected.property.is_none() {
-        return Err(located("a discrepancy verdict names its property (ITEM-6 or PART-II)".to_owned()));
+    if expected.verdict == VerdictKind::Discrepancy && expected.property.is_none() && expected.rule.is_none() {
+        return Err(located(
+            "a discrepancy verdict names its property (ITEM-6 or PART-II) or, for one without a property, its rule"
+                .to_owned(),
+        ));
     }
     Ok(expected)
 }
