@@ -427,6 +427,21 @@ impl Replay<'_> {
                         "the poll opened with the candidate set section not sealed".to_owned(),
                     ));
                 }
+                let unsealed = self
+                    .stations
+                    .first()
+                    .and_then(|station| station.current_poll().machines().last())
+                    .is_some_and(|machine| machine.paper_seal.is_none());
+                if unsealed {
+                    self.find(Finding::procedural(
+                        None,
+                        "39E(3)",
+                        line.line,
+                        describe(line),
+                        "the signed paper seal fixed over the result section before the poll".to_owned(),
+                        "the poll opened with no paper seal fixed on the control unit".to_owned(),
+                    ));
+                }
                 self.unit_input(line, now, Input::Total)?;
                 let shown = self.shown_total(line, total_shown);
                 self.apply_to_station(trace, line, &StationAction::PollOpened { total_shown: shown });
