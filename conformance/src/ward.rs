@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 pub const WARD_MANIFEST_NAME: &str = "ward.json";
 /// The format version of `ward.json`.
 pub const WARD_FORMAT_VERSION: u32 = 1;
-/// The most stations a ward lists.
-pub const MAX_WARD_STATIONS: usize = 500;
+/// The most stations a ward lists (the counting model's bound).
+pub const MAX_WARD_STATIONS: usize = evm_sim::station::counting::MAX_STATIONS_PER_WARD;
 
 /// `ward.json`: what the returning officer counts, and what a conforming
 /// count must give.

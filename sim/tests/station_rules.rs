@@ -663,7 +663,11 @@ fn one_elector_in_the_compartment_at_a_time() {
 
 #[test]
 fn paper_seals_are_accounted_in_item_nine() {
-    let mut day = station_open(20, 10);
+    let mut day = station_supplied(20, 10);
+    let now = day.now();
+    day.poll_day.install_machine(now, "CU-20-1", Defects::NONE).expect("installed");
+    day.act(StationAction::MockPollHeld { votes: 0, cleared: true });
+    day.act(StationAction::PaperSealFixed { serial: 5001 });
     day.act(StationAction::PaperSealDamaged { serial: 5007 });
     refused(
         &mut day,
@@ -674,6 +678,17 @@ fn paper_seals_are_accounted_in_item_nine() {
         &mut day,
         StationAction::PaperSealFixed { serial: 6000 },
         StationRefusal::PaperSealNotSupplied { serial: 6000 },
+    );
+    day.act(StationAction::PollOpened { total_shown: 0 });
+    // 39E(3): the seal is fixed before the poll, not during it.
+    refused(
+        &mut day,
+        StationAction::PaperSealFixed { serial: 5002 },
+        StationRefusal::NotInThisPhase {
+            action: "paper_seal_fixed".to_owned(),
+            phase: StationPhase::Open,
+            rule: "39E(3)".to_owned(),
+        },
     );
     day.close();
     let seals = day.part_one().paper_seals;

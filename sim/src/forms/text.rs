@@ -427,7 +427,7 @@ pub fn form_23(form: &Form23) -> String {
         paragraph(
             &mut out,
             0,
-            "n.c.: not counted; a voting machine of the polling station was found tampered with or its seal not intact (61G(4)); the station goes to a fresh poll.",
+            "n.c.: not counted; the returning officer found a voting machine of the polling station tampered with (61G(4)); the station goes to a fresh poll.",
         );
         out.push('\n');
     }

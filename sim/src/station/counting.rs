@@ -30,8 +30,11 @@ pub struct SealInspection {
 }
 
 impl SealInspection {
+    /// 61G(4): only a machine the returning officer is satisfied was
+    /// tampered with is not counted. A seal found not intact is evidence
+    /// (61G(2)) and is recorded, but it is not by itself the finding.
     pub fn countable(&self) -> bool {
-        self.paper_seal_intact && !self.tampered
+        !self.tampered
     }
 }
 
@@ -303,10 +306,10 @@ impl Counting {
                 let inspection = machine.inspection?;
                 (!inspection.countable()).then(|| MachineNotCounted {
                     control_unit: machine.control_unit.clone(),
-                    reason: if inspection.tampered {
+                    reason: if inspection.paper_seal_intact {
                         "tampered with (61G(4))".to_owned()
                     } else {
-                        "paper seal not intact (61G(2), 61G(4))".to_owned()
+                        "tampered with, its paper seal not intact (61G(2), 61G(4))".to_owned()
                     },
                 })
             })
