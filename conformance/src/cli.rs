@@ -351,6 +351,84 @@ pub fn generate_ward(
     Ok((days.len() as u32, folder))
 }
 
+/// What `volume` was asked.
+pub struct VolumeArguments {
+    pub target: String,
+    pub positions: u64,
+    pub link_faults: f64,
+    pub seed: u64,
+    /// (hours, ballots an hour) for endurance.
+    pub endurance: Option<(u32, u32)>,
+    pub defects: Vec<String>,
+    pub profile: evm_sim::ProfileName,
+    pub json: Option<PathBuf>,
+}
+
+/// `volume`: the labs' volume (or endurance) test. Returns the summary and
+/// whether the test rejected.
+pub fn volume(arguments: &VolumeArguments, quiet: bool) -> Result<(String, bool), UsageError> {
+    use std::io::IsTerminal;
+    if !(0.0..=0.5).contains(&arguments.link_faults) {
+        return Err(UsageError(format!("--link-faults {}: a fraction 0 to 0.5", arguments.link_faults)));
+    }
+    if let Some(path) = &arguments.json {
+        check_writable(path)?;
+    }
+    let defects: evm_sim::Defects =
+        arguments.defects.iter().filter_map(|name| name.parse::<evm_sim::Defect>().ok()).collect();
+    let mut profile = evm_sim::MachineProfile::named(arguments.profile);
+    if let Some((_, rate)) = arguments.endurance {
+        if rate == 0 || rate > 240 {
+            return Err(UsageError(format!(
+                "--rate {rate}: 1 to 240 ballots an hour (one every 15 s at most: the vote-rate limit of 5 a minute)"
+            )));
+        }
+    }
+    profile.rate_limit_votes_per_minute = Some(5);
+    let positions = match arguments.endurance {
+        Some((hours, rate)) => u64::from(hours) * u64::from(rate),
+        None => arguments.positions,
+    };
+    let mut target = target_named(&arguments.target)?;
+    if !defects.is_empty() && !target.can_carry_defects() {
+        return Err(UsageError(format!("target {} cannot carry seeded defects (no test mode)", target.name())));
+    }
+    let options = crate::volume::VolumeOptions {
+        positions,
+        link_faults: arguments.link_faults,
+        seed: arguments.seed,
+        ballots_per_hour: arguments.endurance.map(|(_, rate)| rate),
+        defects,
+        profile,
+    };
+    let show = !quiet && std::io::stderr().is_terminal();
+    let bar = show.then(|| {
+        let bar = indicatif::ProgressBar::new(positions);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} positions, {msg} [{elapsed_precise}, eta {eta}]",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let report = crate::volume::run_volume(target.as_mut(), &options, |step| {
+        if let Some(bar) = &bar {
+            bar.set_position(step.positions);
+            bar.set_message(format!("{} errors", step.errors));
+        }
+    })
+    .map_err(|error| UsageError(error.to_string()))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(path) = &arguments.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|error| UsageError(error.to_string()))?;
+        write_file(path, &(text + "\n"))?;
+    }
+    Ok((crate::volume::summary(&report), report.decision == crate::volume::Decision::Reject))
+}
+
 /// `minimize`: shrinks the failing trace at `path`; writes it to `out`.
 pub fn minimize(path: &Path, out: &Path, target_name: &str) -> Result<String, UsageError> {
     let trace = crate::trace::parse_trace_file(path).map_err(|error| UsageError(error.to_string()))?;

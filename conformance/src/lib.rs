@@ -32,5 +32,6 @@ pub mod target;
 pub mod total_display;
 pub mod trace;
 pub mod verdict;
+pub mod volume;
 pub mod ward;
 pub mod wire;

@@ -54,6 +54,15 @@ pub trait Target {
     fn announced_profile(&self) -> Option<MachineProfile> {
         None
     }
+    /// Injects faults on the link (frames dropped, corrupted) from `seed`;
+    /// `false` for a target without a link (in process).
+    fn inject_link_faults(&mut self, _rates: evm_sim::protocol::faults::FaultRates, _seed: u64) -> bool {
+        false
+    }
+    /// Requests resent so far (after a timeout or a corrupt frame).
+    fn retransmissions(&self) -> u64 {
+        0
+    }
     /// A new trace begins: machines of earlier traces are gone.
     fn start_trace(&mut self) {}
     /// Takes back into use the machine started `index`-th (0-based) since

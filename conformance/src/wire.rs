@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 
 /// How long to wait for a reply before resending the request.
 pub const REPLY_TIMEOUT: Duration = Duration::from_millis(250);
+/// The least retransmission timeout the estimator may reach.
+pub const MIN_RETRANSMISSION_TIMEOUT: Duration = Duration::from_millis(3);
+/// How long one read waits for bytes: the timer's granularity.
+const READ_POLL: Duration = Duration::from_millis(1);
 /// Sends of one request before the link is declared down.
 pub const MAX_ATTEMPTS: u32 = 12;
 /// How long to wait for `evm-sim serve` to announce its device.
@@ -87,6 +91,55 @@ pub struct WireTarget {
     pub retransmissions: u64,
     pub protocol_errors: u64,
     buffer: Vec<u8>,
+    timer: RetransmissionTimer,
+}
+
+/// The retransmission timeout, adapted to the link (RFC 6298's estimator):
+/// RTO = SRTT + 4 RTTVAR from the replies to requests sent once (Karn: a
+/// resent request's reply is not sampled), doubled at each timeout of one
+/// request, within [`MIN_RETRANSMISSION_TIMEOUT`] and [`REPLY_TIMEOUT`]. It
+/// starts at [`REPLY_TIMEOUT`], so a slow link is never taken for a dead one.
+#[derive(Clone, Copy, Debug)]
+pub struct RetransmissionTimer {
+    smoothed: Option<Duration>,
+    variation: Duration,
+    timeout: Duration,
+}
+
+impl Default for RetransmissionTimer {
+    fn default() -> Self {
+        RetransmissionTimer { smoothed: None, variation: Duration::ZERO, timeout: REPLY_TIMEOUT }
+    }
+}
+
+impl RetransmissionTimer {
+    /// The timeout for the next send.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// A reply came `round_trip` after a request sent once.
+    pub fn sample(&mut self, round_trip: Duration) {
+        match self.smoothed {
+            None => {
+                self.smoothed = Some(round_trip);
+                self.variation = round_trip / 2;
+            }
+            Some(smoothed) => {
+                let difference = smoothed.abs_diff(round_trip);
+                self.variation = (self.variation * 3 + difference) / 4;
+                self.smoothed = Some((smoothed * 7 + round_trip) / 8);
+            }
+        }
+        let smoothed = self.smoothed.unwrap_or(round_trip);
+        self.timeout =
+            (smoothed + (self.variation * 4).max(READ_POLL)).clamp(MIN_RETRANSMISSION_TIMEOUT, REPLY_TIMEOUT);
+    }
+
+    /// The request timed out: back off.
+    pub fn back_off(&mut self) {
+        self.timeout = (self.timeout * 2).min(REPLY_TIMEOUT);
+    }
 }
 
 impl Drop for WireTarget {
@@ -107,7 +160,7 @@ impl WireTarget {
     pub fn serial(path: &str, baud: u32) -> Result<WireTarget, TargetError> {
         let name = format!("serial:{path}@{baud}");
         let port = serialport::new(path, baud)
-            .timeout(Duration::from_millis(5))
+            .timeout(READ_POLL)
             .open()
             .map_err(|error| TargetError { target: name.clone(), message: format!("cannot open: {error}") })?;
         WireTarget::connect(name, Box::new(SerialTransport(port)), None)
@@ -119,7 +172,7 @@ impl WireTarget {
         let stream = std::net::TcpStream::connect(address)
             .map_err(|error| TargetError { target: name.clone(), message: format!("cannot connect: {error}") })?;
         let setup = |stream: &std::net::TcpStream| -> std::io::Result<()> {
-            stream.set_read_timeout(Some(Duration::from_millis(5)))?;
+            stream.set_read_timeout(Some(READ_POLL))?;
             stream.set_nodelay(true)
         };
         setup(&stream).map_err(|error| TargetError { target: name.clone(), message: error.to_string() })?;
@@ -136,6 +189,12 @@ impl WireTarget {
         let mut command = Command::new(&binary);
         // The board ends with the harness, however the harness ends.
         command.args(["serve", "--pty", "--test-mode", "--exit-with-parent"]);
+        // The harness reports what the link did; the board's own warning for
+        // every corrupt frame (under injected faults, thousands) would drown
+        // it. RUST_LOG set by the user still wins.
+        if std::env::var_os("RUST_LOG").is_none() {
+            command.env("RUST_LOG", "error");
+        }
         if let Some(baud) = pace_baud {
             command.args(["--pace-baud", &baud.to_string()]);
         }
@@ -175,6 +234,7 @@ impl WireTarget {
             retransmissions: 0,
             protocol_errors: 0,
             buffer: vec![0; 4096],
+            timer: RetransmissionTimer::default(),
         };
         match target.call(&Request::Hello { highest_version: PROTOCOL_VERSION })? {
             Reply::Hello { version, profile, capabilities, serial_number } if version == PROTOCOL_VERSION => {
@@ -246,14 +306,23 @@ impl WireTarget {
     /// a timeout or a corrupt-frame notice.
     pub fn call(&mut self, request: &Request) -> Result<Reply, TargetError> {
         let (request_id, wire) = self.host.request(request);
+        let mut timed_out = false;
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
                 self.retransmissions += 1;
                 tracing::debug!(target = %self.name, request_id, attempt, "resending the same bytes");
+                if timed_out {
+                    self.timer.back_off();
+                }
             }
             self.send(&wire)?;
-            let deadline = Instant::now() + REPLY_TIMEOUT;
+            let sent = Instant::now();
+            // The result's reply is long (up to 384 counts): it waits the
+            // full reply timeout, and is never sampled as a round trip.
+            let long_reply = matches!(request, Request::ReadResult);
+            let deadline = sent + if long_reply { REPLY_TIMEOUT } else { self.timer.timeout() };
             let mut resend = false;
+            timed_out = true;
             while Instant::now() < deadline && !resend {
                 let mut buffer = std::mem::take(&mut self.buffer);
                 let read = self.transport.receive(&mut buffer);
@@ -288,22 +357,29 @@ impl WireTarget {
                 for item in received {
                     match item {
                         Received::Reply { request_id: 0, reply: Reply::Nack(NackReason::CorruptFrame) } => {
-                            resend = true
+                            resend = true;
+                            timed_out = false;
                         }
                         Received::Reply { request_id: 0, reply: Reply::Nack(NackReason::UnsupportedVersion) } => {
                             return Err(self.error("the board does not speak this protocol version"))
                         }
-                        Received::Reply { request_id: id, reply } if id == request_id => return Ok(reply),
+                        Received::Reply { request_id: id, reply } if id == request_id => {
+                            if attempt == 0 && !long_reply {
+                                self.timer.sample(sent.elapsed());
+                            }
+                            return Ok(reply);
+                        }
                         Received::Reply { .. } => {}
                         Received::ProtocolError(_) => {
                             self.protocol_errors += 1;
                             resend = true;
+                            timed_out = false;
                         }
                     }
                 }
             }
         }
-        Err(self.error(format!("no answer after {MAX_ATTEMPTS} attempts of {} ms: the link is down or the board does not speak the protocol", REPLY_TIMEOUT.as_millis())))
+        Err(self.error(format!("no answer after {MAX_ATTEMPTS} attempts (the last waited {} ms): the link is down or the board does not speak the protocol", self.timer.timeout().as_millis())))
     }
 }
 
@@ -349,6 +425,15 @@ impl Target for WireTarget {
 
     fn announced_profile(&self) -> Option<MachineProfile> {
         Some(self.board_profile)
+    }
+
+    fn inject_link_faults(&mut self, rates: evm_sim::protocol::faults::FaultRates, seed: u64) -> bool {
+        self.inject_faults(rates, seed);
+        true
+    }
+
+    fn retransmissions(&self) -> u64 {
+        self.retransmissions
     }
 
     fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {

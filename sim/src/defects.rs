@@ -40,10 +40,16 @@ pub enum Defect {
     TotalMissesLastButton,
     /// The vote-recorded event names the candidate voted for.
     EventNamesCandidate,
+    /// Now and then a vote is beeped but not kept: the 41st vote of every
+    /// poll (the volume test's faulty board).
+    DropsVoteNowAndThen,
 }
 
+/// The vote [`Defect::DropsVoteNowAndThen`] drops: the unit's total before it.
+pub const DROPPED_VOTE_AFTER: u32 = 40;
+
 impl Defect {
-    pub const ALL: [Defect; 15] = [
+    pub const ALL: [Defect; 16] = [
         Defect::DoubleVoteOnTwoButtons,
         Defect::VoteWithoutBallot,
         Defect::BallotStaysEnabled,
@@ -59,6 +65,7 @@ impl Defect {
         Defect::CandidateSetChangesAfterSeal,
         Defect::TotalMissesLastButton,
         Defect::EventNamesCandidate,
+        Defect::DropsVoteNowAndThen,
     ];
 
     /// The property the defect breaks.
@@ -75,7 +82,7 @@ impl Defect {
             Defect::PowerLossErasesVotes | Defect::ResultErasesVotes => Property::Retain,
             Defect::ClearLeavesVote => Property::Zero,
             Defect::CandidateSetChangesAfterSeal => Property::CandidateSet,
-            Defect::TotalMissesLastButton => Property::PartII,
+            Defect::TotalMissesLastButton | Defect::DropsVoteNowAndThen => Property::PartII,
             Defect::EventNamesCandidate => Property::Secrecy,
         }
     }
@@ -107,6 +114,7 @@ impl Defect {
             Defect::CandidateSetChangesAfterSeal => "candidate_set_changes_after_seal",
             Defect::TotalMissesLastButton => "total_misses_last_button",
             Defect::EventNamesCandidate => "event_names_candidate",
+            Defect::DropsVoteNowAndThen => "drops_vote_now_and_then",
         }
     }
 
@@ -128,6 +136,7 @@ impl Defect {
             Defect::CandidateSetChangesAfterSeal => "Cand Set still works after the section is sealed",
             Defect::TotalMissesLastButton => "votes for the last ballot button are not added to the total",
             Defect::EventNamesCandidate => "the vote-recorded event names the candidate voted for",
+            Defect::DropsVoteNowAndThen => "now and then a vote is beeped but not kept (the 41st of every poll)",
         }
     }
 }

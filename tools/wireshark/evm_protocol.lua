@@ -130,7 +130,7 @@ local DEFECTS = {
     "result_while_sealed", "result_before_close", "total_shows_breakdown", "vote_after_close",
     "close_keeps_ballot_enabled", "enable_survives_power_cycle", "power_loss_erases_votes",
     "result_erases_votes", "clear_leaves_vote", "candidate_set_changes_after_seal",
-    "total_misses_last_button", "event_names_candidate",
+    "total_misses_last_button", "event_names_candidate", "drops_vote_now_and_then",
 }
 
 local PROFILE_NAMES = { [2] = "M2", [3] = "M3" }
@@ -230,13 +230,13 @@ local F = {
 }
 
 local defect_fields = {}
-for i = 0, 14 do
+for i = 0, 15 do
     defect_fields[i] = ProtoField.bool("evm.defects." .. DEFECTS[i], DEFECTS[i], 32, nil, 2 ^ i)
 end
 
 local field_list = {}
 for _, field in pairs(F) do field_list[#field_list + 1] = field end
-for i = 0, 14 do field_list[#field_list + 1] = defect_fields[i] end
+for i = 0, 15 do field_list[#field_list + 1] = defect_fields[i] end
 evm.fields = field_list
 
 local E = {
@@ -555,11 +555,11 @@ P[0x10] = function(c) -- TEST_START_MACHINE
     local bits = le32(c.b, o)
     local item = c.tree:add_le(F.defects, c.t(o, 4))
     local names = {}
-    for i = 0, 14 do
+    for i = 0, 15 do
         item:add_le(defect_fields[i], c.t(o, 4))
         if bitset(bits, i) then names[#names + 1] = DEFECTS[i] end
     end
-    if bits >= 2 ^ 15 then c.bad("defect bits 15–31 are not zero", item) end
+    if bits >= 2 ^ 16 then c.bad("defect bits 16–31 are not zero", item) end
     item:append_text(" (" .. (#names > 0 and table.concat(names, ", ") or "none") .. ")")
     return profile .. " defects=" .. (#names > 0 and table.concat(names, ",") or "none")
 end

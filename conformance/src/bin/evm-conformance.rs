@@ -190,6 +190,47 @@ enum Command {
         #[arg(long, default_value = "sim")]
         target: String,
     },
+    /// The labs' volume test: full poll days back to back through a target,
+    /// every press checked to land exactly once and every result to equal the
+    /// presses, judged by the probability-ratio test (VVSG p0 = 1e-7, p1 =
+    /// 2e-6, alpha = beta = 0.05: accept after 1,549,704 positions with no
+    /// error; one error within 26,997 rejects). Endurance: --hours H --rate B presses H x B ballots at B an hour.
+    ///
+    /// Examples:
+    ///   evm-conformance volume --target sim-pty --link-faults 0.01 --seed 11 --json v.json
+    ///   evm-conformance volume --target sim --defect drops_vote_now_and_then
+    ///   evm-conformance volume --target sim-pty --hours 163 --rate 100
+    ///
+    /// Exit status: 0 accept (or continue: the budget ran out first); 1 reject; 2 bad usage or the target failed.
+    #[command(verbatim_doc_comment)]
+    Volume {
+        /// The machine: sim, sim-pty, serial:PATH@BAUD, tcp:ADDR.
+        #[arg(long, default_value = "sim")]
+        target: String,
+        /// Ballot positions (presses) at most; the test may decide before.
+        #[arg(long, default_value_t = evm_conformance::volume::DEFAULT_POSITIONS, conflicts_with_all = ["hours", "rate"])]
+        positions: u64,
+        /// Frames dropped or corrupted on the link, as a fraction 0 to 0.5 (wire targets).
+        #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+        link_faults: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Endurance: hours of voting (with --rate).
+        #[arg(long, requires = "rate")]
+        hours: Option<u32>,
+        /// Endurance: ballots an hour (with --hours).
+        #[arg(long, requires = "hours")]
+        rate: Option<u32>,
+        /// A seeded defect the test-mode target carries (repeatable).
+        #[arg(long = "defect", value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(evm_sim::Defect::ALL.map(|defect| defect.name())))]
+        defects: Vec<String>,
+        /// The machine profile.
+        #[arg(long, default_value = "M2", value_parser = profile_parser())]
+        profile: evm_sim::ProfileName,
+        /// Write the JSON report here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
     /// Measure, never assert: performance figures beside a floor measured in the same run.
     #[command(verbatim_doc_comment)]
     Bench {
@@ -479,6 +520,28 @@ fn main() -> ExitCode {
                     out_line!("{summary}");
                 }
                 EXIT_ALL_MATCH
+            })
+        }
+        Command::Volume { target, positions, link_faults, seed, hours, rate, defects, profile, json } => {
+            let options = cli::VolumeArguments {
+                target,
+                positions,
+                link_faults,
+                seed,
+                endurance: hours.zip(rate),
+                defects,
+                profile,
+                json,
+            };
+            cli::volume(&options, quiet).map(|(summary, rejected)| {
+                if !quiet {
+                    out!("{summary}");
+                }
+                if rejected {
+                    EXIT_MISMATCH
+                } else {
+                    EXIT_ALL_MATCH
+                }
             })
         }
         Command::List { what } => evm_conformance::listing::list(&what).map(|text| {

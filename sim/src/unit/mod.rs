@@ -763,7 +763,11 @@ impl ControlUnit {
     fn record_vote(&mut self, now: Timestamp, index: usize) {
         let last_button = usize::from(self.ballot_buttons()).saturating_sub(1);
         let counted_in_total = !(index == last_button && self.defects.contains(Defect::TotalMissesLastButton));
-        self.memory.record(index, counted_in_total);
+        let dropped = self.defects.contains(Defect::DropsVoteNowAndThen)
+            && self.memory.total() == crate::defects::DROPPED_VOTE_AFTER;
+        if !dropped {
+            self.memory.record(index, counted_in_total);
+        }
         self.rate_window.record(now);
         // First path of the PART-II invariant (the second is `result_readout`).
         debug_assert!(
