@@ -75,3 +75,19 @@ fn rare_days_adjournment_and_booth_capture_replay_too() {
     }
     assert!(adjourned > 0 && captured > 0, "adjourned {adjourned}, captured {captured}");
 }
+
+/// Every station of a 20,000-station election passes (adjournments are
+/// rare, 20 in 100,000 stations: the ordinary tests meet few of them).
+#[test]
+#[ignore = "1.5 minutes in debug: cargo test -p evm-conformance --test generate -- --ignored"]
+fn every_station_of_a_large_synthetic_election_passes() {
+    let mut failures = Vec::new();
+    for index in 0..20_000 {
+        let station = evm_conformance::generate::synthetic_station(7, index, evm_sim::ProfileName::M2);
+        let outcome = evm_conformance::replay::replay(&station.trace, &mut evm_conformance::target::SimTarget::new());
+        if outcome.verdict != evm_conformance::verdict::VerdictKind::Pass {
+            failures.push(format!("station {index}: {:?} {:?}", outcome.verdict, outcome.findings.first()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -264,7 +264,9 @@ fn write_day(plan: &Plan) -> String {
             writer.line(60, json!({"event": "poll_opened"}));
             // Those who voted are only identified and turned away (39V(2));
             // those who did not vote come back and vote.
-            if let Some(&voter) = writer.voters.first() {
+            if !writer.voters.is_empty() {
+                // Identified once in this session: no claimant claims them again.
+                let voter = writer.voters.remove(0);
                 writer.seconds += 60;
                 writer.act("elector_identified", voter);
             }
@@ -272,8 +274,8 @@ fn write_day(plan: &Plan) -> String {
                 writer.seconds += 60;
                 writer.vote(elector, 1);
             }
-            // A claimant at the adjourned poll claims a voter of this poll.
-            writer.voters.clear();
+            // A claimant at the adjourned poll may claim an elector who
+            // voted before the adjournment (39O(1) with the marked roll).
         }
         if index == present_from && !hour_written && plan.present_at_the_hour > 0 {
             // The last electors are present (in the queue) at the hour and

@@ -345,6 +345,24 @@ fn adjourn_only_those_who_voted_are_barred_and_only_their_vote_is_the_breach() {
     assert_eq!(count.form_23().expect("form 23").totals, vec![2, 2, 1, 0]);
 }
 
+/// Held: at the adjourned poll a person claiming to be an elector who voted
+/// before the adjournment (the marked roll shows it) gets a tendered ballot
+/// paper (39O(1)), as on the day itself.
+#[test]
+fn adjourn_a_claimant_for_an_elector_who_voted_before_gets_a_tendered_paper() {
+    let mut day = adjourned_day();
+    day.prepare_machine("CU-8-2", Defects::NONE, 4, true);
+    day.act(StationAction::ElectorIdentified { elector: 2 });
+    let step =
+        day.act(StationAction::TenderedBallotPaperIssued { elector: 2, ballot_paper: 1002, thumb_impression: false });
+    assert!(step.accepted.irregularities.is_empty());
+    let form_16b = day.poll_day.station().form_16b();
+    assert_eq!(
+        form_16b.entries.last().map(|entry| (entry.elector, entry.register_serial_of_person_who_voted)),
+        Some((2, 2))
+    );
+}
+
 /// Broken: an elector who voted before the adjournment votes again. Item 6
 /// tallies (entered again, voted again), so only the vote shows it: ADJOURN
 /// at that vote.

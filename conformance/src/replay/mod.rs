@@ -34,6 +34,23 @@ struct MachineRecord {
     counting: counting::CountingRecord,
 }
 
+/// Whether `action` acts on the machine itself, which every station a
+/// common machine serves shares (the parser's `COMMON_MACHINE_ACTIONS`).
+fn on_the_machine(action: &StationAction) -> bool {
+    matches!(
+        action,
+        StationAction::MachineInstalled { .. }
+            | StationAction::MockPollHeld { .. }
+            | StationAction::PollOpened { .. }
+            | StationAction::CloseOfPollHour {}
+            | StationAction::PollClosed { .. }
+            | StationAction::BoothCaptured { .. }
+            | StationAction::PollAdjourned { .. }
+            | StationAction::MachineFailed { .. }
+            | StationAction::FreshPollOrdered {}
+    )
+}
+
 /// One poll's account of votes over the stations a machine serves.
 #[derive(Clone, Copy, Debug, Default)]
 struct CombinedAccount {
@@ -271,7 +288,7 @@ impl Replay<'_> {
             }
             _ => None,
         };
-        let every = crate::trace::COMMON_MACHINE_ACTIONS.contains(&action.name());
+        let every = on_the_machine(action);
         for index in 0..self.stations.len() {
             if !(every || index == named.unwrap_or(0)) {
                 continue;
@@ -768,16 +785,15 @@ impl Replay<'_> {
         if input == Input::Clear && observed.refusal.is_none() {
             self.clear_after_counting(line);
         }
-        if self.report_votes_to_station {
-            let mut facts = vec![StationAction::VoteRecorded {}; observed.votes_recorded as usize];
+        if self.report_votes_to_station && !self.stations.is_empty() {
+            for _ in 0..observed.votes_recorded {
+                self.station_fact(line, now, StationAction::VoteRecorded {});
+            }
             // An enable cancelled without a vote (a power cut, a unit
             // detached…): the elector may be given `Ballot` again. The close's
             // cancellation is the station's own close action.
             if expected.enable_cancelled && input != Input::Close {
-                facts.push(StationAction::EnableCancelled {});
-            }
-            for fact in facts {
-                self.station_fact(line, now, fact);
+                self.station_fact(line, now, StationAction::EnableCancelled {});
             }
         }
         self.last_observation = Some(observed);
@@ -846,17 +862,18 @@ impl Replay<'_> {
     /// elector was given `Ballot` (else one with an enable left pending,
     /// else the header's station); a cancelled enable to every station.
     fn station_fact(&mut self, line: &TraceLine, now: Timestamp, fact: StationAction) {
-        let indices: Vec<usize> = match fact {
-            StationAction::VoteRecorded {} => {
+        let indices = match fact {
+            StationAction::VoteRecorded {} if self.stations.len() > 1 => {
                 let voting = self
                     .stations
                     .iter()
                     .position(|station| station.ballot_pending_for().is_some())
                     .or_else(|| self.stations.iter().position(PollingStation::stale_enable_pending))
                     .unwrap_or(0);
-                vec![voting]
+                voting..voting + 1
             }
-            _ => (0..self.stations.len()).collect(),
+            StationAction::VoteRecorded {} => 0..1,
+            _ => 0..self.stations.len(),
         };
         for index in indices {
             let Some(station) = self.stations.get_mut(index) else { continue };
@@ -1088,6 +1105,35 @@ impl Replay<'_> {
                     Some((counts, total)) => format!("result counts {counts:?} total {total}"),
                     None => "no result read".into(),
                 },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The parser's list and the replay's match name the same actions.
+    #[test]
+    fn the_machine_actions_agree_with_the_parser() {
+        use evm_sim::StationAction;
+        let actions = [
+            StationAction::MachineInstalled { control_unit: "CU".into() },
+            StationAction::MockPollHeld { votes: 1, cleared: true },
+            StationAction::PollOpened { total_shown: 0 },
+            StationAction::CloseOfPollHour {},
+            StationAction::PollClosed { total_shown: 0 },
+            StationAction::BoothCaptured { total_shown: 0 },
+            StationAction::PollAdjourned { total_shown: 0 },
+            StationAction::MachineFailed { total_shown: 0 },
+            StationAction::FreshPollOrdered {},
+            StationAction::ElectorArrived { elector: 1 },
+            StationAction::VoteRecorded {},
+        ];
+        for action in &actions {
+            assert_eq!(
+                super::on_the_machine(action),
+                crate::trace::COMMON_MACHINE_ACTIONS.contains(&action.name()),
+                "{action:?}"
             );
         }
     }

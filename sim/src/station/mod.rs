@@ -881,7 +881,11 @@ impl PollingStation {
                 self.require_phase(action, &[StationPhase::Open], "39O")?;
                 self.current_poll().elector(*elector)?;
                 self.officer_refused(now, OfficerRefusalKind::TenderedBallotPaper(*reason), *elector);
-                self.poll_mut().elector_mut(*elector).claimant_identified = false;
+                let record = self.poll_mut().elector_mut(*elector);
+                record.claimant_identified = false;
+                if record.voted_before_adjournment && !matches!(record.status, ElectorStatus::Entered { .. }) {
+                    record.status = ElectorStatus::NotSeen;
+                }
             }
             StationAction::BallotPressed { elector } => self.ballot_pressed(now, *elector, &mut accepted)?,
             StationAction::VoteRecorded {} => self.vote_recorded(now, &mut accepted),
@@ -896,8 +900,16 @@ impl PollingStation {
                 self.require_phase(action, &[StationPhase::Open], "39O")?;
                 let poll = self.current_poll();
                 let record = poll.elector(*elector)?;
-                let ElectorStatus::Entered { register_serial, .. } = record.status else {
-                    return Err(StationRefusal::EntryNotUsed { elector: *elector });
+                // Someone has voted as this elector: at this session (an
+                // entry), or before an adjournment (the marked roll, 39V(2)).
+                let earlier_entry =
+                    || poll.register.iter().rev().find(|entry| entry.elector == *elector).map(|entry| entry.serial);
+                let register_serial = match record.status {
+                    ElectorStatus::Entered { register_serial, .. } => register_serial,
+                    _ if record.voted_before_adjournment => {
+                        earlier_entry().ok_or(StationRefusal::EntryNotUsed { elector: *elector })?
+                    }
+                    _ => return Err(StationRefusal::EntryNotUsed { elector: *elector }),
                 };
                 let Some(papers) = poll.tendered_ballot_papers else {
                     return Err(StationRefusal::TenderedBallotPapersNotReceived);
@@ -919,7 +931,13 @@ impl PollingStation {
                 });
                 poll.tendered_ballot_papers_issued.push(*ballot_paper);
                 poll.tendered_in_compartment = Some(*elector);
-                poll.elector_mut(*elector).claimant_identified = false;
+                let record = poll.elector_mut(*elector);
+                record.claimant_identified = false;
+                // A claimant for an elector who voted before an adjournment
+                // leaves with the paper: the next one is identified afresh.
+                if !matches!(record.status, ElectorStatus::Entered { .. }) {
+                    record.status = ElectorStatus::NotSeen;
+                }
             }
             StationAction::PresidingOfficerEnteredCompartment { polling_agents_accompanied } => {
                 self.require_phase(action, &[StationPhase::Open], "39P")?;
