@@ -356,46 +356,46 @@ fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<Cou
             let control_unit = control_unit.clone();
             day.after(
                 3_600_000,
-                TraceEvent::Counting(CountingEvent::MachineReceived {
+                TraceEvent::Counting(Box::new(CountingEvent::MachineReceived {
                     control_unit: control_unit.clone(),
                     round: place.round,
                     table: place.table,
-                }),
+                })),
             );
             day.after(
                 60_000,
-                TraceEvent::Counting(CountingEvent::SealInspected {
+                TraceEvent::Counting(Box::new(CountingEvent::SealInspected {
                     control_unit: control_unit.clone(),
                     paper_seal: 10 * index + 1,
                     intact: true,
-                }),
+                })),
             );
             day.unit(60_000, Input::BreakResultSeal);
             day.unit(1_000, Input::Result);
             day.after(0, TraceEvent::ExpectResult { counts: last.clone(), total });
             day.after(
                 60_000,
-                TraceEvent::Counting(CountingEvent::PartTwoWritten {
+                TraceEvent::Counting(Box::new(CountingEvent::PartTwoWritten {
                     control_unit: control_unit.clone(),
                     counts: last.clone(),
                     total,
-                }),
+                })),
             );
             if place.observer_check {
                 day.after(
                     60_000,
-                    TraceEvent::Counting(CountingEvent::ObserverCheck {
+                    TraceEvent::Counting(Box::new(CountingEvent::ObserverCheck {
                         control_unit: control_unit.clone(),
                         counts: last.clone(),
                         total,
-                    }),
+                    })),
                 );
             }
             let ward_number = day.header.ward.unwrap_or(0);
             let number = day.header.polling_station.number;
             day.after(
                 60_000,
-                TraceEvent::Counting(CountingEvent::MachineResealed {
+                TraceEvent::Counting(Box::new(CountingEvent::MachineResealed {
                     control_unit: control_unit.clone(),
                     r#box: BoxParticulars {
                         constituency: format!("Ward {ward_number}"),
@@ -404,7 +404,7 @@ fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<Cou
                         date_of_poll: "the date of poll".into(),
                         date_of_counting: "the date of counting".into(),
                     },
-                }),
+                })),
             );
         } else {
             day.unit(3_600_000, Input::BreakResultSeal);

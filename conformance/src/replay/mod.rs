@@ -240,7 +240,7 @@ impl Replay<'_> {
             TraceEvent::NewMachine { reason } => self.new_machine(trace, *reason == MachineChange::FreshPoll)?,
             TraceEvent::LinkNoise { bytes, seed } => self.target.link_noise(*bytes, *seed)?,
             TraceEvent::Station { action, total_shown, set_up, .. } => {
-                self.station_action(trace, line, action, *total_shown, set_up.as_ref())?
+                self.station_action(trace, line, action, *total_shown, set_up.as_deref())?
             }
             TraceEvent::Counting(event) => self.counting_event(trace, line, event)?,
         }

@@ -133,12 +133,13 @@ pub enum TraceEvent {
     Station {
         action: StationAction,
         total_shown: Option<u32>,
-        set_up: Option<MachineSetUp>,
+        set_up: Option<Box<MachineSetUp>>,
         polling_station: Option<u32>,
     },
     /// The account as the presiding officer wrote it, and the counting of
     /// the station's machines (rules 39R, 61G–61P; docs/TRACE_FORMAT.md 3.6).
-    Counting(CountingEvent),
+    /// Boxed: its names would make every line of a trace as large.
+    Counting(Box<CountingEvent>),
 }
 
 /// What the papers say and the counting table does, after the poll.
@@ -311,4 +312,14 @@ impl Header {
 /// The button of ballot entry `entry` (1-based), for a trace's `press`.
 pub(crate) fn button_of_entry(entry: u16) -> Option<ButtonAddress> {
     ButtonAddress::of_ballot_entry(entry)
+}
+
+#[cfg(test)]
+mod size {
+    /// A trace of two million lines is held in memory: a line stays small.
+    #[test]
+    fn a_trace_line_stays_small() {
+        let size = std::mem::size_of::<super::TraceLine>();
+        assert!(size <= 88, "TraceLine is {size} bytes");
+    }
 }

@@ -721,7 +721,7 @@ fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Re
         let counting: CountingEvent =
             serde_json::from_value(Value::Object(map)).map_err(|source| serde_error(path, line, &kind, source))?;
         check_counting_event(path, line, &counting, header)?;
-        TraceEvent::Counting(counting)
+        TraceEvent::Counting(Box::new(counting))
     } else {
         station_event(path, line, &kind, map, header)?
     };
@@ -913,7 +913,7 @@ fn station_event(
             "\"enable_cancelled\" is a fact of the machine: the harness reports it from the machine's own answer; write what cancelled the enable (power_cut, cable_pulled, …) instead",
         ));
     }
-    let set_up = if kind == "machine_installed" { Some(machine_set_up(path, line, &mut map)?) } else { None };
+    let set_up = if kind == "machine_installed" { Some(Box::new(machine_set_up(path, line, &mut map)?)) } else { None };
     let polling_station = match map.remove("polling_station") {
         None => None,
         Some(value) => {
