@@ -215,7 +215,7 @@ pub fn run_volume(
             if let Some(refusal) = observation.refusal {
                 return Err(TargetError {
                     target: target.name(),
-                    message: format!("set-up: {input:?} refused: {refusal}"),
+                    message: format!("set-up: {} refused: {refusal}", input_name(input)),
                 });
             }
         }
@@ -271,7 +271,7 @@ pub fn run_volume(
             if let Some(refusal) = observation.refusal {
                 return Err(TargetError {
                     target: target.name(),
-                    message: format!("day {days}: {input:?} refused: {refusal}"),
+                    message: format!("day {days}: {} refused: {refusal}", input_name(input)),
                 });
             }
         }
@@ -323,6 +323,14 @@ pub fn run_volume(
         elapsed_s,
         positions_per_s: positions as f64 / elapsed_s.max(1e-9),
     })
+}
+
+/// An input as docs/PROTOCOL.md and traces name it (`cand_set`, `close`).
+fn input_name(input: Input) -> String {
+    serde_json::to_value(input)
+        .ok()
+        .and_then(|value| value.get("input").and_then(|name| name.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "an input".to_owned())
 }
 
 /// The report in words, for a terminal.

@@ -131,10 +131,10 @@ pub fn run_ward(path: &Path, target: &mut dyn Target) -> TraceReport {
         };
         if trace.header.ward != Some(u32::from(manifest.ward)) || trace.header.candidates != manifest.candidates {
             return malformed(format!(
-                "{}: station {station}: its header is of another ward or another ballot (ward {:?}, candidates {:?})",
+                "{}: station {station}: its header is of another ward or another ballot (ward {}, candidates {})",
                 path.display(),
-                trace.header.ward,
-                trace.header.candidates
+                trace.header.ward.map_or_else(|| "none".to_owned(), |ward| ward.to_string()),
+                trace.header.candidates.join(", ")
             ));
         }
         let outcome = crate::replay::replay(&trace, target);
@@ -304,7 +304,10 @@ fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(
         Ok(form) => (Some(form), None),
         Err(CountingRefusal::FreshPollPending { stations }) => (
             None,
-            Some(format!("61P(1): stations {stations:?} go to a fresh poll (61G(4)); the result is declared after it")),
+            Some(format!(
+                "61P(1): station(s) {} go to a fresh poll (61G(4)); the result is declared after it",
+                stations.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+            )),
         ),
         Err(refusal) => (None, Some(refusal.to_string())),
     };
@@ -313,21 +316,29 @@ fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(
 
 /// What the ward's figures show that its expectation does not.
 fn figures_differ(expected: &WardExpected, figures: &WardFigures) -> Option<String> {
+    let list = |figures: &[u64]| figures.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
     if let Some(totals) = &expected.totals {
         let found = figures.form_23.as_ref().map(|form| form.totals.clone());
         if found.as_ref() != Some(totals) {
-            return Some(format!("Form 23 totals {found:?}, expected {totals:?}"));
+            let found =
+                found.map_or_else(|| "no Form 23".to_owned(), |found| format!("Form 23 totals {}", list(&found)));
+            return Some(format!("{found}, expected {}", list(totals)));
         }
     }
     if let Some(elected) = &expected.elected {
         let found = figures.form_24.as_ref().map(|form| form.declaration.elected.clone());
         if found.as_ref() != Some(elected) {
-            return Some(format!("elected {found:?}, expected {elected:?}"));
+            let found = found.map_or_else(|| "no declaration".to_owned(), |found| format!("{found} elected"));
+            return Some(format!("{found}, expected {elected} elected"));
         }
     }
     if let Some(withheld) = expected.declaration_withheld {
         if withheld != figures.declaration_withheld.is_some() {
-            return Some(format!("declaration withheld: {:?}, expected {withheld}", figures.declaration_withheld));
+            let found = figures.declaration_withheld.as_deref().unwrap_or("declared");
+            return Some(format!(
+                "the declaration: {found}; expected it {}",
+                if withheld { "withheld" } else { "made" }
+            ));
         }
     }
     None

@@ -387,6 +387,23 @@ fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceErr
     })
 }
 
+/// A result's counts: one per ballot entry (candidates, then NOTA).
+fn check_counts(path: &Path, line: usize, counts: &[u32], header: &Header) -> Result<(), TraceError> {
+    if counts.len() == usize::from(header.ballot_entries()) {
+        return Ok(());
+    }
+    Err(error(
+        path,
+        line,
+        Some("counts"),
+        format!(
+            "expected {} counts (candidates, then NOTA where the profile has it), found {}",
+            header.ballot_entries(),
+            counts.len()
+        ),
+    ))
+}
+
 /// The figures of a counting line: as many counts as ballot entries, and
 /// names the forms can print.
 fn check_counting_event(path: &Path, line: usize, event: &CountingEvent, header: &Header) -> Result<(), TraceError> {
@@ -394,19 +411,8 @@ fn check_counting_event(path: &Path, line: usize, event: &CountingEvent, header:
         check_text(path, line, "control_unit", "the control unit's number", control_unit, false)?;
     }
     match event {
-        CountingEvent::PartTwoWritten { counts, .. } | CountingEvent::ObserverCheck { counts, .. }
-            if counts.len() != usize::from(header.ballot_entries()) =>
-        {
-            return Err(error(
-                path,
-                line,
-                Some("counts"),
-                format!(
-                    "expected {} counts (candidates, then NOTA where the profile has it), found {}",
-                    header.ballot_entries(),
-                    counts.len()
-                ),
-            ));
+        CountingEvent::PartTwoWritten { counts, .. } | CountingEvent::ObserverCheck { counts, .. } => {
+            check_counts(path, line, counts, header)?;
         }
         CountingEvent::MachineReceived { round, table, .. } if *round == 0 || *table == 0 => {
             return Err(error(path, line, Some("round"), "rounds and tables are numbered from 1"));
@@ -679,18 +685,7 @@ fn parse_event_line(path: &Path, line: usize, text: &str, header: &Header) -> Re
             "expect_result" => {
                 let raw: RawExpectResult =
                     serde_json::from_value(value).map_err(|source| serde_error(path, line, "expect_result", source))?;
-                if raw.counts.len() != usize::from(header.ballot_entries()) {
-                    return Err(error(
-                        path,
-                        line,
-                        Some("counts"),
-                        format!(
-                            "expected {} counts (candidates, then NOTA where the profile has it), found {}",
-                            header.ballot_entries(),
-                            raw.counts.len()
-                        ),
-                    ));
-                }
+                check_counts(path, line, &raw.counts, header)?;
                 TraceEvent::ExpectResult { counts: raw.counts, total: raw.total }
             }
             "new_machine" => {
