@@ -1,11 +1,10 @@
 //! The trace parser: JSON Lines in, typed lines or a located error out.
 
-use super::{
-    button_of_entry, CommonMachineStation, CountingEvent, Expectation, Header, MachineChange, MachineSetUp,
-    PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
-};
+use super::header::parse_header;
+use super::station_lines::{check_counting_event, check_counts, station_event, COUNTING_EVENTS};
+use super::{button_of_entry, CountingEvent, Expectation, Header, MachineChange, Trace, TraceEvent, TraceLine};
 use evm_sim::unit::{ButtonAddress, Input};
-use evm_sim::{Defect, Defects, MachineProfile, ProfileName, StationAction, Timestamp};
+use evm_sim::{StationAction, Timestamp};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -18,7 +17,7 @@ pub const MAX_TRACE_LINES: usize = 2_000_000;
 /// The longest published part number a header may give ("12-B", "2A").
 pub const MAX_PART_NUMBER_CHARS: usize = 16;
 /// Most candidates a header may list (M3: 24 units × 16 buttons, less NOTA).
-const MAX_CANDIDATES: usize = 384;
+pub(super) const MAX_CANDIDATES: usize = 384;
 /// Most electors assigned to one polling station.
 pub const MAX_ELECTORS_ASSIGNED: u32 = 100_000;
 
@@ -46,7 +45,7 @@ fn place(path: &Path, line: usize, column: Option<usize>) -> String {
     }
 }
 
-fn error(path: &Path, line: usize, field: Option<&str>, message: impl Into<String>) -> TraceError {
+pub(super) fn error(path: &Path, line: usize, field: Option<&str>, message: impl Into<String>) -> TraceError {
     TraceError { path: path.to_owned(), line, column: None, field: field.map(str::to_owned), message: message.into() }
 }
 
@@ -56,7 +55,7 @@ pub(crate) fn json_position(source: &serde_json::Error) -> Option<(usize, usize)
 }
 
 /// A serde message names the field between backticks ("missing field `at`").
-fn serde_error(path: &Path, line: usize, fallback_field: &str, source: serde_json::Error) -> TraceError {
+pub(super) fn serde_error(path: &Path, line: usize, fallback_field: &str, source: serde_json::Error) -> TraceError {
     let message = source.to_string();
     let field = message
         .split_once("field `")
@@ -145,7 +144,7 @@ pub fn parse_trace(path: &Path, text: &str) -> Result<Trace, TraceError> {
     Ok(Trace { path: path.to_owned(), header, lines })
 }
 
-fn object(path: &Path, line: usize, text: &str) -> Result<Map<String, Value>, TraceError> {
+pub(super) fn object(path: &Path, line: usize, text: &str) -> Result<Map<String, Value>, TraceError> {
     if text.len() > MAX_LINE_BYTES {
         return Err(error(path, line, None, format!("line longer than {MAX_LINE_BYTES} bytes")));
     }
@@ -164,7 +163,7 @@ fn object(path: &Path, line: usize, text: &str) -> Result<Map<String, Value>, Tr
     }
 }
 
-fn kind_of(value: &Value) -> &'static str {
+pub(super) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -173,291 +172,6 @@ fn kind_of(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHeader {
-    trace: String,
-    version: u32,
-    profile: String,
-    #[serde(default)]
-    machine: RawMachine,
-    #[serde(default)]
-    election: evm_sim::Election,
-    polling_station: PollingStationLabel,
-    #[serde(default)]
-    ward: Option<u32>,
-    #[serde(default)]
-    municipality: String,
-    #[serde(default)]
-    date_of_poll: String,
-    candidates: Vec<String>,
-    electors_assigned: u32,
-    #[serde(default)]
-    defects: Vec<String>,
-    provenance: Provenance,
-    #[serde(default)]
-    common_machine_stations: Vec<CommonMachineStation>,
-}
-
-/// Overrides of the profile's settings.
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMachine {
-    #[serde(default)]
-    balloting_units_max: Option<u8>,
-    #[serde(default)]
-    vote_capacity: Option<u32>,
-    /// 0 switches the limit off.
-    #[serde(default)]
-    rate_limit_votes_per_minute: Option<u8>,
-    #[serde(default)]
-    rate_rule: Option<evm_sim::RateRule>,
-    #[serde(default)]
-    none_of_the_above: Option<bool>,
-}
-
-fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceError> {
-    let map = object(path, line, text)?;
-    let raw: RawHeader =
-        serde_json::from_value(Value::Object(map)).map_err(|source| serde_error(path, line, "header", source))?;
-    if raw.trace != TRACE_FORMAT_NAME {
-        return Err(error(
-            path,
-            line,
-            Some("trace"),
-            format!("expected \"{TRACE_FORMAT_NAME}\", found {:?}", raw.trace),
-        ));
-    }
-    if raw.version != TRACE_FORMAT_VERSION {
-        return Err(error(
-            path,
-            line,
-            Some("version"),
-            format!("this harness reads version {TRACE_FORMAT_VERSION}, found {}", raw.version),
-        ));
-    }
-    let name: ProfileName =
-        raw.profile.parse().map_err(|message: String| error(path, line, Some("profile"), message))?;
-    let mut profile = MachineProfile::named(name);
-    if let Some(units) = raw.machine.balloting_units_max {
-        profile.balloting_units_max = units;
-    }
-    if let Some(capacity) = raw.machine.vote_capacity {
-        profile.vote_capacity = capacity;
-    }
-    if let Some(limit) = raw.machine.rate_limit_votes_per_minute {
-        profile.rate_limit_votes_per_minute = (limit != 0).then_some(limit);
-    }
-    if let Some(rule) = raw.machine.rate_rule {
-        if profile.rate_limit_votes_per_minute.is_none() {
-            return Err(error(path, line, Some("rate_rule"), "a rate rule needs a rate limit (not 0)"));
-        }
-        profile.rate_rule = rule;
-    }
-    let rate_limit_given = raw.machine.rate_limit_votes_per_minute.is_some() || raw.machine.rate_rule.is_some();
-    if let Some(nota) = raw.machine.none_of_the_above {
-        profile.none_of_the_above = nota;
-    }
-    profile.validate().map_err(|source| error(path, line, Some("machine"), source.to_string()))?;
-    if raw.candidates.is_empty() || raw.candidates.len() > MAX_CANDIDATES {
-        return Err(error(
-            path,
-            line,
-            Some("candidates"),
-            format!("expected 1 to {MAX_CANDIDATES} names, found {}", raw.candidates.len()),
-        ));
-    }
-    if raw.candidates.len() > usize::from(profile.candidates_max()) {
-        return Err(error(
-            path,
-            line,
-            Some("candidates"),
-            format!(
-                "{} candidates do not fit profile {} (at most {})",
-                raw.candidates.len(),
-                raw.profile,
-                profile.candidates_max()
-            ),
-        ));
-    }
-    if u16::try_from(raw.polling_station.number).is_err() {
-        return Err(error(
-            path,
-            line,
-            Some("polling_station"),
-            format!("number at most 65535, found {}", raw.polling_station.number),
-        ));
-    }
-    let part_number = &raw.polling_station.part_number;
-    if part_number.chars().count() > MAX_PART_NUMBER_CHARS
-        || part_number.chars().any(|character| character.is_control())
-    {
-        return Err(error(
-            path,
-            line,
-            Some("polling_station"),
-            format!("part_number is at most {MAX_PART_NUMBER_CHARS} printable characters, found {part_number:?}"),
-        ));
-    }
-    if raw.ward.is_some_and(|ward| u16::try_from(ward).is_err()) {
-        return Err(error(path, line, Some("ward"), "at most 65535"));
-    }
-    if raw.ward.is_some() && !raw.election.is_municipal_ward() {
-        return Err(error(
-            path,
-            line,
-            Some("ward"),
-            "a ward belongs to a municipal election; this header's election is not a municipal ward",
-        ));
-    }
-    if raw.electors_assigned > MAX_ELECTORS_ASSIGNED {
-        return Err(error(
-            path,
-            line,
-            Some("electors_assigned"),
-            format!("at most {MAX_ELECTORS_ASSIGNED}, found {}", raw.electors_assigned),
-        ));
-    }
-    for (index, candidate) in raw.candidates.iter().enumerate() {
-        check_text(path, line, "candidates", &format!("candidate {}'s name", index + 1), candidate, false)?;
-    }
-    check_text(path, line, "polling_station", "the station's name", &raw.polling_station.name, true)?;
-    check_text(path, line, "municipality", "the municipality", &raw.municipality, true)?;
-    if raw.common_machine_stations.len() > MAX_COMMON_MACHINE_STATIONS {
-        return Err(error(
-            path,
-            line,
-            Some("common_machine_stations"),
-            format!(
-                "at most {MAX_COMMON_MACHINE_STATIONS} other stations, found {}",
-                raw.common_machine_stations.len()
-            ),
-        ));
-    }
-    let mut numbers = vec![raw.polling_station.number];
-    for station in &raw.common_machine_stations {
-        if u16::try_from(station.number).is_err() || numbers.contains(&station.number) {
-            return Err(error(
-                path,
-                line,
-                Some("common_machine_stations"),
-                format!("station numbers are 0 to 65535 and distinct, found {} again or out of range", station.number),
-            ));
-        }
-        numbers.push(station.number);
-        if station.electors_assigned > MAX_ELECTORS_ASSIGNED {
-            return Err(error(
-                path,
-                line,
-                Some("common_machine_stations"),
-                format!("electors_assigned at most {MAX_ELECTORS_ASSIGNED}, found {}", station.electors_assigned),
-            ));
-        }
-        check_text(path, line, "common_machine_stations", "a station's name", &station.name, true)?;
-        check_text(path, line, "common_machine_stations", "a station's part_number", &station.part_number, true)?;
-        if station.part_number.chars().count() > MAX_PART_NUMBER_CHARS {
-            return Err(error(
-                path,
-                line,
-                Some("common_machine_stations"),
-                format!("part_number is at most {MAX_PART_NUMBER_CHARS} characters, found {:?}", station.part_number),
-            ));
-        }
-    }
-    let mut defects = Defects::NONE;
-    for name in &raw.defects {
-        let defect: Defect = name.parse().map_err(|message: String| error(path, line, Some("defects"), message))?;
-        defects.insert(defect);
-    }
-    Ok(Header {
-        profile,
-        rate_limit_given,
-        election: raw.election,
-        polling_station: raw.polling_station,
-        ward: raw.ward,
-        municipality: raw.municipality,
-        date_of_poll: raw.date_of_poll,
-        candidates: raw.candidates,
-        electors_assigned: raw.electors_assigned,
-        defects,
-        provenance: raw.provenance,
-        common_machine_stations: raw.common_machine_stations,
-    })
-}
-
-/// A result's counts: one per ballot entry (candidates, then NOTA).
-fn check_counts(path: &Path, line: usize, counts: &[u32], header: &Header) -> Result<(), TraceError> {
-    if counts.len() == usize::from(header.ballot_entries()) {
-        return Ok(());
-    }
-    Err(error(
-        path,
-        line,
-        Some("counts"),
-        format!(
-            "expected {} counts (candidates, then NOTA where the profile has it), found {}",
-            header.ballot_entries(),
-            counts.len()
-        ),
-    ))
-}
-
-/// The figures of a counting line: as many counts as ballot entries, and
-/// names the forms can print.
-fn check_counting_event(path: &Path, line: usize, event: &CountingEvent, header: &Header) -> Result<(), TraceError> {
-    if let Some(control_unit) = event.control_unit() {
-        check_text(path, line, "control_unit", "the control unit's number", control_unit, false)?;
-    }
-    match event {
-        CountingEvent::PartTwoWritten { counts, .. } | CountingEvent::ObserverCheck { counts, .. } => {
-            check_counts(path, line, counts, header)?;
-        }
-        CountingEvent::MachineReceived { round, table, .. } if *round == 0 || *table == 0 => {
-            return Err(error(path, line, Some("round"), "rounds and tables are numbered from 1"));
-        }
-        CountingEvent::SealInspected { paper_seal: 0, .. } => {
-            return Err(error(path, line, Some("paper_seal"), "a paper seal's serial number is 1 or more"));
-        }
-        CountingEvent::MachineResealed { r#box, .. } => {
-            check_text(path, line, "box", "the constituency", &r#box.constituency, false)?;
-            check_text(path, line, "box", "the control unit", &r#box.control_unit, false)?;
-            check_text(path, line, "box", "the date of poll", &r#box.date_of_poll, false)?;
-            check_text(path, line, "box", "the date of counting", &r#box.date_of_counting, false)?;
-            if r#box.polling_stations.is_empty() || r#box.polling_stations.len() > 8 {
-                return Err(error(path, line, Some("box"), "1 to 8 polling stations on the box"));
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// The most stations one common machine serves besides the header's (39C(4)).
-pub const MAX_COMMON_MACHINE_STATIONS: usize = 7;
-
-/// A name the forms print: at most [`evm_sim::station::MAX_NAME_CHARS`]
-/// characters, no control characters; empty only where `may_be_empty`.
-fn check_text(
-    path: &Path,
-    line: usize,
-    field: &str,
-    what: &str,
-    text: &str,
-    may_be_empty: bool,
-) -> Result<(), TraceError> {
-    let length = text.chars().count();
-    let maximum = evm_sim::station::MAX_NAME_CHARS;
-    if length > maximum || (length == 0 && !may_be_empty) || text.chars().any(char::is_control) {
-        return Err(error(
-            path,
-            line,
-            Some(field),
-            format!("{what} is 1 to {maximum} printable characters, found {length} characters: {text:?}"),
-        ));
-    }
-    Ok(())
 }
 
 /// Unit-level event lines, as written in traces.
@@ -522,7 +236,7 @@ enum RawUnitEvent {
     },
 }
 
-const UNIT_EVENTS: &[&str] = &[
+pub(super) const UNIT_EVENTS: &[&str] = &[
     "cand_set",
     "seal_candidate_set_section",
     "ballot",
@@ -564,19 +278,7 @@ fn allowed_fields(kind: &str) -> &'static [&'static str] {
     }
 }
 
-const OTHER_EVENTS: &[&str] = &["expect", "expect_result", "new_machine", "link_noise"];
-
-/// The account as written and the counting (docs/TRACE_FORMAT.md 3.6).
-pub const COUNTING_EVENTS: &[&str] = &[
-    "account_written",
-    "machine_received",
-    "seal_inspected",
-    "tamper_found",
-    "part_two_written",
-    "observer_check",
-    "recount",
-    "machine_resealed",
-];
+pub(super) const OTHER_EVENTS: &[&str] = &["expect", "expect_result", "new_machine", "link_noise"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -749,7 +451,7 @@ fn entry_button(
 /// A balloting-unit position (its slide switch): 1 to 24 on any machine,
 /// as on the wire (docs/PROTOCOL.md 3.2). A position the trace's profile
 /// does not have is the unit's to refuse; 0 or past 24 is no position.
-fn balloting_unit_position(path: &Path, line: usize, field: &str, position: u8) -> Result<u8, TraceError> {
+pub(super) fn balloting_unit_position(path: &Path, line: usize, field: &str, position: u8) -> Result<u8, TraceError> {
     if position == 0 || position > evm_sim::profile::MAX_BALLOTING_UNITS {
         return Err(error(
             path,
@@ -837,140 +539,4 @@ fn unit_input(path: &Path, line: usize, raw: RawUnitEvent, header: &Header) -> R
         }
         RawUnitEvent::OpenCase => Input::OpenCase,
     })
-}
-
-/// Station actions on the machine itself: with a common machine (39C(4))
-/// they concern every station it serves and name none.
-pub const COMMON_MACHINE_ACTIONS: &[&str] = &[
-    "machine_installed",
-    "mock_poll_held",
-    "poll_opened",
-    "close_of_poll_hour",
-    "poll_closed",
-    "booth_captured",
-    "poll_adjourned",
-    "machine_failed",
-    "fresh_poll_ordered",
-];
-
-/// The set-up fields of a `machine_installed` line, taken out of `map`.
-fn machine_set_up(path: &Path, line: usize, map: &mut Map<String, Value>) -> Result<MachineSetUp, TraceError> {
-    let mut set_up = MachineSetUp::default();
-    if let Some(value) = map.remove("candidate_set_section_sealed") {
-        set_up.candidate_set_section_sealed = value.as_bool().ok_or_else(|| {
-            error(path, line, Some("candidate_set_section_sealed"), format!("expected true or false, found {value}"))
-        })?;
-    }
-    if let Some(value) = map.remove("balloting_units") {
-        let Some(items) = value.as_array().filter(|items| !items.is_empty() && items.len() <= 24) else {
-            return Err(error(
-                path,
-                line,
-                Some("balloting_units"),
-                format!("expected 1 to 24 positions in the order the cables were connected, found {value}"),
-            ));
-        };
-        let mut positions = Vec::with_capacity(items.len());
-        for item in items {
-            let position = item.as_u64().and_then(|position| u8::try_from(position).ok()).unwrap_or(0);
-            positions.push(balloting_unit_position(path, line, "balloting_units", position)?);
-        }
-        set_up.balloting_units = Some(positions);
-    }
-    Ok(set_up)
-}
-
-/// Station actions that carry what the machine showed (`total_shown`): the
-/// trace may leave it out, the harness reads it from the machine.
-const ACTIONS_WITH_TOTAL_SHOWN: &[&str] =
-    &["poll_opened", "poll_closed", "booth_captured", "poll_adjourned", "machine_failed"];
-
-fn station_event(
-    path: &Path,
-    line: usize,
-    kind: &str,
-    mut map: Map<String, Value>,
-    header: &Header,
-) -> Result<TraceEvent, TraceError> {
-    if kind == "vote_recorded" {
-        return Err(error(
-            path,
-            line,
-            Some("event"),
-            "\"vote_recorded\" is a fact of the machine: the harness reports it from the machine's own answer; write the press instead",
-        ));
-    }
-    if kind == "enable_cancelled" {
-        return Err(error(
-            path,
-            line,
-            Some("event"),
-            "\"enable_cancelled\" is a fact of the machine: the harness reports it from the machine's own answer; write what cancelled the enable (power_cut, cable_pulled, …) instead",
-        ));
-    }
-    let set_up = if kind == "machine_installed" { Some(Box::new(machine_set_up(path, line, &mut map)?)) } else { None };
-    let polling_station = match map.remove("polling_station") {
-        None => None,
-        Some(value) => {
-            let number = value.as_u64().and_then(|number| u32::try_from(number).ok()).ok_or_else(|| {
-                error(path, line, Some("polling_station"), format!("expected a station number, found {value}"))
-            })?;
-            if !header.station_numbers().contains(&number) {
-                return Err(error(
-                    path,
-                    line,
-                    Some("polling_station"),
-                    format!(
-                        "station {number} is not served by this machine: the header names {:?} (polling_station and common_machine_stations)",
-                        header.station_numbers()
-                    ),
-                ));
-            }
-            if COMMON_MACHINE_ACTIONS.contains(&kind) {
-                return Err(error(
-                    path,
-                    line,
-                    Some("polling_station"),
-                    format!("{kind:?} acts on the machine, which every station it serves shares (39C(4)): it names no station"),
-                ));
-            }
-            Some(number)
-        }
-    };
-    let mut total_shown = None;
-    if ACTIONS_WITH_TOTAL_SHOWN.contains(&kind) {
-        match map.get("total_shown") {
-            Some(Value::Number(number)) => {
-                total_shown = number.as_u64().and_then(|total| u32::try_from(total).ok());
-                if total_shown.is_none() {
-                    return Err(error(path, line, Some("total_shown"), "expected a whole number 0 to 4294967295"));
-                }
-            }
-            Some(other) => {
-                return Err(error(
-                    path,
-                    line,
-                    Some("total_shown"),
-                    format!("expected a number, found {}", kind_of(other)),
-                ))
-            }
-            None => {
-                map.insert("total_shown".to_owned(), Value::from(0));
-            }
-        }
-    }
-    match serde_json::from_value::<StationAction>(Value::Object(map)) {
-        Ok(action) => Ok(TraceEvent::Station { action, total_shown, set_up, polling_station }),
-        Err(source) if source.to_string().starts_with("unknown variant") => Err(error(
-            path,
-            line,
-            Some("event"),
-            format!(
-                "unknown event {kind:?}; expected a machine event ({}), {}, or a station action (section 3.4 of docs/TRACE_FORMAT.md)",
-                UNIT_EVENTS.join(", "),
-                OTHER_EVENTS.join(", ")
-            ),
-        )),
-        Err(source) => Err(serde_error(path, line, "event", source)),
-    }
 }
