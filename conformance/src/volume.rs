@@ -221,6 +221,8 @@ pub fn run_volume(
         }
         let mut tally = vec![0u32; usize::from(entries)];
         let mut total = 0u32;
+        // This day's lost and doubled presses: its result shows them again.
+        let (lost_before, doubled_before) = (lost, doubled);
         let presses = capacity.min(options.positions - positions);
         for press in 1..=presses {
             now = now.plus_milliseconds(spacing);
@@ -281,9 +283,9 @@ pub fn run_volume(
             .enumerate()
             .map(|(index, &pressed)| u64::from(readout.counts.get(index).copied().unwrap_or(0).abs_diff(pressed)))
             .sum();
-        // A lost or doubled press already counted shows here again: only
-        // what the presses' totals did not already explain is new.
-        let explained = lost + doubled;
+        // A lost or doubled press of this day shows here again: only what
+        // the presses' totals did not already explain is new.
+        let explained = (lost - lost_before) + (doubled - doubled_before);
         let new = differences.saturating_sub(explained.min(differences));
         if differences > 0 && new > 0 {
             result_errors += new;
