@@ -64,3 +64,61 @@ fn link_faults_need_a_link() {
         .expect_err("no link in process");
     assert!(error.message.contains("--link-faults needs a target with a link"), "{error}");
 }
+
+/// A day's result is explained only by that day's lost and doubled presses:
+/// a press lost on day 15 (past 28,000 positions one error no longer
+/// rejects at once) never hides a vote too many in day 16's result.
+#[test]
+fn each_days_result_is_judged_by_that_days_presses() {
+    use evm_conformance::target::{Observation, Readout, Target, TargetError};
+    use evm_sim::unit::Input;
+    use evm_sim::Timestamp;
+    struct Faulty {
+        inner: SimTarget,
+        day: u32,
+        presses: u32,
+        /// Votes counted but reported as not: taken off every total after.
+        hidden: u32,
+    }
+    impl Target for Faulty {
+        fn name(&self) -> String {
+            "faulty".into()
+        }
+        fn can_carry_defects(&self) -> bool {
+            true
+        }
+        fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
+            self.day += 1;
+            self.presses = 0;
+            self.hidden = 0;
+            self.inner.start_machine(profile, defects)
+        }
+        fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError> {
+            let mut observation = self.inner.step(now, input)?;
+            if matches!(input, Input::PressButton { .. }) {
+                self.presses += 1;
+                if self.day == 15 && self.presses == 5 {
+                    // Reported as not counted (the unit did count it).
+                    self.hidden = 1;
+                }
+            }
+            observation.total = observation.total.saturating_sub(self.hidden);
+            Ok(observation)
+        }
+        fn result_readout(&mut self) -> Result<Option<Readout>, TargetError> {
+            let mut readout = self.inner.result_readout()?;
+            if let (16, Some(readout)) = (self.day, readout.as_mut()) {
+                readout.counts[0] += 1;
+                readout.total += 1;
+            }
+            Ok(readout)
+        }
+    }
+    let mut target = Faulty { inner: SimTarget::new(), day: 0, presses: 0, hidden: 0 };
+    let report = run_volume(&mut target, &options(32_000), |_| {}).unwrap();
+    assert_eq!(report.first_error.as_ref().map(|first| (first.day, first.press)), Some((15, 5)));
+    assert_eq!((report.lost, report.doubled), (1, 0));
+    assert_eq!(report.poll_days, 16);
+    assert!(report.result_errors >= 1, "day 16's extra vote is an error of its own: {report:?}");
+    assert_eq!(report.decision, Decision::Reject);
+}
