@@ -412,15 +412,7 @@ fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<Cou
             day.after(0, TraceEvent::ExpectResult { counts: last, total });
         }
     }
-    let expected = ExpectedVerdict {
-        verdict: VerdictKind::Pass,
-        property: None,
-        line: None,
-        item_6_discrepancy: Some(0),
-        rule: None,
-        form_16c: None,
-        why: "a synthetic day run by the rules: every account tallies".into(),
-    };
+    let expected = ExpectedVerdict::pass_tallying("a synthetic day run by the rules: every account tallies");
     let votes = day.votes;
     let path = format!("synthetic/seed-{seed}/station-{index:07}.jsonl");
     let counts = machine_counts.last().cloned().unwrap_or_default();

@@ -24,7 +24,6 @@ pub use columns::{ColumnMapping, Layout, Role};
 pub use stations::{Ballot, StationFigures};
 
 use crate::trace::{ExpectedVerdict, Trace};
-use crate::verdict::VerdictKind;
 use evm_sim::station::MAX_NAME_CHARS;
 use evm_sim::{Election, MachineProfile};
 use std::path::Path;
@@ -192,18 +191,10 @@ pub fn traces_from_results(path: &Path, options: &ResultsOptions) -> Result<From
         stations.push(StationFromResults {
             part_number: figures.part.clone(),
             trace: trace::station_trace(&context, number, figures),
-            expected: ExpectedVerdict {
-                verdict: VerdictKind::Pass,
-                property: None,
-                line: None,
-                item_6_discrepancy: Some(0),
-                rule: None,
-                form_16c: None,
-                why: format!(
-                    "reproduces the published figures of station {} ({source}:{})",
-                    figures.part, figures.line
-                ),
-            },
+            expected: ExpectedVerdict::pass_tallying(format!(
+                "reproduces the published figures of station {} ({source}:{})",
+                figures.part, figures.line
+            )),
             counts: figures.counts.clone(),
         });
     }

@@ -32,6 +32,21 @@ pub struct ExpectedVerdict {
     pub why: String,
 }
 
+impl ExpectedVerdict {
+    /// `pass` with item 6 tallying: what a day run by the rules must give.
+    pub fn pass_tallying(why: impl Into<String>) -> ExpectedVerdict {
+        ExpectedVerdict {
+            verdict: VerdictKind::Pass,
+            property: None,
+            line: None,
+            rule: None,
+            item_6_discrepancy: Some(0),
+            form_16c: None,
+            why: why.into(),
+        }
+    }
+}
+
 /// Items of Form 16C Part I an expected verdict pins, summed over the polls
 /// not declared void (the names of [`crate::verdict::AccountOfVotes`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
