@@ -28,6 +28,18 @@ pub enum VerdictKind {
 }
 
 impl VerdictKind {
+    /// How grave: pass 0, advisory 1, procedural 2, discrepancy 3,
+    /// violation 4 (error and not applicable are not grades: 0).
+    pub fn gravity(self) -> u8 {
+        match self {
+            VerdictKind::Violation => 4,
+            VerdictKind::Discrepancy => 3,
+            VerdictKind::Procedural => 2,
+            VerdictKind::Advisory => 1,
+            VerdictKind::Pass | VerdictKind::Error | VerdictKind::NotApplicable => 0,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             VerdictKind::Pass => "pass",
@@ -179,6 +191,9 @@ pub struct TraceOutcome {
 /// on each of its machines.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StationCount {
+    /// The station's current poll was closed at the hour (not adjourned,
+    /// not captured awaiting a fresh poll): 61P(1) counts it only then.
+    pub poll_complete: bool,
     pub part_one: evm_sim::forms::Form16CPartOne,
     pub machines: Vec<MachineCount>,
 }

@@ -233,6 +233,20 @@ fn check_rounds(counts: &[(String, StationCount)]) -> Result<(), String> {
 /// Forms 23 and 24 from the stations' Part I and the counting tables'
 /// Part II, with the ward's own findings.
 fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(WardFigures, Vec<Finding>), String> {
+    // 61P(1): nothing is compiled while a station's adjourned or fresh poll
+    // is still to be held.
+    let incomplete: Vec<String> = counts
+        .iter()
+        .filter(|(_, count)| !count.poll_complete)
+        .map(|(_, count)| count.part_one.identity.number.to_string())
+        .collect();
+    if !incomplete.is_empty() {
+        let reason = format!(
+            "61P(1): the poll of station(s) {} is not complete (adjourned, or captured awaiting a fresh poll): the count is compiled and declared after it",
+            incomplete.join(", ")
+        );
+        return Ok((WardFigures { form_23: None, form_24: None, declaration_withheld: Some(reason) }, Vec::new()));
+    }
     let names: Vec<&str> = manifest.candidates.iter().map(String::as_str).collect();
     let mut counting = Counting::new(
         &manifest.municipality,
@@ -260,13 +274,22 @@ fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(
                 entry.0 += 1;
                 entry.1 += usize::from(machine.observer_checked);
             }
-            let Some(intact) = machine.seal_intact else {
-                finding(
-                    "61G(2)",
-                    format!("control unit {} inspected at the counting table", machine.control_unit),
-                    format!("station {number}: no seal inspection recorded for control unit {}", machine.control_unit),
-                );
-                continue;
+            let intact = match (machine.seal_intact, machine.tampered) {
+                (Some(intact), _) => intact,
+                // Set aside as tampered with: the returning officer's finding
+                // stands without a seal inspection recorded.
+                (None, true) => true,
+                (None, false) => {
+                    finding(
+                        "61G(2)",
+                        format!("control unit {} inspected at the counting table", machine.control_unit),
+                        format!(
+                            "station {number}: no seal inspection recorded for control unit {}",
+                            machine.control_unit
+                        ),
+                    );
+                    continue;
+                }
             };
             let inspection = SealInspection { paper_seal_intact: intact, tampered: machine.tampered };
             counting
@@ -291,7 +314,7 @@ fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(
     }
     for (round, (machines, checked)) in per_round {
         let wanted = machines.min(2);
-        if checked != wanted {
+        if checked < wanted {
             finding(
                 "counting circular: the observer's random check",
                 format!("{wanted} control unit(s) of round {round} checked by the observer's staff"),

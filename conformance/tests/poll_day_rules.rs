@@ -224,3 +224,33 @@ fn a_press_cut_before_its_beep_is_kept_or_never_recorded_never_doubled() {
         Some((Some(Property::OneVote), 8))
     );
 }
+
+/// Past the findings kept per trace (64), a graver finding still takes its
+/// place: 70 advisories, then a violation, give a violation.
+#[test]
+fn a_violation_after_many_advisories_is_never_lost() {
+    let mut body = String::from("{\"at\":\"07:00:00\",\"event\":\"ballot\"}\n");
+    for second in 1..=70 {
+        body.push_str(&format!(
+            "{{\"at\":\"07:01:{:02}\",\"event\":\"press_two\",\"candidates\":[1,3]}}\n",
+            second % 60
+        ));
+    }
+    // Each press_two above is an advisory; the machine shows no vote.
+    body.push_str("{\"at\":\"07:02:30\",\"event\":\"expect\",\"total\":5}");
+    let body = body.replace("07:01:00", "07:01:59"); // keep time non-decreasing
+    let mut lines: Vec<String> = body.lines().map(str::to_owned).collect();
+    // Times: 07:01:01 … 07:01:59, then 07:01:59 for the rest.
+    let mut last = String::new();
+    for line in lines.iter_mut() {
+        let at = line[7..15].to_owned();
+        if at < last {
+            *line = line.replacen(&at, &last, 1);
+        } else {
+            last = at;
+        }
+    }
+    let outcome = run(&lines.join("\n"), &mut SimTarget::new());
+    assert_eq!(outcome.verdict, VerdictKind::Violation, "{:?}", outcome.findings.last());
+    assert!(outcome.findings.len() <= evm_conformance::replay::MAX_FINDINGS_PER_TRACE);
+}

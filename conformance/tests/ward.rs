@@ -139,3 +139,36 @@ fn the_corpus_wards_give_their_expected_counts() {
     let missing = report.traces.iter().find(|ward| ward.path.contains("observer")).unwrap();
     assert_eq!(missing.verdict, VerdictKind::Procedural);
 }
+
+/// 61G(4): a unit the returning officer sets aside is not counted, even with
+/// no seal inspection recorded; the ward's declaration waits for the fresh
+/// poll.
+#[test]
+fn a_unit_set_aside_without_a_seal_inspection_withholds_the_declaration() {
+    let folder = generated("tamper", 5);
+    let station = folder.join("station-003.jsonl");
+    let text = std::fs::read_to_string(&station).unwrap();
+    let seal = text.lines().find(|line| line.contains("seal_inspected")).unwrap().to_owned();
+    let at = &seal[..seal.find(",\"control_unit\"").unwrap()];
+    let tamper = format!("{at},\"control_unit\":\"CU-3-3\",\"event\":\"tamper_found\"}}");
+    // Set aside instead of inspected, and its result never read.
+    let kept: Vec<String> = text
+        .lines()
+        .map(|line| if line == seal { tamper.clone() } else { line.to_owned() })
+        .filter(|line| {
+            !line.contains("\"event\":\"result\"")
+                && !line.contains("expect_result")
+                && !line.contains("part_two_written")
+                && !line.contains("observer_check")
+                && !line.contains("machine_resealed")
+        })
+        .collect();
+    std::fs::write(&station, kept.join("\n") + "\n").unwrap();
+    let report = run(&[folder.join("ward.json")], &mut SimTarget::new(), |_| {}).unwrap();
+    let ward = &report.traces[0];
+    let figures = ward.ward.as_ref().expect("figures");
+    assert!(figures.form_24.is_none());
+    let withheld = figures.declaration_withheld.as_deref().unwrap_or_default();
+    assert!(withheld.contains("61P(1)") && withheld.contains("fresh poll"), "{withheld}");
+    assert!(ward.findings.iter().all(|finding| finding.rule != "61G(2)"), "{:?}", ward.findings);
+}

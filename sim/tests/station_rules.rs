@@ -721,6 +721,26 @@ fn too_many_electors_are_refused() {
 
 // ------------------------------------------------------- trace and serde --
 
+/// The reasons are spelt as docs/TRACE_FORMAT.md writes them.
+#[test]
+fn officers_refusal_reasons_read_as_documented() {
+    for (text, reason) in [
+        ("identity_not_established", evm_sim::station::TenderedBallotPaperRefusal::IdentityNotEstablished),
+        ("refused_to_sign_form_16b", evm_sim::station::TenderedBallotPaperRefusal::RefusedToSignForm16B),
+        ("no_tendered_ballot_paper_left", evm_sim::station::TenderedBallotPaperRefusal::NoTenderedBallotPaperLeft),
+    ] {
+        let line = format!(r#"{{"event": "tendered_ballot_paper_refused", "elector": 3, "reason": "{text}"}}"#);
+        let action: StationAction = serde_json::from_str(&line).expect(text);
+        assert_eq!(action, StationAction::TenderedBallotPaperRefused { elector: 3, reason });
+    }
+    for text in
+        ["not_satisfied_of_infirmity", "companion_under_eighteen", "companion_already_acted", "declaration_refused"]
+    {
+        let line = format!(r#"{{"event": "companion_refused", "elector": 3, "reason": "{text}"}}"#);
+        assert!(serde_json::from_str::<StationAction>(&line).is_ok(), "{text}");
+    }
+}
+
 #[test]
 fn a_trace_line_embeds_the_action() {
     let action: StationAction =

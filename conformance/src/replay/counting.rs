@@ -274,14 +274,15 @@ impl Replay<'_> {
         if particulars.control_unit != control_unit {
             wrong.push(format!("control unit {} on the box", particulars.control_unit));
         }
-        let stations = trace.header.station_numbers();
-        if !particulars.polling_stations.iter().all(|number| stations.contains(number))
-            || !particulars.polling_stations.contains(&trace.header.polling_station.number)
-        {
-            wrong.push(format!(
-                "polling stations {:?} on the box, the unit served {stations:?}",
-                particulars.polling_stations
-            ));
+        // (b): every station the unit served, and no other.
+        let mut served = trace.header.station_numbers();
+        served.sort_unstable();
+        let mut on_the_box = particulars.polling_stations.clone();
+        on_the_box.sort_unstable();
+        on_the_box.dedup();
+        if on_the_box != served {
+            let list = |numbers: &[u32]| numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+            wrong.push(format!("polling stations {} on the box, the unit served {}", list(&on_the_box), list(&served)));
         }
         if !trace.header.date_of_poll.is_empty() && particulars.date_of_poll != trace.header.date_of_poll {
             wrong.push(format!(
@@ -415,7 +416,8 @@ impl Replay<'_> {
                 observer_checked: record.counting.observer_checked,
             })
             .collect();
-        Some(crate::verdict::StationCount { part_one, machines })
+        let poll_complete = self.stations.first()?.phase() == StationPhase::Closed;
+        Some(crate::verdict::StationCount { poll_complete, part_one, machines })
     }
 
     fn counting_discrepancy(

@@ -15,7 +15,8 @@ mod counting;
 mod machine;
 mod papers;
 
-/// Findings kept per trace; later ones are counted, not stored.
+/// Findings kept per trace; past it a graver finding replaces a milder one
+/// (see `Replay::find`).
 pub const MAX_FINDINGS_PER_TRACE: usize = 64;
 
 /// One machine used at the station, as the replay saw it.
@@ -163,8 +164,17 @@ fn describe(line: &TraceLine) -> String {
 }
 
 impl Replay<'_> {
+    /// Keeps a finding. Past [`MAX_FINDINGS_PER_TRACE`] a finding of a
+    /// graver grade takes the place of the last one of a milder grade, so
+    /// the verdict (the gravest grade) is never milder for the cap.
     fn find(&mut self, finding: Finding) {
         if self.findings.len() < MAX_FINDINGS_PER_TRACE {
+            self.findings.push(finding);
+            return;
+        }
+        let gravity = |kind: crate::verdict::FindingKind| kind.verdict().gravity();
+        if let Some(milder) = self.findings.iter().rposition(|kept| gravity(kept.kind) < gravity(finding.kind)) {
+            self.findings.remove(milder);
             self.findings.push(finding);
         }
     }

@@ -204,9 +204,10 @@ pub(super) fn station_event(
             line,
             Some("event"),
             format!(
-                "unknown event {kind:?}; expected a machine event ({}), {}, or a station action (section 3.4 of docs/TRACE_FORMAT.md)",
+                "unknown event {kind:?}; expected a machine event ({}), {}, a station action (section 3.3 of docs/TRACE_FORMAT.md) or a counting event ({}, section 3.6)",
                 UNIT_EVENTS.join(", "),
-                OTHER_EVENTS.join(", ")
+                OTHER_EVENTS.join(", "),
+                COUNTING_EVENTS.join(", ")
             ),
         )),
         Err(source) => Err(serde_error(path, line, "event", source)),

@@ -242,6 +242,7 @@ pub enum TenderedBallotPaperRefusal {
     /// The person did not answer the questions on identity satisfactorily (39O(1)).
     IdentityNotEstablished,
     /// The person would not write the name against the entry in Form 16B (39O(2)).
+    #[serde(rename = "refused_to_sign_form_16b")]
     RefusedToSignForm16B,
     /// No tendered ballot paper is left to issue.
     NoTenderedBallotPaperLeft,
