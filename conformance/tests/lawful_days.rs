@@ -6,9 +6,11 @@
 //! claimants identified and given (or refused) a tendered ballot paper
 //! (39O), electors present at the hour who vote after it (39Q), an
 //! adjournment with fresh paper seals where those who did not vote come
-//! back and those who voted are only identified (39V(2)) — and requires
-//! the harness to pass every one of them on the simulated unit, with item 6
-//! tallying.
+//! back and those who voted are only identified (39V(2)) — then, for a day
+//! of one session, the counting (the account as written, the unit at a
+//! table, its seal, its result, Part II, the observer's check, the unit
+//! resealed: 39R, 61G–61N) — and requires the harness to pass every one of
+//! them on the simulated unit, with item 6 tallying.
 
 use evm_conformance::replay::replay;
 use evm_conformance::target::SimTarget;
@@ -99,6 +101,13 @@ struct Writer {
     /// Entered with a remark, or identified only: may vote at an adjourned poll.
     may_come_back: Vec<u32>,
     companions: u32,
+    /// What the papers and the machine hold, as the presiding officer and
+    /// the counting supervisor would write them: Form 16A entries, 39N and
+    /// 39L remarks, and the presses per ballot entry.
+    entered: u32,
+    decided_not_to_vote: u32,
+    not_allowed_to_vote: u32,
+    tally: Vec<u32>,
 }
 
 impl Writer {
@@ -106,6 +115,16 @@ impl Writer {
         self.seconds += gap;
         let (hours, minutes, seconds) = (self.seconds / 3600, self.seconds / 60 % 60, self.seconds % 60);
         value["at"] = json!(format!("{hours:02}:{minutes:02}:{seconds:02}"));
+        match value["event"].as_str() {
+            Some("entered_in_register") => self.entered += 1,
+            Some("decided_not_to_vote") => self.decided_not_to_vote += 1,
+            Some("not_allowed_to_vote") => self.not_allowed_to_vote += 1,
+            Some("press") => {
+                let entry = value["candidate"].as_u64().unwrap_or(1) as usize;
+                self.tally[entry - 1] += 1;
+            }
+            _ => {}
+        }
         self.lines.push(value);
     }
 
@@ -245,6 +264,10 @@ fn write_day(plan: &Plan) -> String {
         voters: Vec::new(),
         may_come_back: Vec::new(),
         companions: 0,
+        entered: 0,
+        decided_not_to_vote: 0,
+        not_allowed_to_vote: 0,
+        tally: vec![0; usize::from(CANDIDATES) + 1],
     };
     writer.set_up("CU-5-1", 1001);
     writer.line(13, json!({"event": "tendered_ballot_papers_received", "first_serial": 501, "last_serial": 700}));
@@ -297,6 +320,28 @@ fn write_day(plan: &Plan) -> String {
         writer.line(60, json!({"event": "close_of_poll_hour"}));
     }
     writer.line(60, json!({"event": "poll_closed"}));
+    if plan.adjourn_after.is_none() {
+        // The counting of a day with one session (39R, 61G–61N): the
+        // account as written, the unit at a table, its seal, its result,
+        // Part II, the observer's check, the unit resealed.
+        let votes: u32 = writer.tally.iter().sum();
+        writer.line(
+            60,
+            json!({"event": "account_written", "item_2": writer.entered,
+            "item_3": writer.decided_not_to_vote, "item_4": writer.not_allowed_to_vote,
+            "item_5": votes, "item_6": "tallies"}),
+        );
+        let unit = "CU-5-1";
+        writer.line(3_600, json!({"event": "machine_received", "control_unit": unit, "round": 1, "table": 1}));
+        writer.line(30, json!({"event": "seal_inspected", "control_unit": unit, "paper_seal": 1001, "intact": true}));
+        writer.line(30, json!({"event": "break_result_seal"}));
+        writer.line(5, json!({"event": "result"}));
+        let tally = writer.tally.clone();
+        writer.line(30, json!({"event": "part_two_written", "control_unit": unit, "counts": tally, "total": votes}));
+        writer.line(30, json!({"event": "observer_check", "control_unit": unit, "counts": tally, "total": votes}));
+        writer.line(30, json!({"event": "machine_resealed", "control_unit": unit, "box": {"constituency": "Lawful ward",
+            "polling_stations": [5], "control_unit": unit, "date_of_poll": "the day", "date_of_counting": "the next day"}}));
+    }
     let mut text = header.to_string();
     for line in &writer.lines {
         text.push('\n');
