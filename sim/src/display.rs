@@ -2,7 +2,7 @@
 //! into the manual's texts only when somebody reads it.
 
 use crate::time::Timestamp;
-use crate::unit::MemoryInconsistency;
+use crate::unit::memory::MemoryInconsistency;
 use serde::{Deserialize, Serialize};
 
 /// Longest display text, in bytes.

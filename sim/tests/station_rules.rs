@@ -415,7 +415,7 @@ fn booth_capture_close_mid_ballot_yields_no_vote_and_a_fresh_poll_starts_over() 
         [Irregularity::PendingEnableAtClose { elector: 3, cause: MachineCloseCause::BoothCaptured, .. }]
     ));
     let unit = day.poll_day.current_machine().expect("machine");
-    assert!(unit.is_closed() && !unit.ballot_enabled() && unit.attached_positions() == 0);
+    assert!(unit.is_closed() && !unit.ballot_enabled() && unit.attached_positions().is_empty());
     assert_eq!(day.press(2).votes_recorded(), 0, "the balloting unit is detached");
     let now = day.now();
     day.poll_day.machine_input(now, Input::AttachBallotingUnit { position: 1 }).expect("machine");

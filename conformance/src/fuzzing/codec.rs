@@ -101,7 +101,7 @@ struct Observed {
     display: Display,
     powered: bool,
     ballot_enabled: bool,
-    attached_positions: u32,
+    attached_positions: Vec<u8>,
     profile: MachineProfile,
     defects: Defects,
 }

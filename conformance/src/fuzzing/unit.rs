@@ -251,8 +251,7 @@ pub fn differential(data: &[u8]) {
             "paper seal differs; {}",
             context()
         );
-        let attached: Vec<u8> =
-            (1..=32u8).filter(|position| unit.attached_positions() >> (position - 1) & 1 == 1).collect();
+        let attached = unit.attached_positions();
         assert_eq!(attached, reference.attached_positions(), "attached units differ; {}", context());
         match unit.result_readout() {
             Ok(readout) => {

@@ -6,7 +6,15 @@
 use super::*;
 
 impl Replay<'_> {
-    pub(super) fn unit_input(&mut self, line: &TraceLine, now: Timestamp, input: Input) -> Result<(), TargetError> {
+    /// Presses `input` on the target and the reference model together and
+    /// judges the difference; the papers hear nothing here (the road does
+    /// that: [`evm_sim::station::road::press`]).
+    pub(super) fn unit_input(
+        &mut self,
+        line: &TraceLine,
+        now: Timestamp,
+        input: Input,
+    ) -> Result<Pressed, TargetError> {
         let closed_before = self.reference.is_closed();
         let enabled_before = self.reference.ballot_enabled();
         let mut expected = self.reference.step(now, input);
@@ -31,26 +39,30 @@ impl Replay<'_> {
         if input == Input::Clear && observed.refusal.is_none() {
             self.clear_after_counting(line);
         }
-        if self.report_votes_to_station && !self.stations.is_empty() {
-            for _ in 0..observed.votes_recorded {
-                self.station_fact(line, now, StationAction::VoteRecorded {});
-            }
-            // An enable cancelled without a vote (a power cut, a unit
-            // detached…): the elector may be given `Ballot` again. The close's
-            // cancellation is the station's own close action.
-            if expected.enable_cancelled && input != Input::Close {
-                self.station_fact(line, now, StationAction::EnableCancelled {});
-            }
-        }
         self.last_observation = Some(observed);
-        Ok(())
+        Ok(Pressed {
+            refusal: observed.refusal,
+            votes_recorded: observed.votes_recorded,
+            // Every reply carries what `Total` would show now.
+            total_shown: Some(observed.total),
+            // An enable cancelled without a vote (a power cut, a unit
+            // detached…): the elector may be given `Ballot` again. The
+            // close's cancellation is the station's own close action.
+            enable_cancelled: expected.enable_cancelled && input != Input::Close,
+            cleared: input == Input::Clear && observed.refusal.is_none(),
+        })
     }
     /// A press with the power cut before its beep. A vote is durable before
     /// its beep (RETAIN), so the machine lawfully either kept it or never
     /// recorded it; the enable is gone either way and the elector may be
     /// given `Ballot` again. Never two votes. The reference follows the
     /// machine, and an advisory says which it did.
-    pub(super) fn press_cut_before_beep(&mut self, line: &TraceLine, press: Input) -> Result<(), TargetError> {
+    pub(super) fn press_cut_before_beep(
+        &mut self,
+        trace: &Trace,
+        line: &TraceLine,
+        press: Input,
+    ) -> Result<(), TargetError> {
         let before = self.reference.clone();
         let expected = self.reference.step(line.at, press);
         let observed = self.target.step(line.at, press)?;
@@ -79,14 +91,13 @@ impl Replay<'_> {
         }
         self.compare(line, press, closed_before, &judged, &observed);
         self.last_observation = Some(observed);
-        if self.report_votes_to_station {
-            for _ in 0..observed.votes_recorded {
-                self.station_fact(line, line.at, StationAction::VoteRecorded {});
-            }
+        let mut port = super::port::Judged::new(self, trace, line, None);
+        for _ in 0..observed.votes_recorded {
+            port.record(line.at, &StationAction::VoteRecorded {})?;
         }
         // The cut itself: the enable (if the vote was not recorded) goes with it.
-        if self.reference.is_powered() {
-            self.unit_input(line, line.at, Input::PowerOff)?;
+        if port.is_powered() {
+            road::press(&mut port, line.at, Input::PowerOff)?;
         }
         Ok(())
     }

@@ -5,15 +5,17 @@
 
 use crate::reference::{Expected, ReferenceUnit};
 use crate::target::{Observation, Readout, Target, TargetError};
-use crate::trace::{Expectation, Header, MachineChange, MachineSetUp, Trace, TraceEvent, TraceLine};
+use crate::trace::{Expectation, Header, MachineChange, Trace, TraceEvent, TraceLine};
 use crate::verdict::{AccountOfVotes, Finding, FindingKind, TraceOutcome};
-use evm_sim::station::{Irregularity, MOCK_POLL_SPACING_MILLISECONDS};
-use evm_sim::unit::{ButtonAddress, Input};
+use evm_sim::station::road::{self, MachinePort, Pressed, StationPort};
+use evm_sim::station::{Irregularity, MachineSetUp};
+use evm_sim::unit::Input;
 use evm_sim::{MachineProfile, PollingStation, Property, StationAction, StationIdentity, StationRefusal, Timestamp};
 
 mod counting;
 mod machine;
 mod papers;
+mod port;
 
 /// Findings kept per trace; past it a graver finding replaces a milder one
 /// (see `Replay::find`).
@@ -56,9 +58,6 @@ struct Replay<'target> {
     stations: Vec<PollingStation>,
     /// Whether the machine in use has received any input.
     machine_used: bool,
-    /// Votes the machine records are reported to the station (not during a
-    /// mock poll, which the station hears of as one action).
-    report_votes_to_station: bool,
     /// The line that closed the latest poll, where item 6 is reported.
     account_line: usize,
     /// The line that closed each (poll, session) of the papers, where its
@@ -105,7 +104,6 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
         events: 0,
         stations: Vec::new(),
         machine_used: false,
-        report_votes_to_station: true,
         account_line: 0,
         account_lines: std::collections::BTreeMap::new(),
         written_accounts: std::collections::BTreeMap::new(),
@@ -186,8 +184,10 @@ impl Replay<'_> {
     fn line(&mut self, trace: &Trace, line: &TraceLine) -> Result<(), TargetError> {
         self.events += 1;
         match &line.event {
-            TraceEvent::Unit(input) => self.unit_input(line, line.at, *input)?,
-            TraceEvent::PressCutBeforeBeep(input) => self.press_cut_before_beep(line, *input)?,
+            TraceEvent::Unit(input) => {
+                road::press(&mut port::Judged::new(self, trace, line, None), line.at, *input)?;
+            }
+            TraceEvent::PressCutBeforeBeep(input) => self.press_cut_before_beep(trace, line, *input)?,
             TraceEvent::Expect(expectation) => self.expect(line, expectation),
             TraceEvent::ExpectResult { counts, total } => self.expect_result(line, counts, *total),
             TraceEvent::NewMachine { reason } => self.new_machine(trace, *reason == MachineChange::FreshPoll)?,

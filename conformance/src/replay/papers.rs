@@ -198,7 +198,9 @@ impl Replay<'_> {
         }
     }
     /// A station action: the papers, and the machine where the action
-    /// touches it (as `evm_sim::PollDay` does for the simulated day).
+    /// touches it, by the one road every driver takes
+    /// ([`evm_sim::station::road::act`]); around it, what only a judge
+    /// checks (the seals at the opening, 39B(4)(b) and 39E(3)).
     pub(super) fn station_action(
         &mut self,
         trace: &Trace,
@@ -207,118 +209,66 @@ impl Replay<'_> {
         total_shown: Option<u32>,
         set_up: Option<&MachineSetUp>,
     ) -> Result<(), TargetError> {
-        let now = line.at;
         match action {
             StationAction::MachineInstalled { control_unit } => {
                 if self.machine_used {
                     self.new_machine(trace, false)?;
                 }
                 self.machine.control_unit = control_unit.clone();
-                self.apply_to_station(trace, line, action);
-                self.set_up_machine(trace, line, set_up.cloned().unwrap_or_default())?;
             }
-            StationAction::MockPollHeld { votes, cleared } => {
-                let (recorded, cleared_on_machine) = self.mock_poll(trace, line, *votes, *cleared)?;
-                self.apply_to_station(
-                    trace,
-                    line,
-                    &StationAction::MockPollHeld { votes: recorded, cleared: cleared_on_machine },
-                );
-            }
-            StationAction::PaperSealFixed { .. } => {
-                self.apply_to_station(trace, line, action);
-                self.unit_input(line, now, Input::FixResultSeal)?;
-            }
-            StationAction::PollOpened { .. } => {
-                if !self.reference.candidate_set_sealed() {
-                    // The machine cannot see paper: the polling party's slip.
-                    self.find(Finding::procedural(
-                        None,
-                        "39B(4)(b)",
-                        line.line,
-                        describe(line),
-                        "the candidate set section closed and sealed before the poll".to_owned(),
-                        "the poll opened with the candidate set section not sealed".to_owned(),
-                    ));
-                }
-                let unsealed = self
-                    .stations
-                    .first()
-                    .and_then(|station| station.current_poll().machines().last())
-                    .is_some_and(|machine| machine.paper_seal.is_none());
-                if unsealed {
-                    self.find(Finding::procedural(
-                        None,
-                        "39E(3)",
-                        line.line,
-                        describe(line),
-                        "the signed paper seal fixed over the result section before the poll".to_owned(),
-                        "the poll opened with no paper seal fixed on the control unit".to_owned(),
-                    ));
-                }
-                self.unit_input(line, now, Input::Total)?;
-                let shown = self.shown_total(line, total_shown);
-                self.apply_to_station(trace, line, &StationAction::PollOpened { total_shown: shown });
-            }
-            StationAction::BallotPressed { .. } => {
-                self.apply_to_station(trace, line, action);
-                self.unit_input(line, now, Input::Ballot)?;
-            }
-            StationAction::DecidedNotToVote { cancelled_enable, .. }
-            | StationAction::NotAllowedToVote { cancelled_enable, .. } => {
-                self.apply_to_station(trace, line, action);
-                if *cancelled_enable {
-                    // Practice: switching the unit off and on cancels the enable.
-                    self.unit_input(line, now, Input::PowerOff)?;
-                    self.unit_input(line, now, Input::PowerOn { held_button: None })?;
-                }
-            }
-            StationAction::PollClosed { .. }
-            | StationAction::BoothCaptured { .. }
-            | StationAction::PollAdjourned { .. } => {
-                if !self.reference.is_powered() {
-                    self.unit_input(line, now, Input::PowerOn { held_button: None })?;
-                }
-                self.unit_input(line, now, Input::Close)?;
-                let shown = self.shown_total(line, total_shown);
-                for position in self.reference.attached_positions() {
-                    self.unit_input(line, now, Input::DetachBallotingUnit { position })?;
-                }
-                let action = match action {
-                    StationAction::PollClosed { .. } => StationAction::PollClosed { total_shown: shown },
-                    StationAction::BoothCaptured { .. } => StationAction::BoothCaptured { total_shown: shown },
-                    _ => StationAction::PollAdjourned { total_shown: shown },
-                };
-                self.account_line = line.line;
-                self.note_account_line(line.line);
-                self.apply_to_station(trace, line, &action);
-            }
-            StationAction::MachineFailed { .. } => {
-                let shown = self.shown_total(line, total_shown);
-                if self.reference.is_powered() {
-                    self.unit_input(line, now, Input::PowerOff)?;
-                }
-                self.machine.total_at_close = Some(shown);
-                self.account_line = line.line;
-                self.note_account_line(line.line);
-                self.apply_to_station(trace, line, &StationAction::MachineFailed { total_shown: shown });
-            }
+            StationAction::PollOpened { .. } => self.seals_at_the_opening(line),
             StationAction::FreshPollOrdered {} => {
                 self.machines.iter_mut().for_each(|machine| machine.counted = false);
                 self.machine.counted = false;
-                self.apply_to_station(trace, line, action);
             }
-            other => self.apply_to_station(trace, line, other),
+            _ => {}
+        }
+        let header = &trace.header;
+        let ballot = road::Ballot::new(&header.profile, header.candidate_count());
+        let set_up = set_up.cloned().unwrap_or_default();
+        let mut port = super::port::Judged::new(self, trace, line, total_shown);
+        road::act(&mut port, line.at, action, ballot, &set_up)?;
+        if let StationAction::MockPollHeld { cleared: true, .. } = action {
+            self.machine.readout = None;
+            self.machine.total_at_close = None;
         }
         Ok(())
     }
-    /// The total the machine shows now; a different figure written in the
-    /// trace is a finding (the officer recorded what the machine did not show).
-    pub(super) fn shown_total(&mut self, line: &TraceLine, written: Option<u32>) -> u32 {
-        let shown = self.last_observation.map(|observation| observation.total).unwrap_or(0);
+    /// The machine cannot see paper: a poll opened with the candidate set
+    /// section unsealed (39B(4)(b)) or no paper seal on the result section
+    /// (39E(3)) is the polling party's slip.
+    fn seals_at_the_opening(&mut self, line: &TraceLine) {
+        if !self.reference.candidate_set_sealed() {
+            self.find(Finding::procedural(
+                None,
+                "39B(4)(b)",
+                line.line,
+                describe(line),
+                "the candidate set section closed and sealed before the poll".to_owned(),
+                "the poll opened with the candidate set section not sealed".to_owned(),
+            ));
+        }
+        let unsealed = self
+            .stations
+            .first()
+            .and_then(|station| station.current_poll().machines().last())
+            .is_some_and(|machine| machine.paper_seal.is_none());
+        if unsealed {
+            self.find(Finding::procedural(
+                None,
+                "39E(3)",
+                line.line,
+                describe(line),
+                "the signed paper seal fixed over the result section before the poll".to_owned(),
+                "the poll opened with no paper seal fixed on the control unit".to_owned(),
+            ));
+        }
+    }
+    /// A different figure written in the trace than the machine showed is a
+    /// finding: the officer recorded what the machine did not show.
+    pub(super) fn written_total(&mut self, line: &TraceLine, written: Option<u32>, shown: u32) {
         if let Some(written) = written.filter(|written| *written != shown) {
-            // The officer noted a figure the machine did not show: the
-            // papers' slip (39R), not the machine's.
+            // The papers' slip (39R), not the machine's.
             self.find(Finding::procedural(
                 None,
                 "39R",
@@ -328,66 +278,6 @@ impl Replay<'_> {
                 format!("total_shown {written} written"),
             ));
         }
-        shown
-    }
-    /// A new machine set up for the header's candidates: balloting units
-    /// attached (positions 1…k, or those `set_up` names, in the order their
-    /// cables were connected), switched on, `Cand Set`, and the section
-    /// sealed unless `set_up` says it was not (39B(4)(b)). A miscabled set
-    /// shows as `Cand Set` refused, on the machine and the reference alike.
-    pub(super) fn set_up_machine(
-        &mut self,
-        trace: &Trace,
-        line: &TraceLine,
-        set_up: MachineSetUp,
-    ) -> Result<(), TargetError> {
-        let candidates = trace.header.candidate_count();
-        let positions = set_up
-            .balloting_units
-            .unwrap_or_else(|| (1..=trace.header.profile.balloting_units_for(candidates)).collect());
-        for position in positions {
-            self.unit_input(line, line.at, Input::AttachBallotingUnit { position })?;
-        }
-        self.unit_input(line, line.at, Input::PowerOn { held_button: None })?;
-        self.unit_input(line, line.at, Input::CandSet { candidates })?;
-        if set_up.candidate_set_section_sealed {
-            self.unit_input(line, line.at, Input::SealCandidateSetSection)?;
-        }
-        Ok(())
-    }
-    /// *(practice)* A mock poll of `votes` votes cycling over the ballot
-    /// entries, one every `MOCK_POLL_SPACING_MILLISECONDS` from the line's
-    /// time; with `cleared`, `Close`, `Result`, `Clear` follow.
-    pub(super) fn mock_poll(
-        &mut self,
-        trace: &Trace,
-        line: &TraceLine,
-        votes: u32,
-        cleared: bool,
-    ) -> Result<(u32, bool), TargetError> {
-        self.report_votes_to_station = false;
-        let entries = u32::from(trace.header.ballot_entries()).max(1);
-        let mut recorded = 0;
-        let mut at = line.at;
-        for vote in 0..votes.min(evm_sim::profile::MAX_VOTE_CAPACITY) {
-            at = line.at.plus_milliseconds(u64::from(vote) * MOCK_POLL_SPACING_MILLISECONDS);
-            let address = ButtonAddress::of_ballot_entry((vote % entries) as u16 + 1)
-                .unwrap_or(ButtonAddress { balloting_unit: 1, button: 1 });
-            self.unit_input(line, at, Input::Ballot)?;
-            self.unit_input(line, at, Input::PressButton { address })?;
-            recorded += self.last_observation.map_or(0, |observation| observation.votes_recorded);
-        }
-        let mut cleared_on_machine = false;
-        if cleared {
-            for input in [Input::Close, Input::Result, Input::Clear] {
-                self.unit_input(line, at, input)?;
-            }
-            cleared_on_machine = self.last_observation.is_some_and(|observation| observation.refusal.is_none());
-            self.machine.readout = None;
-            self.machine.total_at_close = None;
-        }
-        self.report_votes_to_station = true;
-        Ok((recorded, cleared_on_machine))
     }
     /// Form 16C as the presiding officer and the counting table would write
     /// it: Part I of every poll not declared void, Part II of every counted

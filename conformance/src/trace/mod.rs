@@ -231,25 +231,7 @@ impl CountingEvent {
     }
 }
 
-/// How a machine was set up at `machine_installed` (docs/TRACE_FORMAT.md
-/// section 3.3): what the trace may say beyond "as the rules say".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MachineSetUp {
-    /// The balloting units' positions (their slide switches), in the order
-    /// their cables were connected; `None`: positions 1…k for the header's
-    /// candidates, in order. A miscabled set (a unit missing, a switch set
-    /// twice) shows at `Cand Set`.
-    pub balloting_units: Option<Vec<u8>>,
-    /// Whether the candidate set section was closed and sealed after
-    /// `Cand Set` (39B(4)(b)).
-    pub candidate_set_section_sealed: bool,
-}
-
-impl Default for MachineSetUp {
-    fn default() -> Self {
-        MachineSetUp { balloting_units: None, candidate_set_section_sealed: true }
-    }
-}
+pub use evm_sim::station::MachineSetUp;
 
 /// Why a new machine is taken into use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,10 +9,12 @@
 //! - Form 23 (final result sheet, 61J) and Form 24 (return of election, 61L):
 //!   from [`counting`](crate::station::counting).
 
+mod election;
+pub mod header;
 pub mod markdown;
 pub mod text;
 
-use crate::station::{DepositOutcome, ElectorNumber, PollKind, StationIdentity};
+pub use header::{DepositOutcome, Election, ElectorNumber, PollKind, StationIdentity};
 use serde::{Deserialize, Serialize};
 
 /// Serial numbers `first` to `last`, both included.

@@ -2,8 +2,8 @@
 //! (78 columns): numbered items with dot leaders and the figure at the right
 //! margin, tables with the printed column headings.
 
+use super::header::{Election, PollKind, StationIdentity};
 use super::{Form16A, Form16C, Form16CPartOne, Form16CPartTwo, Form23, Form24, ItemSixTally, SerialRange};
-use crate::station::{Election, PollKind, StationIdentity};
 use std::fmt::Write;
 
 /// Width of a rendered line.

@@ -2,11 +2,8 @@
 //! the facts the voting machine reports, as one serde-tagged enum that a
 //! poll-day trace line embeds directly.
 
+use crate::forms::header::{DepositOutcome, ElectorNumber};
 use serde::{Deserialize, Serialize};
-
-/// The serial number of an elector in the part of the electoral roll
-/// assigned to the polling station: 1-based, at most the electors assigned.
-pub type ElectorNumber = u32;
 
 /// One thing that happens at the polling station, in the rules' words.
 ///
@@ -193,16 +190,6 @@ impl StationAction {
             StationAction::FreshPollOrdered {} => "fresh_poll_ordered",
         }
     }
-}
-
-/// 39I(5): what becomes of the challenger's deposit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DepositOutcome {
-    /// Returned to the challenger at the conclusion of the inquiry.
-    Returned,
-    /// Forfeited to Government: the challenge was frivolous or not in good faith.
-    Forfeited,
 }
 
 /// 39J(2): why an elector is not allowed to vote at the ink check.

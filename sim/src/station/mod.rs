@@ -16,22 +16,21 @@
 mod accounts;
 mod action;
 pub mod counting;
-mod election;
 mod machine;
 mod papers;
 mod poll_day;
 mod refusal;
+pub mod road;
 mod table;
 
-pub use action::{
-    CompanionRefusal, DepositOutcome, ElectorNumber, InkCheckFailure, StationAction, TenderedBallotPaperRefusal,
-};
-pub use election::Election;
+pub use crate::forms::header::{DepositOutcome, Election, ElectorNumber, PollKind, StationIdentity};
+pub use action::{CompanionRefusal, InkCheckFailure, StationAction, TenderedBallotPaperRefusal};
 pub use papers::{
-    ElectorStatus, EntryProgress, Irregularity, OfficerRefusal, OfficerRefusalKind, Poll, PollKind, StationFinding,
+    ElectorStatus, EntryProgress, Irregularity, OfficerRefusal, OfficerRefusalKind, Poll, StationFinding,
 };
-pub use poll_day::{PollDay, PollDayError, PollDayStep, StationTraceLine, MOCK_POLL_SPACING_MILLISECONDS};
+pub use poll_day::{PollDay, PollDayError, PollDayStep, StationTraceLine};
 pub use refusal::StationRefusal;
+pub use road::{MachineSetUp, MOCK_POLL_SPACING_MILLISECONDS};
 
 use crate::forms::{
     ChallengeEntry, ChallengeOrder, CompanionEntry, Form14, Form15, Form16A, Form16B, Form16CPartOne, ItemSixTally,
@@ -66,41 +65,6 @@ pub const MAX_IRREGULARITIES_PER_POLL: usize = 10_000;
 pub const MAX_COMPARTMENT_ENTRIES: usize = 10_000;
 /// The deposit a polling agent makes for each challenge, in rupees (39I(1)).
 pub const CHALLENGE_DEPOSIT_RUPEES: u32 = 2;
-
-/// Who and where: the header of every form of the station.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StationIdentity {
-    /// Which election the station serves; the forms' headings say it.
-    #[serde(default, skip_serializing_if = "Election::is_municipal_ward")]
-    pub election: Election,
-    /// For a municipal ward: the municipality.
-    pub municipality: String,
-    /// For a municipal ward: the ward's number.
-    pub ward: u16,
-    /// The polling station's serial number (in the ward, or in the file it
-    /// came from): unique among the stations counted together.
-    pub number: u16,
-    /// The station's number as published, when it is not just `number`
-    /// (an auxiliary station "2A", "12-B"); the forms print it.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub part_number: String,
-    pub name: String,
-    /// The date of poll as printed on the forms (e.g. "15-03-2026").
-    pub date_of_poll: String,
-}
-
-impl StationIdentity {
-    /// The station's number as the forms print it: the published part
-    /// number, else the serial number.
-    pub fn station_label(&self) -> String {
-        if self.part_number.is_empty() {
-            self.number.to_string()
-        } else {
-            self.part_number.clone()
-        }
-    }
-}
 
 /// Where the station's current poll stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

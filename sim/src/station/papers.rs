@@ -158,17 +158,6 @@ pub(super) struct ElectorRecord {
     pub(super) voted_before_adjournment: bool,
 }
 
-/// Whether a poll is the original one or a fresh poll.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum PollKind {
-    Original,
-    /// The `ordinal`-th fresh poll (s.62, s.63(2)(a)).
-    Fresh {
-        ordinal: u8,
-    },
-}
-
 /// One poll at the station: the original or a fresh poll, with its adjourned
 /// sessions. Holds every paper of that poll.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

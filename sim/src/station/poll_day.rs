@@ -2,6 +2,7 @@
 //! together. Used by the tests, the golden forms and synthetic generators.
 
 use super::counting::{Counting, CountingRefusal, SealInspection};
+use super::road::{self, Ballot, MachinePort, MachineSetUp, Pressed, StationPort};
 use super::{
     Accepted, MachinePurpose, PollingStation, StationAction, StationIdentity, StationRefusal, MAX_MACHINES_PER_POLL,
     MAX_POLLS_PER_STATION,
@@ -11,11 +12,9 @@ use crate::profile::MachineProfile;
 use crate::rule::Refusal;
 use crate::station::ElectorNumber;
 use crate::time::Timestamp;
-use crate::unit::{ButtonAddress, CancelCause, ControlUnit, Event, Input, Reaction, ResultSeal};
+use crate::unit::{ButtonAddress, ControlUnit, Input, Reaction, ResultSeal};
 use serde::{Deserialize, Serialize};
 
-/// Time between two mock-poll votes: 13 s keeps under a five-a-minute limit.
-pub const MOCK_POLL_SPACING_MILLISECONDS: u64 = 13_000;
 /// The most machines a poll day may set up (every poll, every replacement).
 pub const MAX_MACHINES_PER_POLL_DAY: usize = MAX_MACHINES_PER_POLL * MAX_POLLS_PER_STATION;
 
@@ -142,13 +141,16 @@ impl PollDay {
         Ok(accepted)
     }
 
-    fn unit_mut(&mut self) -> Result<&mut ControlUnit, PollDayError> {
-        self.machines.last_mut().map(|(_, unit)| unit).ok_or(PollDayError::NoMachine)
+    /// The machine in use and the papers, as the road drives them.
+    fn port(&mut self) -> Result<Port<'_>, PollDayError> {
+        let unit = self.machines.last_mut().map(|(_, unit)| unit).ok_or(PollDayError::NoMachine)?;
+        Ok(Port::new(unit, &mut self.station, &mut self.log))
     }
 
-    /// Sets up a new machine (`control_unit`) carrying `defects`: balloting
-    /// units attached, switched on, `Cand Set`, candidate set section sealed
-    /// (39B(4)(b)); then tells the station it is installed.
+    /// Sets up a new machine (`control_unit`) carrying `defects` as the road
+    /// sets one up ([`road::set_up`]: balloting units attached, switched on,
+    /// `Cand Set`, candidate set section sealed, 39B(4)(b)); then tells the
+    /// station it is installed.
     pub fn install_machine(
         &mut self,
         now: Timestamp,
@@ -159,18 +161,11 @@ impl PollDay {
             return Err(PollDayError::TooManyMachines { maximum: MAX_MACHINES_PER_POLL_DAY });
         }
         let mut unit = ControlUnit::with_defects(self.profile, defects);
-        let mut inputs: Vec<Input> = (1..=self.profile.balloting_units_for(self.candidates))
-            .map(|position| Input::AttachBallotingUnit { position })
-            .collect();
-        inputs.extend([
-            Input::PowerOn { held_button: None },
-            Input::CandSet { candidates: self.candidates },
-            Input::SealCandidateSetSection,
-        ]);
-        for input in inputs {
-            if let Some(refusal) = unit.step(now, input).refusal {
-                return Err(PollDayError::Machine { input, refusal });
-            }
+        let ballot = Ballot::new(&self.profile, self.candidates);
+        let refusals =
+            road::set_up(&mut unit, now, ballot, &MachineSetUp::default()).unwrap_or_else(|never| match never {});
+        if let Some(&(input, refusal)) = refusals.first() {
+            return Err(PollDayError::Machine { input, refusal });
         }
         let accepted = self.apply(now, StationAction::MachineInstalled { control_unit: control_unit.to_owned() })?;
         self.machines.push((control_unit.to_owned(), unit));
@@ -178,23 +173,12 @@ impl PollDay {
     }
 
     /// Presses `input` on the machine in use; every vote it records is
-    /// reported to the station as `vote_recorded`.
+    /// reported to the station as `vote_recorded`, an enable it cancels
+    /// without a vote as `enable_cancelled` ([`road::press`]).
     pub fn machine_input(&mut self, now: Timestamp, input: Input) -> Result<Reaction, PollDayError> {
-        let reaction = self.unit_mut()?.step(now, input);
-        for _ in 0..reaction.votes_recorded() {
-            // A fact: the station always accepts it.
-            let _ = self.apply(now, StationAction::VoteRecorded {});
-        }
-        // An enable the machine cancelled without a vote (the close's is
-        // the station's own close action).
-        if reaction
-            .events
-            .iter()
-            .any(|event| matches!(event, Event::BallotCancelled { cause } if cause != CancelCause::Close))
-        {
-            let _ = self.apply(now, StationAction::EnableCancelled {});
-        }
-        Ok(reaction)
+        let mut port = self.port()?;
+        road::press(&mut port, now, input)?;
+        Ok(port.last_reaction.unwrap_or_default())
     }
 
     /// The elector presses the button of ballot entry `candidate` (1-based;
@@ -220,165 +204,23 @@ impl PollDay {
         self.press_candidate(now, candidate)
     }
 
-    /// Applies one action, driving the machine where the action touches it.
-    /// See the type's call contract.
+    /// Applies one action, driving the machine where the action touches it
+    /// ([`road::act`]). See the type's call contract.
     pub fn act(&mut self, now: Timestamp, action: StationAction) -> Result<PollDayStep, PollDayError> {
-        let mut machine_refusals = Vec::new();
-        let accepted = match action {
-            StationAction::VoteRecorded {} => return Err(PollDayError::MachineFact { event: "vote_recorded" }),
-            StationAction::EnableCancelled {} => return Err(PollDayError::MachineFact { event: "enable_cancelled" }),
-            StationAction::MachineInstalled { control_unit } => {
-                return self.install_machine(now, &control_unit, Defects::NONE)
+        match action {
+            StationAction::VoteRecorded {} => Err(PollDayError::MachineFact { event: "vote_recorded" }),
+            StationAction::EnableCancelled {} => Err(PollDayError::MachineFact { event: "enable_cancelled" }),
+            StationAction::MachineInstalled { control_unit } => self.install_machine(now, &control_unit, Defects::NONE),
+            action if !road::touches_the_machine(&action) => {
+                Ok(PollDayStep { accepted: self.apply(now, action)?, machine_refusals: Vec::new() })
             }
-            StationAction::MockPollHeld { votes, cleared } => {
-                return self.mock_poll(now, votes, cleared);
-            }
-            StationAction::PaperSealFixed { serial } => {
-                let accepted = self.apply(now, StationAction::PaperSealFixed { serial })?;
-                self.press(now, Input::FixResultSeal, &mut machine_refusals)?;
-                accepted
-            }
-            StationAction::PollOpened { .. } => {
-                let mut trial = self.station.clone();
-                trial.apply(now, &StationAction::PollOpened { total_shown: 0 })?;
-                let reaction = self.unit_mut()?.step(now, Input::Total);
-                let total_shown = reaction
-                    .events
-                    .iter()
-                    .find_map(|event| match event {
-                        Event::TotalShown { total } => Some(total),
-                        _ => None,
-                    })
-                    .ok_or(PollDayError::Machine {
-                        input: Input::Total,
-                        refusal: reaction.refusal.unwrap_or(Refusal::PoweredOff),
-                    })?;
-                self.apply(now, StationAction::PollOpened { total_shown })?
-            }
-            StationAction::BallotPressed { elector } => {
-                let accepted = self.apply(now, StationAction::BallotPressed { elector })?;
-                self.press(now, Input::Ballot, &mut machine_refusals)?;
-                accepted
-            }
-            StationAction::DecidedNotToVote { cancelled_enable, .. }
-            | StationAction::NotAllowedToVote { cancelled_enable, .. } => {
-                let accepted = self.apply(now, action)?;
-                if cancelled_enable {
-                    // Practice: switching the unit off and on cancels the enable.
-                    self.press(now, Input::PowerOff, &mut machine_refusals)?;
-                    self.press(now, Input::PowerOn { held_button: None }, &mut machine_refusals)?;
-                }
-                accepted
-            }
-            StationAction::PollClosed { .. }
-            | StationAction::BoothCaptured { .. }
-            | StationAction::PollAdjourned { .. } => {
-                let mut trial = self.station.clone();
-                trial.apply(now, &action)?;
-                let total_shown = self.close_and_detach(now, &mut machine_refusals)?;
-                let action = match action {
-                    StationAction::PollClosed { .. } => StationAction::PollClosed { total_shown },
-                    StationAction::BoothCaptured { .. } => StationAction::BoothCaptured { total_shown },
-                    _ => StationAction::PollAdjourned { total_shown },
-                };
-                self.apply(now, action)?
-            }
-            StationAction::MachineFailed { .. } => {
-                let mut trial = self.station.clone();
-                trial.apply(now, &action)?;
-                let unit = self.unit_mut()?;
-                // The failed set cannot show its total: it is the one counted
-                // later from the control unit (61H), read here from the model.
-                let total_shown = unit.total();
-                if unit.is_powered() {
-                    self.press(now, Input::PowerOff, &mut machine_refusals)?;
-                }
-                self.apply(now, StationAction::MachineFailed { total_shown })?
-            }
-            other => self.apply(now, other)?,
-        };
-        Ok(PollDayStep { accepted, machine_refusals })
-    }
-
-    fn press(
-        &mut self,
-        now: Timestamp,
-        input: Input,
-        machine_refusals: &mut Vec<(Input, Refusal)>,
-    ) -> Result<Reaction, PollDayError> {
-        let reaction = self.machine_input(now, input)?;
-        if let Some(refusal) = reaction.refusal {
-            machine_refusals.push((input, refusal));
-        }
-        Ok(reaction)
-    }
-
-    /// `Close`, then every balloting unit detached (39S, 39W). Returns the
-    /// total shown at `Close`.
-    fn close_and_detach(
-        &mut self,
-        now: Timestamp,
-        machine_refusals: &mut Vec<(Input, Refusal)>,
-    ) -> Result<u32, PollDayError> {
-        if !self.unit_mut()?.is_powered() {
-            self.press(now, Input::PowerOn { held_button: None }, machine_refusals)?;
-        }
-        let reaction = self.press(now, Input::Close, machine_refusals)?;
-        let total_shown = reaction
-            .events
-            .iter()
-            .find_map(|event| match event {
-                Event::Closed { total } => Some(total),
-                _ => None,
-            })
-            .unwrap_or(self.unit_mut()?.total());
-        let attached = self.unit_mut()?.attached_positions();
-        for position in 1..=32u8 {
-            if attached & (1u32 << (position - 1)) != 0 {
-                self.press(now, Input::DetachBallotingUnit { position }, machine_refusals)?;
+            action => {
+                let ballot = Ballot::new(&self.profile, self.candidates);
+                let mut port = self.port()?;
+                road::act(&mut port, now, &action, ballot, &MachineSetUp::default())?;
+                Ok(PollDayStep { accepted: port.accepted.unwrap_or_default(), machine_refusals: port.machine_refusals })
             }
         }
-        Ok(total_shown)
-    }
-
-    /// *(practice)* A mock poll of `votes` votes on the machine just installed,
-    /// cycling over the ballot buttons, one every
-    /// [`MOCK_POLL_SPACING_MILLISECONDS`] from `now`; with `cleared`, `Close`,
-    /// `Result`, `Clear` follow. The station records the votes the machine
-    /// recorded.
-    fn mock_poll(&mut self, now: Timestamp, votes: u32, cleared: bool) -> Result<PollDayStep, PollDayError> {
-        let mut trial = self.station.clone();
-        trial.apply(now, &StationAction::MockPollHeld { votes, cleared })?;
-        let buttons = u32::from(self.profile.ballot_buttons_for(self.candidates));
-        let unit = self.unit_mut()?;
-        let mut machine_refusals = Vec::new();
-        let mut recorded = 0u32;
-        let mut at = now;
-        for vote in 0..votes {
-            at = now.plus_milliseconds(u64::from(vote) * MOCK_POLL_SPACING_MILLISECONDS);
-            let entry = (vote % buttons) as u16 + 1;
-            let address =
-                ButtonAddress::of_ballot_entry(entry).unwrap_or(ButtonAddress { balloting_unit: 1, button: 1 });
-            for input in [Input::Ballot, Input::PressButton { address }] {
-                let reaction = unit.step(at, input);
-                recorded += reaction.votes_recorded();
-                if let Some(refusal) = reaction.refusal {
-                    machine_refusals.push((input, refusal));
-                }
-            }
-        }
-        let mut cleared_on_machine = false;
-        if cleared {
-            for input in [Input::Close, Input::Result, Input::Clear] {
-                let reaction = unit.step(at, input);
-                if let Some(refusal) = reaction.refusal {
-                    machine_refusals.push((input, refusal));
-                }
-                cleared_on_machine = reaction.events.contains(Event::Cleared);
-            }
-        }
-        let accepted = self.apply(now, StationAction::MockPollHeld { votes: recorded, cleared: cleared_on_machine })?;
-        Ok(PollDayStep { accepted, machine_refusals })
     }
 
     /// What the counting table finds on `control_unit`: its paper seal intact,
@@ -435,5 +277,81 @@ impl PollDay {
             .iter()
             .map(|machine| (machine.control_unit.clone(), machine.purpose))
             .collect()
+    }
+}
+
+/// The poll day's [`StationPort`]: the unit in use and the station's papers.
+/// A step the papers refuse is an error; the machine's refusals are
+/// collected for the step.
+struct Port<'day> {
+    unit: &'day mut ControlUnit,
+    station: &'day mut PollingStation,
+    log: &'day mut Vec<StationTraceLine>,
+    machine_refusals: Vec<(Input, Refusal)>,
+    /// What the papers said of the step's own action.
+    accepted: Option<Accepted>,
+    last_reaction: Option<Reaction>,
+}
+
+impl<'day> Port<'day> {
+    fn new(
+        unit: &'day mut ControlUnit,
+        station: &'day mut PollingStation,
+        log: &'day mut Vec<StationTraceLine>,
+    ) -> Port<'day> {
+        Port { unit, station, log, machine_refusals: Vec::new(), accepted: None, last_reaction: None }
+    }
+}
+
+impl MachinePort for Port<'_> {
+    type Error = PollDayError;
+
+    fn press(&mut self, now: Timestamp, input: Input) -> Result<Pressed, PollDayError> {
+        let reaction = self.unit.step(now, input);
+        if let Some(refusal) = reaction.refusal {
+            self.machine_refusals.push((input, refusal));
+        }
+        let pressed = Pressed::of_reaction(&reaction);
+        self.last_reaction = Some(reaction);
+        Ok(pressed)
+    }
+
+    fn is_powered(&self) -> bool {
+        self.unit.is_powered()
+    }
+
+    fn attached_positions(&self) -> Vec<u8> {
+        self.unit.attached_positions()
+    }
+
+    fn total(&self) -> u32 {
+        self.unit.total()
+    }
+}
+
+impl StationPort for Port<'_> {
+    fn record(&mut self, now: Timestamp, action: &StationAction) -> Result<(), PollDayError> {
+        let fact = matches!(action, StationAction::VoteRecorded {} | StationAction::EnableCancelled {});
+        match self.station.apply(now, action) {
+            Ok(accepted) => {
+                self.log.push(StationTraceLine { at: now, action: action.clone() });
+                if !fact {
+                    self.accepted = Some(accepted);
+                }
+                Ok(())
+            }
+            // A fact: the station always accepts it.
+            Err(_) if fact => Ok(()),
+            Err(refusal) => Err(refusal.into()),
+        }
+    }
+
+    fn admit(&mut self, now: Timestamp, action: &StationAction) -> Result<(), PollDayError> {
+        self.station.clone().apply(now, action)?;
+        Ok(())
+    }
+
+    fn no_total_shown(&mut self, input: Input, pressed: Pressed) -> Result<u32, PollDayError> {
+        Err(PollDayError::Machine { input, refusal: pressed.refusal.unwrap_or(Refusal::PoweredOff) })
     }
 }

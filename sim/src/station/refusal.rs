@@ -1,7 +1,7 @@
 //! Why the station refuses an action. A refused action changes nothing.
 
-use super::action::ElectorNumber;
 use super::StationPhase;
+use crate::forms::header::ElectorNumber;
 use crate::rule::Property;
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! The vote memory: one counter per ballot button and the total. It stores
 //! no order, no time and no elector: only counts (SECRECY, 39L(1)).
 
-use super::ResultSeal;
+use super::vocabulary::ResultSeal;
 use crate::profile::{MachineProfile, MAX_BALLOT_BUTTONS};
 use crate::time::Timestamp;
 

@@ -1,9 +1,9 @@
 //! The control unit with its balloting units, as a pure state machine.
 
 mod inputs;
-mod memory;
+pub(crate) mod memory;
 mod rate;
-mod vocabulary;
+pub(crate) mod vocabulary;
 
 pub use memory::{MemoryInconsistency, RetainedState, VoteMemory};
 pub use vocabulary::{
@@ -12,7 +12,10 @@ pub use vocabulary::{
 
 use crate::defects::{Defect, Defects};
 use crate::display::Display;
-use crate::profile::MachineProfile;
+use crate::profile::{MachineProfile, MAX_BALLOTING_UNITS};
+
+// Attached positions are kept as the bits of a u32.
+const _: () = assert!(MAX_BALLOTING_UNITS as u32 <= u32::BITS);
 use crate::rule::Refusal;
 use crate::time::Timestamp;
 use rate::RateWindow;
@@ -230,9 +233,10 @@ impl ControlUnit {
         }
     }
 
-    /// Positions with a balloting unit attached, as a bit set (bit `p - 1`).
-    pub fn attached_positions(&self) -> u32 {
-        self.attached_positions
+    /// The positions (1 to [`MAX_BALLOTING_UNITS`]) with a balloting unit
+    /// attached, ascending.
+    pub fn attached_positions(&self) -> Vec<u8> {
+        (1..=MAX_BALLOTING_UNITS).filter(|position| self.attached_positions & (1 << (position - 1)) != 0).collect()
     }
 
     pub fn poll_start(&self) -> Option<Timestamp> {
@@ -417,7 +421,7 @@ impl ControlUnit {
     /// Positions 1 to `needed` attached, as the candidate set requires.
     fn required_positions(&self, candidates: u16) -> u32 {
         let needed = u32::from(self.profile.balloting_units_for(candidates));
-        if needed >= 32 {
+        if needed >= u32::BITS {
             u32::MAX
         } else {
             (1u32 << needed) - 1
