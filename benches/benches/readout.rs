@@ -20,7 +20,7 @@ use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criteri
 use evm_conformance::readout_bench::{
     exchanged_wire_bytes, prepare_wire_target, prepared_unit, readout_in_process, wire_floor_us,
 };
-use evm_conformance::wire::{evm_sim_binary, WireTarget};
+use evm_conformance::target::{board_process::evm_sim_binary, WireTarget};
 use evm_sim::protocol::message::{Reply, Request};
 
 const CANDIDATES: [u16; 3] = [16, 64, 384];

@@ -3,7 +3,7 @@
 
 use crate::report;
 use crate::runner::{self, RunReport};
-use crate::target::{SimTarget, Target};
+use crate::target::{Target, TargetSpec};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -21,31 +21,13 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// Builds the target named on the command line: `sim` (in process),
-/// `sim-pty` (spawns `evm-sim serve --pty`), `serial:PATH@BAUD`, `tcp:ADDR`.
+/// Builds the target named on the command line ([`TargetSpec`]): `sim`
+/// (in process), `sim-pty` (spawns `evm-sim serve --pty`),
+/// `serial:PATH@BAUD`, `tcp:ADDR`.
 pub fn target_named(name: &str) -> Result<Box<dyn Target>, UsageError> {
-    let wire =
-        |result: Result<crate::wire::WireTarget, crate::target::TargetError>| -> Result<Box<dyn Target>, UsageError> {
-            result.map(|target| Box::new(target) as Box<dyn Target>).map_err(|error| UsageError(error.to_string()))
-        };
-    if name == "sim" {
-        return Ok(Box::new(SimTarget::new()));
-    }
-    if name == "sim-pty" {
-        return wire(crate::wire::WireTarget::spawn_simulated_board(None));
-    }
-    if let Some(address) = name.strip_prefix("tcp:") {
-        return wire(crate::wire::WireTarget::tcp(address));
-    }
-    if let Some(rest) = name.strip_prefix("serial:") {
-        let (path, baud) = rest.rsplit_once('@').unwrap_or((rest, "115200"));
-        let baud: u32 =
-            baud.parse().map_err(|_| UsageError(format!("baud rate {baud:?} is not a number (serial:PATH@BAUD)")))?;
-        return wire(crate::wire::WireTarget::serial(path, baud));
-    }
-    Err(UsageError(format!(
-        "unknown target {name:?}: expected sim (in process), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD or tcp:ADDR"
-    )))
+    let spec: TargetSpec =
+        name.parse().map_err(|error: crate::target::TargetSpecError| UsageError(error.to_string()))?;
+    spec.open().map_err(|error| UsageError(error.to_string()))
 }
 
 /// The target named on the command line, capturing its wire to `capture`
@@ -601,12 +583,12 @@ pub fn generate_from_results(
 /// verdict, which is the in-process simulated unit's on it.
 pub fn capture_to_trace(capture: &Path, out: &Path, profile: &str, candidates: u16) -> Result<String, UsageError> {
     let bytes = std::fs::read(capture).map_err(|error| UsageError(format!("{}: {error}", capture.display())))?;
-    let frames =
-        crate::capture::read_capture(&bytes).map_err(|error| UsageError(format!("{}: {error}", capture.display())))?;
-    let text = crate::capture::capture_to_trace(&frames, profile, candidates)
+    let frames = crate::target::capture::read_capture(&bytes)
+        .map_err(|error| UsageError(format!("{}: {error}", capture.display())))?;
+    let text = crate::target::capture::capture_to_trace(&frames, profile, candidates)
         .map_err(|error| UsageError(format!("{}: {error}", capture.display())))?;
     let trace = crate::trace::parse_trace(out, &text).map_err(|error| UsageError(error.to_string()))?;
-    let outcome = crate::replay::replay(&trace, &mut SimTarget::new());
+    let outcome = crate::replay::replay(&trace, &mut crate::target::SimTarget::new());
     if matches!(outcome.verdict, crate::verdict::VerdictKind::Error | crate::verdict::VerdictKind::NotApplicable) {
         return Err(UsageError(format!(
             "{}: the simulated unit gives no verdict on this session ({}): {}",

@@ -12,7 +12,6 @@
 //! - [`total_display`]: TOTAL-ONLY judged on what the display shows.
 
 pub mod bench_replay;
-pub mod capture;
 pub mod cli;
 pub mod from_results;
 pub mod fuzzing;
@@ -34,4 +33,3 @@ pub mod trace;
 pub mod verdict;
 pub mod volume;
 pub mod ward;
-pub mod wire;

@@ -13,7 +13,7 @@
 //! This module is the edge of the harness: it reads the clock. The unit and
 //! the codec it drives do not.
 
-use crate::wire::WireTarget;
+use crate::target::{TargetSpec, WireTarget};
 use evm_sim::protocol::board::{reply_frame, request_frame};
 use evm_sim::protocol::message::{capability, NackReason, Reply, Request};
 use evm_sim::unit::{ButtonAddress, Input};
@@ -332,40 +332,24 @@ enum TargetKind {
 }
 
 fn open_wire_target(options: &ReadoutOptions) -> Result<(WireTarget, TargetKind), String> {
-    let name = options.target.as_str();
-    if name == "sim-pty" {
-        let pace = (options.baud > 0).then_some(options.baud);
-        return Ok((
-            WireTarget::spawn_simulated_board(pace).map_err(|error| error.to_string())?,
-            TargetKind::SimulatedPty,
-        ));
-    }
-    if let Some(address) = name.strip_prefix("tcp:") {
-        return Ok((WireTarget::tcp(address).map_err(|error| error.to_string())?, TargetKind::Tcp));
-    }
-    if let Some(rest) = name.strip_prefix("serial:") {
-        let path = match rest.rsplit_once('@') {
-            Some((path, baud)) => {
-                let baud: u32 =
-                    baud.parse().map_err(|_| format!("baud rate {baud:?} is not a number (serial:PATH@BAUD)"))?;
-                if baud != options.baud {
-                    return Err(format!(
-                        "{name} says {baud} baud and --baud says {}: give the rate once (serial:PATH --baud N)",
-                        options.baud
-                    ));
-                }
-                path
-            }
-            None => rest,
-        };
-        if options.baud == 0 {
-            return Err("a serial port needs --baud N (N > 0)".to_owned());
+    let spec: TargetSpec = options.target.parse().map_err(|error: crate::target::TargetSpecError| error.to_string())?;
+    let kind = match &spec {
+        TargetSpec::InProcess => {
+            return Err("the readout bench needs a wire: sim-pty, serial:PATH[@BAUD] or tcp:ADDR".to_owned())
         }
-        return Ok((WireTarget::serial(path, options.baud).map_err(|error| error.to_string())?, TargetKind::Serial));
-    }
-    Err(format!(
-        "unknown target {name:?}: expected sim (in process), sim-pty (spawns a paced evm-sim serve --pty), serial:PATH[@BAUD] or tcp:ADDR"
-    ))
+        TargetSpec::SimulatedPty => TargetKind::SimulatedPty,
+        TargetSpec::Serial { baud: Some(baud), .. } if *baud != options.baud => {
+            return Err(format!(
+                "{spec} says {baud} baud and --baud says {}: give the rate once (serial:PATH --baud N)",
+                options.baud
+            ))
+        }
+        TargetSpec::Serial { .. } if options.baud == 0 => return Err("a serial port needs --baud N (N > 0)".to_owned()),
+        TargetSpec::Serial { .. } => TargetKind::Serial,
+        TargetSpec::Tcp { .. } => TargetKind::Tcp,
+    };
+    let pace = (options.baud > 0).then_some(options.baud);
+    Ok((spec.open_wire(pace).map_err(|error| error.to_string())?, kind))
 }
 
 /// Runs the readout bench of `options` (see [`ReadoutOptions`] for what
@@ -383,7 +367,7 @@ pub fn run_readout_bench(options: &ReadoutOptions) -> Result<ReadoutReport, Stri
     let prepared = prepare_wire_target(&mut target, options.candidates)?;
     let mut latencies_ns = Vec::with_capacity(options.samples as usize);
     let mut reply = None;
-    let retransmissions_before = target.retransmissions;
+    let retransmissions_before = target.retransmissions();
     for sample in 0..WARMUP_SAMPLES + options.samples {
         if sample == WARMUP_SAMPLES {
             latencies_ns.clear();
@@ -403,7 +387,7 @@ pub fn run_readout_bench(options: &ReadoutOptions) -> Result<ReadoutReport, Stri
         latencies_ns.push(elapsed.as_nanos().min(u128::from(u64::MAX)) as u64);
         reply = Some(answer);
     }
-    let retransmissions = target.retransmissions - retransmissions_before;
+    let retransmissions = target.retransmissions() - retransmissions_before;
     let reply = reply.expect("at least one sample");
     let (request_wire_bytes, reply_wire_bytes) = exchanged_wire_bytes(&reply);
     let baud = options.baud;

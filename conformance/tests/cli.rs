@@ -222,7 +222,8 @@ fn gen_writes_one_folder_per_seed_and_ends_quietly_on_a_closed_pipe() {
 
 #[test]
 fn evm_sim_demo_prints_the_account_of_votes_and_serve_keeps_its_port_off_the_network() {
-    let sim = || Command::new(evm_conformance::wire::evm_sim_binary().expect("evm-sim beside the tests"));
+    let sim =
+        || Command::new(evm_conformance::target::board_process::evm_sim_binary().expect("evm-sim beside the tests"));
     let demo = sim().args(["demo", "--candidates", "3", "--electors", "40"]).output().unwrap();
     let text = String::from_utf8_lossy(&demo.stdout);
     assert!(demo.status.success());

@@ -5,7 +5,7 @@
 use evm_conformance::readout_bench::{
     exchanged_wire_bytes, histogram_svg, run_readout_bench, wire_floor_us, ReadoutOptions,
 };
-use evm_conformance::wire::evm_sim_binary;
+use evm_conformance::target::board_process::evm_sim_binary;
 use evm_sim::protocol::message::Reply;
 use std::process::Command;
 

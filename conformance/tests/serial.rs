@@ -5,8 +5,8 @@
 //! a wrong verdict; a capture replays.
 
 use evm_conformance::runner::run;
+use evm_conformance::target::{board_process::evm_sim_binary, WireTarget};
 use evm_conformance::target::{SimTarget, Target};
-use evm_conformance::wire::{evm_sim_binary, WireTarget};
 use evm_sim::protocol::faults::FaultRates;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -75,7 +75,7 @@ fn the_corpus_over_a_pseudo_terminal_gives_the_in_process_verdicts() {
     assert!(board.name().starts_with("sim-pty (/dev/pts/"), "{}", board.name());
     let over_the_wire = verdicts(&mut board);
     assert_verdicts_agree(&in_process, &over_the_wire);
-    assert_eq!(board.retransmissions, 0, "a clean pty needs no retransmission");
+    assert_eq!(board.retransmissions(), 0, "a clean pty needs no retransmission");
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn under_link_faults_verdicts_are_the_same_or_the_link_is_reported() {
             trace.reason
         );
     }
-    assert!(board.retransmissions > 0, "seed {seed}: the faults must have struck");
+    assert!(board.retransmissions() > 0, "seed {seed}: the faults must have struck");
 }
 
 #[test]
@@ -164,10 +164,10 @@ fn a_capture_records_every_frame_and_reads_back() {
         board.step(evm_sim::Timestamp::ZERO, input).unwrap();
     }
     drop(board);
-    let frames = evm_conformance::capture::read_capture(&std::fs::read(&path).unwrap()).unwrap();
+    let frames = evm_conformance::target::capture::read_capture(&std::fs::read(&path).unwrap()).unwrap();
     // The handshake (kept from before the capture started), then four
     // requests; every request's reply, and events the board sent after them.
-    let decoded: Vec<(evm_conformance::wire::Direction, u8, u16)> = frames
+    let decoded: Vec<(evm_conformance::target::capture::Direction, u8, u16)> = frames
         .iter()
         .map(|frame| {
             let mut accumulator = evm_sim::protocol::frame::FrameAccumulator::new();
@@ -177,7 +177,7 @@ fn a_capture_records_every_frame_and_reads_back() {
             (frame.direction, decoded.kind(), decoded.request_id())
         })
         .collect();
-    use evm_conformance::wire::Direction::{BoardToHost, HostToBoard};
+    use evm_conformance::target::capture::Direction::{BoardToHost, HostToBoard};
     use evm_sim::protocol::message::kind;
     assert_eq!(decoded[..2], [(HostToBoard, kind::HELLO, 1), (BoardToHost, kind::HELLO_REPLY, 1)], "{decoded:?}");
     let requests: Vec<u16> =
@@ -189,7 +189,7 @@ fn a_capture_records_every_frame_and_reads_back() {
             "no reply to {id}"
         );
     }
-    let trace = evm_conformance::capture::capture_to_trace(&frames, "M2", 5).unwrap();
+    let trace = evm_conformance::target::capture::capture_to_trace(&frames, "M2", 5).unwrap();
     assert!(trace.contains("\"event\":\"power_on\"") && trace.contains("\"event\":\"total\""), "{trace}");
     let _ = std::fs::remove_file(path);
 }
@@ -285,7 +285,7 @@ fn run_with_capture_writes_a_pcap_of_the_session() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    let frames = evm_conformance::capture::read_capture(&std::fs::read(&capture).unwrap()).unwrap();
+    let frames = evm_conformance::target::capture::read_capture(&std::fs::read(&capture).unwrap()).unwrap();
     assert!(frames.len() > 100, "{} frames", frames.len());
     let refused = Command::new(env!("CARGO_BIN_EXE_evm-conformance"))
         .args(["run", "--target", "sim", "--capture", "/tmp/never.pcap"])

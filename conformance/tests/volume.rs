@@ -5,8 +5,8 @@
 //! separate `evm-sim serve` where the link matters.
 
 use evm_conformance::target::SimTarget;
+use evm_conformance::target::WireTarget;
 use evm_conformance::volume::{run_volume, Decision, VolumeOptions};
-use evm_conformance::wire::WireTarget;
 use evm_sim::{Defect, Defects, MachineProfile};
 
 fn options(positions: u64) -> VolumeOptions {

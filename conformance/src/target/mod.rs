@@ -1,9 +1,26 @@
-//! Targets: what a trace is replayed against. The in-process simulated unit
-//! is the first; serial boards speak the protocol of docs/PROTOCOL.md.
+//! Targets: what a trace is replayed against, and how the harness reaches
+//! it. One typed specification names each ([`spec`]); the in-process
+//! simulated unit ([`in_process`]); boards on the wire, real or simulated,
+//! driven through the protocol of docs/PROTOCOL.md by the sans-IO
+//! `evm_sim::protocol::host::HostConnection` over a thin pump ([`wire`])
+//! and a byte pipe ([`transport`]: serial, TCP, and the fault-injecting
+//! and capturing wrappers around any of them, [`capture`]); a simulated
+//! board in a separate process ([`board_process`]).
+
+pub mod board_process;
+pub mod capture;
+pub mod in_process;
+pub mod spec;
+pub mod transport;
+pub mod wire;
+
+pub use in_process::{SimTarget, MAX_MACHINES_KEPT};
+pub use spec::{TargetSpec, TargetSpecError};
+pub use wire::WireTarget;
 
 use evm_sim::display::DisplayText;
-use evm_sim::unit::{Event, Input, Lamps};
-use evm_sim::{ControlUnit, Defects, MachineProfile, Refusal, Timestamp};
+use evm_sim::unit::{Input, Lamps};
+use evm_sim::{Defects, MachineProfile, Refusal, Timestamp};
 
 /// What a person (or a harness on the wire) can observe after one input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,92 +102,5 @@ pub trait Target {
             target: self.name(),
             message: format!("no wire to capture to {}: only serial, tcp and sim-pty targets have one", path.display()),
         })
-    }
-}
-
-/// The simulated unit, in process. Keeps every machine started for the
-/// trace, so that the counting can take an earlier one up again.
-#[derive(Default)]
-pub struct SimTarget {
-    /// The last [`MAX_MACHINES_KEPT`] machines started in the trace; the
-    /// first of them was started `evicted`-th.
-    units: std::collections::VecDeque<ControlUnit>,
-    evicted: usize,
-    current: usize,
-}
-
-/// The most machines of one trace the in-process target keeps for the
-/// counting to take up again (a poll uses at most 8 a poll, 4 polls).
-pub const MAX_MACHINES_KEPT: usize = 64;
-
-impl SimTarget {
-    pub fn new() -> Self {
-        SimTarget::default()
-    }
-
-    fn unit(&mut self) -> Result<&mut ControlUnit, TargetError> {
-        self.units
-            .get_mut(self.current)
-            .ok_or_else(|| TargetError { target: "sim".into(), message: "no machine started".into() })
-    }
-}
-
-impl Target for SimTarget {
-    fn name(&self) -> String {
-        "sim".to_owned()
-    }
-
-    fn can_carry_defects(&self) -> bool {
-        true
-    }
-
-    fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
-        if self.units.len() >= MAX_MACHINES_KEPT {
-            self.units.pop_front();
-            self.evicted += 1;
-        }
-        self.units.push_back(ControlUnit::with_defects(profile, defects));
-        self.current = self.units.len() - 1;
-        Ok(())
-    }
-
-    fn start_trace(&mut self) {
-        self.units.clear();
-        self.evicted = 0;
-        self.current = 0;
-    }
-
-    fn resume_machine(&mut self, index: usize) -> Result<bool, TargetError> {
-        match index.checked_sub(self.evicted) {
-            Some(kept) if kept < self.units.len() => {
-                self.current = kept;
-                Ok(true)
-            }
-            // Evicted: more machines than are kept came after it.
-            Some(_) | None if index < self.evicted => Ok(false),
-            _ => Err(TargetError { target: "sim".into(), message: format!("no machine {index} was started") }),
-        }
-    }
-
-    fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError> {
-        let unit = self.unit()?;
-        let reaction = unit.step(now, input);
-        let candidate_disclosed = reaction.events.iter().any(|event| matches!(event, Event::CandidateDisclosed { .. }));
-        Ok(Observation {
-            refusal: reaction.refusal,
-            votes_recorded: reaction.votes_recorded(),
-            candidate_disclosed,
-            display: unit.display().text(),
-            lamps: unit.lamps(),
-            total: unit.total(),
-        })
-    }
-
-    fn result_readout(&mut self) -> Result<Option<Readout>, TargetError> {
-        Ok(self
-            .unit()?
-            .result_readout()
-            .ok()
-            .map(|readout| Readout { total: readout.total, counts: readout.counts.to_vec() }))
     }
 }

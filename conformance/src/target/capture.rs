@@ -4,7 +4,6 @@
 //! the frame's wire bytes (stuffed, with the delimiter). docs/PROTOCOL.md
 //! section 6 describes it; `read_capture` turns one back into a trace.
 
-use crate::wire::Direction;
 use std::io::Write;
 use std::time::Duration;
 
@@ -12,6 +11,13 @@ use std::time::Duration;
 pub const LINK_TYPE_USER0: u32 = 147;
 /// The largest packet recorded.
 pub const SNAPSHOT_LENGTH: u32 = 65_535;
+
+/// Where a captured frame went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    HostToBoard,
+    BoardToHost,
+}
 
 pub struct CaptureWriter {
     file: std::io::BufWriter<std::fs::File>,

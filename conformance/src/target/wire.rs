@@ -1,0 +1,243 @@
+//! A board on the wire (real or simulated), driven through the protocol of
+//! docs/PROTOCOL.md: a thin pump between a [`Transport`] and the sans-IO
+//! [`HostConnection`], which decides what to send, when to resend the
+//! same bytes (the board's de-duplication window makes every press happen
+//! exactly once) and when the link is down. Faults and capture are
+//! wrappers around the transport ([`super::transport`]).
+
+use super::board_process::BoardProcess;
+use super::transport::{CapturingTransport, FaultyTransport, SerialTransport, TcpTransport, Transport};
+use super::{Observation, Readout, Target, TargetError};
+use evm_sim::protocol::faults::{FaultRates, SplitMix64};
+use evm_sim::protocol::frame::PROTOCOL_VERSION;
+use evm_sim::protocol::host::HostConnection;
+use evm_sim::protocol::message::{capability, NackReason, Reply, Request};
+use evm_sim::{Defects, MachineProfile, Timestamp};
+use std::time::Instant;
+
+/// Bytes one read may take.
+const READ_BUFFER_BYTES: usize = 4_096;
+
+/// A board behind the protocol.
+pub struct WireTarget {
+    name: String,
+    /// The pipe, wrapped in its capture (faults go inside, so the capture
+    /// holds the frames the host sent and the bytes it received).
+    transport: CapturingTransport<Box<dyn Transport>>,
+    connection: HostConnection,
+    /// The pump's clock: `now` for the connection is the time since.
+    epoch: Instant,
+    capabilities: u8,
+    board_profile: MachineProfile,
+    buffer: Vec<u8>,
+    /// The spawned board, when this target started one (dropped last).
+    board: Option<BoardProcess>,
+}
+
+impl WireTarget {
+    fn error(&self, message: impl Into<String>) -> TargetError {
+        TargetError { target: self.name.clone(), message: message.into() }
+    }
+
+    /// Connects to a serial device and says hello.
+    pub fn serial(path: &str, baud: u32) -> Result<WireTarget, TargetError> {
+        let name = format!("serial:{path}@{baud}");
+        let port = SerialTransport::open(path, baud)
+            .map_err(|error| TargetError { target: name.clone(), message: format!("cannot open: {error}") })?;
+        WireTarget::connect(name, Box::new(port))
+    }
+
+    /// Connects to a board on TCP and says hello.
+    pub fn tcp(address: &str) -> Result<WireTarget, TargetError> {
+        let name = format!("tcp:{address}");
+        let stream = TcpTransport::connect(address)
+            .map_err(|error| TargetError { target: name.clone(), message: format!("cannot connect: {error}") })?;
+        WireTarget::connect(name, Box::new(stream))
+    }
+
+    /// Spawns `evm-sim serve --pty --test-mode` as a separate process and
+    /// connects to its pseudo-terminal.
+    pub fn spawn_simulated_board(pace_baud: Option<u32>) -> Result<WireTarget, TargetError> {
+        let board =
+            BoardProcess::start(pace_baud).map_err(|message| TargetError { target: "sim-pty".into(), message })?;
+        let mut target = WireTarget::serial(&board.device, pace_baud.unwrap_or(115_200))?;
+        target.name = format!("sim-pty ({})", board.device);
+        target.board = Some(board);
+        Ok(target)
+    }
+
+    fn connect(name: String, transport: Box<dyn Transport>) -> Result<WireTarget, TargetError> {
+        let mut target = WireTarget {
+            name,
+            transport: CapturingTransport::new(transport),
+            connection: HostConnection::new(),
+            epoch: Instant::now(),
+            capabilities: 0,
+            board_profile: MachineProfile::m2(),
+            buffer: vec![0; READ_BUFFER_BYTES],
+            board: None,
+        };
+        let hello = target.call(&Request::Hello { highest_version: PROTOCOL_VERSION });
+        target.transport.stop_keeping();
+        match hello? {
+            Reply::Hello { version, profile, capabilities, serial_number } if version == PROTOCOL_VERSION => {
+                tracing::info!(
+                    target = %target.name,
+                    serial_number = %String::from_utf8_lossy(&serial_number).trim_end(),
+                    ?profile,
+                    capabilities,
+                    "board connected"
+                );
+                target.capabilities = capabilities;
+                target.board_profile = profile;
+                Ok(target)
+            }
+            Reply::Hello { version, .. } => {
+                Err(target
+                    .error(format!("the board speaks protocol version {version}, this harness {PROTOCOL_VERSION}")))
+            }
+            Reply::Nack(NackReason::UnsupportedVersion) => {
+                Err(target.error(format!("the board does not speak protocol version {PROTOCOL_VERSION}")))
+            }
+            other => Err(target.error(format!("unexpected answer to hello: {other:?}"))),
+        }
+    }
+
+    /// Puts a seeded fault injector between the codec and the wire, in
+    /// both directions (inside the capture).
+    pub fn inject_faults(&mut self, rates: FaultRates, seed: u64) {
+        let inner = self.transport.inner_mut();
+        let bare = std::mem::replace(inner, Box::new(Unplugged));
+        *inner = Box::new(FaultyTransport::new(bare, rates, seed));
+    }
+
+    /// Records every frame in both directions to `path` (pcap, docs/PROTOCOL.md section 7).
+    pub fn start_capture(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
+        self.transport.capture_to(path).map_err(|error| self.error(format!("capture {}: {error}", path.display())))
+    }
+
+    /// Requests resent so far (after a timeout or a corrupt reply).
+    pub fn retransmissions(&self) -> u64 {
+        self.connection.retransmissions
+    }
+
+    /// Frames received that were no message.
+    pub fn protocol_errors(&self) -> u64 {
+        self.connection.protocol_errors
+    }
+
+    /// Sends `request` and pumps bytes until its reply comes or the
+    /// connection gives up: the connection decides every send and resend.
+    pub fn call(&mut self, request: &Request) -> Result<Reply, TargetError> {
+        self.connection.call(self.epoch.elapsed(), request);
+        loop {
+            if let Some(outcome) = self.connection.poll_outcome() {
+                return outcome.map_err(|error| self.error(error.to_string()));
+            }
+            if let Some(wire) = self.connection.poll_transmit(self.epoch.elapsed()) {
+                if let Err(error) = self.transport.send(&wire) {
+                    return Err(self.error(format!("write: {error}")));
+                }
+                continue;
+            }
+            let Some(deadline) = self.connection.poll_timeout() else {
+                return Err(self.error("the connection has no call in flight"));
+            };
+            let read = match self.transport.receive(&mut self.buffer) {
+                Ok(read) => read,
+                Err(error) => return Err(self.error(format!("read: {error}"))),
+            };
+            let now = self.epoch.elapsed();
+            if read > 0 {
+                self.connection.handle_input(now, &self.buffer[..read]);
+            } else if now >= deadline {
+                self.connection.handle_timeout(now);
+            }
+        }
+    }
+}
+
+/// What stands in a wrapper's place for the instant it is rewrapped.
+struct Unplugged;
+
+impl Transport for Unplugged {
+    fn send(&mut self, _bytes: &[u8]) -> std::io::Result<()> {
+        Err(std::io::Error::new(std::io::ErrorKind::NotConnected, "unplugged"))
+    }
+    fn receive(&mut self, _buffer: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::new(std::io::ErrorKind::NotConnected, "unplugged"))
+    }
+}
+
+impl Target for WireTarget {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn can_carry_defects(&self) -> bool {
+        self.capabilities & capability::SEEDED_DEFECTS != 0
+    }
+
+    fn announced_profile(&self) -> Option<MachineProfile> {
+        Some(self.board_profile)
+    }
+
+    fn inject_link_faults(&mut self, rates: FaultRates, seed: u64) -> bool {
+        self.inject_faults(rates, seed);
+        true
+    }
+
+    fn retransmissions(&self) -> u64 {
+        self.connection.retransmissions
+    }
+
+    fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
+        if self.capabilities & capability::TEST_MODE == 0 {
+            if profile != self.board_profile {
+                return Err(self.error(format!(
+                    "the trace needs profile {:?}, the board is {:?}, and it has no test mode to change it",
+                    profile, self.board_profile
+                )));
+            }
+            return Ok(());
+        }
+        match self.call(&Request::TestStartMachine { profile, defects })? {
+            Reply::Ok => Ok(()),
+            other => Err(self.error(format!("starting a machine: {other:?}"))),
+        }
+    }
+
+    fn step(&mut self, now: Timestamp, input: evm_sim::Input) -> Result<Observation, TargetError> {
+        match self.call(&Request::Input { at: now, input })? {
+            Reply::Input(outcome) => Ok(Observation {
+                refusal: outcome.refusal,
+                votes_recorded: u32::from(outcome.votes_recorded),
+                candidate_disclosed: outcome.candidate_disclosed,
+                display: outcome.display,
+                lamps: outcome.lamps,
+                total: outcome.total,
+            }),
+            other => Err(self.error(format!("{input:?} answered {other:?}"))),
+        }
+    }
+
+    fn result_readout(&mut self) -> Result<Option<Readout>, TargetError> {
+        match self.call(&Request::ReadResult)? {
+            Reply::Result { total, counts } => Ok(Some(Readout { total, counts })),
+            Reply::Nack(NackReason::ResultRefused(_)) => Ok(None),
+            other => Err(self.error(format!("reading the result: {other:?}"))),
+        }
+    }
+
+    fn capture_to(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
+        self.start_capture(path)
+    }
+
+    fn link_noise(&mut self, bytes: u32, seed: u64) -> Result<(), TargetError> {
+        let mut random = SplitMix64::new(seed);
+        let mut noise: Vec<u8> = (0..bytes.min(65_536)).map(|_| random.next_u64() as u8).collect();
+        // A delimiter ends the noise, so the board resynchronises before the next frame.
+        noise.push(0);
+        self.transport.send_unframed(&noise).map_err(|error| self.error(format!("write: {error}")))
+    }
+}
