@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
-use evm_conformance::readout_bench::{
+use evm_conformance::bench::readout::{
     exchanged_wire_bytes, prepare_wire_target, prepared_unit, readout_in_process, wire_floor_us,
 };
 use evm_conformance::target::{board_process::evm_sim_binary, WireTarget};

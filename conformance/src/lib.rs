@@ -11,22 +11,16 @@
 //! - [`ward`]: a ward's counting day, Forms 23 and 24.
 //! - [`total_display`]: TOTAL-ONLY judged on what the display shows.
 
-pub mod bench_replay;
+pub mod bench;
 pub mod cli;
-pub mod from_results;
 pub mod fuzzing;
 pub mod generate;
-pub mod html;
 pub mod interrupt;
-pub mod listing;
 pub mod minimize;
-pub mod readout_bench;
-pub mod readout_svg;
 pub mod reference;
 pub mod replay;
 pub mod report;
 pub mod runner;
-pub mod scenarios;
 pub mod target;
 pub mod total_display;
 pub mod trace;

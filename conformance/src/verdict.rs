@@ -1,5 +1,6 @@
 //! Verdicts and findings: what a replay says about a trace.
 
+use evm_sim::forms::{Form23, Form24};
 use evm_sim::Property;
 use serde::{Deserialize, Serialize};
 
@@ -290,4 +291,14 @@ impl TraceOutcome {
             _ => VerdictKind::Pass,
         }
     }
+}
+
+/// Forms 23 and 24 of a ward, as counted (`crate::ward`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WardFigures {
+    pub form_23: Option<Form23>,
+    pub form_24: Option<Form24>,
+    /// Why there is no declaration (61P(1): a station awaits a fresh poll).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declaration_withheld: Option<String>,
 }

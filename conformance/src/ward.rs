@@ -4,11 +4,11 @@
 //! the runner replays the stations it lists and judges the count
 //! (docs/TRACE_FORMAT.md section 11).
 
-use crate::runner::{judge, TraceReport, TraceStatus};
+use crate::report::{judge, TraceReport, TraceStatus};
 use crate::target::Target;
 use crate::trace::{parse_trace_file, ExpectedVerdict};
-use crate::verdict::{Finding, StationCount, TraceOutcome, VerdictKind};
-use evm_sim::forms::{ElectionDutyVotes, Form23, Form24};
+use crate::verdict::{Finding, StationCount, TraceOutcome, VerdictKind, WardFigures};
+use evm_sim::forms::ElectionDutyVotes;
 use evm_sim::{Counting, CountingRefusal, SealInspection};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -71,16 +71,6 @@ pub struct WardExpected {
     pub declaration_withheld: Option<bool>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub why: String,
-}
-
-/// Forms 23 and 24 of a ward, as counted.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct WardFigures {
-    pub form_23: Option<Form23>,
-    pub form_24: Option<Form24>,
-    /// Why there is no declaration (61P(1): a station awaits a fresh poll).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub declaration_withheld: Option<String>,
 }
 
 /// Whether `path` is a ward manifest.

@@ -39,7 +39,7 @@ fn certify_writes_three_reports_that_their_readers_load() {
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let traces = report["traces"].as_array().unwrap();
     let builtin = traces.iter().filter(|trace| trace["path"].as_str().unwrap().starts_with("builtin/")).count();
-    assert_eq!(builtin, evm_conformance::scenarios::builtin_scenarios().len());
+    assert_eq!(builtin, evm_conformance::generate::scenarios::builtin_scenarios().len());
     assert!(traces.len() >= 40 + builtin);
 
     let junit = junit_parser::from_reader(std::io::BufReader::new(std::fs::File::open(out.join("junit.xml")).unwrap()))

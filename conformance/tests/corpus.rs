@@ -63,7 +63,7 @@ fn the_corpus_breaks_and_holds_every_property() {
     assert!(report.summary.traces >= 40, "the corpus holds {} traces, fewer than 40", report.summary.traces);
     for property in Property::ALL {
         let broken = report.traces.iter().any(|trace| {
-            trace.property == Some(property) && trace.status == evm_conformance::runner::TraceStatus::AsExpected
+            trace.property == Some(property) && trace.status == evm_conformance::report::TraceStatus::AsExpected
         });
         assert!(broken, "no trace of the corpus breaks {property}");
     }

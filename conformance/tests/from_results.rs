@@ -4,7 +4,7 @@
 //! file gets a correct trace set, a skipped row with its line and reason, or
 //! an error at its line (docs/RESULTS_FORMAT.md).
 
-use evm_conformance::from_results::{
+use evm_conformance::generate::from_results::{
     traces_from_results, ColumnMapping, FromResults, Layout, ResultsError, ResultsOptions, Role,
 };
 use evm_conformance::runner::run_trace_in_memory;

@@ -2,7 +2,7 @@
 //! baud: the structure of the report, never the speed (a test never fails
 //! because the machine is slow).
 
-use evm_conformance::readout_bench::{
+use evm_conformance::bench::readout::{
     exchanged_wire_bytes, histogram_svg, run_readout_bench, wire_floor_us, ReadoutOptions,
 };
 use evm_conformance::target::board_process::evm_sim_binary;
@@ -47,7 +47,7 @@ fn a_short_run_over_a_paced_pseudo_terminal() {
     // axis ends past p99 and the outlier is one bar beyond it, said in words.
     let mut slow = report.clone();
     let outlier = slow.latency_us.max * 100.0;
-    slow.histogram.push(evm_conformance::readout_bench::HistogramBin {
+    slow.histogram.push(evm_conformance::bench::readout::HistogramBin {
         from_us: outlier,
         to_us: outlier + 1.0,
         count: 1,

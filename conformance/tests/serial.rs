@@ -358,7 +358,7 @@ fn a_trace_a_field_board_cannot_run_is_not_run_and_catches_nothing() {
     // The HTML table: a property whose only trace was not run is not "1 of 1 caught".
     let mut wire = WireTarget::tcp(address.trim()).unwrap();
     let not_run = run(std::slice::from_ref(&defect), &mut wire, |_| {}).unwrap();
-    let page = evm_conformance::html::report_page(&not_run, "");
+    let page = evm_conformance::report::html::report_page(&not_run, "");
     assert!(page.contains("— (not exercised)") && !page.contains("class=\"ok\">1 of 1"), "{page}");
     assert!(page.contains("NOTHING RUN"), "{page}");
     drop(wire);

@@ -212,9 +212,9 @@ fn bounds_of_names_stations_and_common_machines_are_errors_of_the_trace() {
     assert!(parse(header("", 10, &"N".repeat(120))).is_ok());
     let papers =
         format!("{}\n{}", header("", 10_001, "A"), r#"{"at":"07:00:00","event":"elector_arrived","elector":1}"#);
-    let error = parse(papers).expect_err("too many electors for papers");
-    assert_eq!(error.line, 2);
-    assert!(error.to_string().contains("at most 10000 electors"), "{error}");
+    let error = parse(papers).expect_err("more electors than a station's papers hold");
+    assert_eq!(error.line, 1, "the header's bound is the station's");
+    assert!(error.to_string().contains("at most 10000"), "{error}");
     let common = r#","common_machine_stations":[{"number":4,"electors_assigned":5}]"#;
     let named = |line: &str| parse(format!("{}\n{line}", header(common, 10, "A")));
     assert!(named(r#"{"at":"07:00:00","event":"elector_arrived","elector":1,"polling_station":4}"#).is_ok());

@@ -5,7 +5,8 @@
 //! counting line for a machine never at the station, a seal number that is
 //! not one) is an error with its file, never a silent pass.
 
-use evm_conformance::runner::{run, TraceStatus};
+use evm_conformance::report::TraceStatus;
+use evm_conformance::runner::run;
 use evm_conformance::target::SimTarget;
 use evm_conformance::trace::{parse_trace_file, TraceEvent};
 use evm_conformance::verdict::VerdictKind;

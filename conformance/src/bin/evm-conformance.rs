@@ -76,7 +76,7 @@ enum Command {
     /// Example: evm-conformance list properties
     #[command(verbatim_doc_comment)]
     List {
-        #[arg(value_parser = evm_conformance::listing::LISTS)]
+        #[arg(value_parser = evm_conformance::cli::listing::LISTS)]
         what: String,
     },
     /// Print a shell's completion script.
@@ -133,14 +133,14 @@ enum Command {
         /// (repeatable). ROLE is part, name, electors, voters, tendered,
         /// total, nota, candidate, candidate_name, votes or ignore.
         #[arg(long = "column", value_name = "ROLE=HEADER", requires = "from_results")]
-        columns: Vec<evm_conformance::from_results::ColumnMapping>,
+        columns: Vec<evm_conformance::generate::from_results::ColumnMapping>,
         /// With --from-results: a column to leave out, by its header (repeatable).
         #[arg(long = "ignore-column", value_name = "HEADER", requires = "from_results")]
         ignore_columns: Vec<String>,
         /// With --from-results: one row per station (wide) or one row per
         /// candidate per station (long); detected from the header if not given.
         #[arg(long, value_name = "wide|long", requires = "from_results")]
-        layout: Option<evm_conformance::from_results::Layout>,
+        layout: Option<evm_conformance::generate::from_results::Layout>,
         /// With --from-results: the election the results are of.
         #[arg(long, value_name = "KIND", default_value = "parliamentary-segment", requires = "from_results",
               value_parser = ["parliamentary-segment", "assembly-constituency", "municipal-ward"])]
@@ -428,19 +428,21 @@ fn main() -> ExitCode {
     });
     let quiet = arguments.quiet;
     let outcome = match arguments.command {
-        Command::Certify { target, out, traces, only } => evm_conformance::listing::select(&only).and_then(|only| {
-            cli::certify(&target, &traces, &only, &out, &generated(), progress_bar(quiet, &target)).map(
-                |certification| {
-                    if !quiet {
-                        out!("{}", cli::summary(&certification.report));
-                        for file in &certification.files {
-                            out_line!("wrote {}", file.display());
+        Command::Certify { target, out, traces, only } => {
+            evm_conformance::cli::listing::select(&only).and_then(|only| {
+                cli::certify(&target, &traces, &only, &out, &generated(), progress_bar(quiet, &target)).map(
+                    |certification| {
+                        if !quiet {
+                            out!("{}", evm_conformance::report::summary(&certification.report));
+                            for file in &certification.files {
+                                out_line!("wrote {}", file.display());
+                            }
                         }
-                    }
-                    certification.report.exit_status()
-                },
-            )
-        }),
+                        certification.report.exit_status()
+                    },
+                )
+            })
+        }
         Command::Gen {
             from_results: Some(file),
             seed,
@@ -455,7 +457,7 @@ fn main() -> ExitCode {
             municipality,
             ..
         } => {
-            use evm_conformance::from_results::{ColumnMapping, ResultsOptions, Role};
+            use evm_conformance::generate::from_results::{ColumnMapping, ResultsOptions, Role};
             let mut options = ResultsOptions::new(seed);
             options.columns = columns;
             options
@@ -544,7 +546,7 @@ fn main() -> ExitCode {
                 }
             })
         }
-        Command::List { what } => evm_conformance::listing::list(&what).map(|text| {
+        Command::List { what } => evm_conformance::cli::listing::list(&what).map(|text| {
             out!("{text}");
             EXIT_ALL_MATCH
         }),
@@ -562,7 +564,7 @@ fn main() -> ExitCode {
             })
         }
         Command::Run { target, only, json, junit, capture, paths } => {
-            let only = match evm_conformance::listing::select(&only) {
+            let only = match evm_conformance::cli::listing::select(&only) {
                 Ok(only) => only,
                 Err(error) => {
                     eprintln!("evm-conformance: {error}");
@@ -580,7 +582,7 @@ fn main() -> ExitCode {
             )
             .map(|report| {
                 if !quiet {
-                    out!("{}", cli::summary(&report));
+                    out!("{}", evm_conformance::report::summary(&report));
                 }
                 report.exit_status()
             })

@@ -1,10 +1,10 @@
 //! The header of a trace (docs/TRACE_FORMAT.md section 2): the profile and
 //! its overrides, the station(s), the ballot, and the bounds of names.
 
-use super::parse::{error, object, serde_error, MAX_CANDIDATES, MAX_ELECTORS_ASSIGNED, MAX_PART_NUMBER_CHARS};
-use super::{
-    CommonMachineStation, Header, PollingStationLabel, Provenance, TraceError, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+use super::fields::{
+    check_text, error, object, serde_error, TraceError, MAX_CANDIDATES, MAX_ELECTORS_ASSIGNED, MAX_PART_NUMBER_CHARS,
 };
+use super::{CommonMachineStation, Header, PollingStationLabel, Provenance, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION};
 use evm_sim::{Defect, Defects, MachineProfile, ProfileName};
 use serde::Deserialize;
 use serde_json::Value;
@@ -224,26 +224,3 @@ pub(super) fn parse_header(path: &Path, line: usize, text: &str) -> Result<Heade
 
 /// The most stations one common machine serves besides the header's (39C(4)).
 pub const MAX_COMMON_MACHINE_STATIONS: usize = 7;
-
-/// A name the forms print: at most [`evm_sim::station::MAX_NAME_CHARS`]
-/// characters, no control characters; empty only where `may_be_empty`.
-pub(super) fn check_text(
-    path: &Path,
-    line: usize,
-    field: &str,
-    what: &str,
-    text: &str,
-    may_be_empty: bool,
-) -> Result<(), TraceError> {
-    let length = text.chars().count();
-    let maximum = evm_sim::station::MAX_NAME_CHARS;
-    if length > maximum || (length == 0 && !may_be_empty) || text.chars().any(char::is_control) {
-        return Err(error(
-            path,
-            line,
-            Some(field),
-            format!("{what} is 1 to {maximum} printable characters, found {length} characters: {text:?}"),
-        ));
-    }
-    Ok(())
-}

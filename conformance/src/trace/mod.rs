@@ -2,14 +2,18 @@
 //! parsed into typed lines. Every malformed line is an error naming the file,
 //! the line, the field and what was expected; nothing here panics on input.
 
+mod fields;
 mod header;
 mod parse;
 mod station_lines;
 mod verdict_file;
 mod write;
 
+pub use fields::{
+    TraceError, MAX_CANDIDATES, MAX_ELECTORS_ASSIGNED, MAX_LINE_BYTES, MAX_PART_NUMBER_CHARS, MAX_TRACE_LINES,
+};
 pub use header::MAX_COMMON_MACHINE_STATIONS;
-pub use parse::{parse_trace, parse_trace_file, TraceError, MAX_LINE_BYTES, MAX_TRACE_LINES};
+pub use parse::{parse_trace, parse_trace_file};
 pub use station_lines::{COMMON_MACHINE_ACTIONS, COUNTING_EVENTS};
 pub use verdict_file::{parse_expectation, ExpectedAccount, ExpectedVerdict};
 pub use write::{format_time, write_trace};

@@ -2,9 +2,10 @@
 //! machines (docs/TRACE_FORMAT.md sections 3.3, 3.5 and 3.6): station
 //! actions with what they carry beyond the action, and counting events.
 
-use super::header::check_text;
-use super::parse::{balloting_unit_position, error, kind_of, serde_error, OTHER_EVENTS, UNIT_EVENTS};
-use super::{CountingEvent, Header, MachineSetUp, TraceError, TraceEvent};
+use super::fields::{
+    balloting_unit_position, check_text, error, kind_of, serde_error, TraceError, OTHER_EVENTS, UNIT_EVENTS,
+};
+use super::{CountingEvent, Header, MachineSetUp, TraceEvent};
 use evm_sim::StationAction;
 use serde_json::{Map, Value};
 use std::path::Path;

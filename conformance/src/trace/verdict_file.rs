@@ -1,6 +1,6 @@
 //! The expected-verdict file beside each trace (`NAME.expected.json`).
 
-use super::parse::TraceError;
+use super::fields::TraceError;
 use crate::verdict::VerdictKind;
 use evm_sim::Property;
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,7 @@ pub fn parse_expectation(path: &Path) -> Result<ExpectedVerdict, TraceError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| located(format!("cannot read the expected verdict: {source}")))?;
     let expected: ExpectedVerdict = serde_json::from_str(&text).map_err(|source| {
-        let (line, column) = super::parse::json_position(&source).unwrap_or((0, 0));
+        let (line, column) = super::fields::json_position(&source).unwrap_or((0, 0));
         TraceError {
             path: path.to_owned(),
             line,

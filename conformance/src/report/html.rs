@@ -3,8 +3,8 @@
 //! with its trace excerpt and expected against observed, and each station's
 //! Form 16C.
 
-use crate::report::escape_xml as escape;
-use crate::runner::{RunReport, TraceStatus};
+use super::formats::escape_xml as escape;
+use super::{RunReport, TraceStatus};
 use evm_sim::Property;
 use std::fmt::Write;
 
@@ -19,7 +19,7 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
     let mut page = String::new();
     let summary = &report.summary;
     // Green only for exit status 0: never for a run that ran nothing.
-    let all_match = report.exit_status() == crate::cli::EXIT_ALL_MATCH;
+    let all_match = report.exit_status() == crate::report::EXIT_ALL_MATCH;
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>EVM conformance report: {target}</title>\
@@ -29,7 +29,7 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
         target = escape(&report.target),
         generated = escape(generated),
         class = if all_match { "ok" } else { "bad" },
-        headline = escape(&crate::cli::headline(report)),
+        headline = escape(&crate::report::headline(report)),
     );
     if !summary.properties_not_exercised.is_empty() {
         let _ = writeln!(

@@ -2,7 +2,7 @@
 //! --svg`): a picture people open, with the wire floor marked and slow
 //! outliers kept from flattening it.
 
-use crate::readout_bench::{HistogramBin, ReadoutReport};
+use super::readout_report::{HistogramBin, ReadoutReport};
 use std::fmt::Write;
 
 /// A self-contained SVG histogram of the latencies with the wire floor

@@ -1,6 +1,6 @@
 //! Report files: JSON for programs, JUnit XML for CI systems.
 
-use crate::runner::{RunReport, TraceStatus};
+use super::{RunReport, TraceStatus};
 use std::fmt::Write;
 
 /// The run report as pretty JSON.

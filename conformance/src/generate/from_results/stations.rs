@@ -8,8 +8,8 @@ use super::ResultsError;
 use evm_sim::station::MAX_ELECTORS_PER_STATION;
 use std::collections::HashMap;
 
-/// The longest published part number ("12-B", "2A").
-pub const MAX_PART_NUMBER_CHARS: usize = 16;
+/// The longest published part number ("12-B", "2A"): the trace header's bound.
+pub use crate::trace::MAX_PART_NUMBER_CHARS;
 
 /// One station's published figures, candidates in ballot order (NOTA last).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,7 +160,7 @@ fn count_in(place: &str, part: &str, cells: &[String], column: usize, columns: &
 /// Two part numbers that name one station (and one trace file): "12" and
 /// "0012", "12-B", "12/B" and "12 B" are the same key.
 pub fn station_key(part: &str) -> String {
-    let safe = super::trace::file_safe(part);
+    let safe = file_safe(part);
     let key = safe.trim_start_matches('0');
     if key.is_empty() {
         "0".to_owned()
@@ -398,6 +398,11 @@ pub fn warnings(file: &str, columns: &Columns, stations: &[StationFigures]) -> V
         }
     }
     warnings
+}
+
+/// A part number as a file name's part: "12/B" → "12-B".
+pub fn file_safe(part_number: &str) -> String {
+    part_number.chars().map(|character| if character.is_ascii_alphanumeric() { character } else { '-' }).collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! One station's poll day from its published figures: a trace whose
 //! counting (Form 16C Part II) reproduces them exactly.
 
-use super::stations::{Ballot, StationFigures};
+use super::stations::{file_safe, Ballot, StationFigures};
 use crate::trace::{Header, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine};
 use evm_sim::protocol::faults::SplitMix64;
 use evm_sim::unit::{ButtonAddress, Input};
@@ -126,9 +126,4 @@ pub fn station_trace(context: &FileContext<'_>, number: u32, figures: &StationFi
         },
         lines,
     }
-}
-
-/// A part number as a file name's part: "12/B" → "12-B".
-pub fn file_safe(part_number: &str) -> String {
-    part_number.chars().map(|character| if character.is_ascii_alphanumeric() { character } else { '-' }).collect()
 }

@@ -1,25 +1,17 @@
 //! What the `evm-conformance` binary does, as library calls: argument types,
 //! target selection and the human summary. The binary only parses flags.
 
-use crate::report;
-use crate::runner::{self, RunReport};
+pub mod listing;
+mod usage;
+
+pub use crate::report::{EXIT_ALL_MATCH, EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_USAGE};
+pub use usage::UsageError;
+
+use crate::report::{self, RunReport};
+use crate::runner;
 use crate::target::{Target, TargetSpec};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-
-/// Exit code: every verdict matched its expectation.
-pub const EXIT_ALL_MATCH: u8 = 0;
-/// Exit code: at least one verdict did not match.
-pub const EXIT_MISMATCH: u8 = 1;
-/// Exit code: bad usage, a missing or unreadable input, a malformed trace.
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code: stopped by SIGINT or SIGTERM (128 + SIGINT).
-pub const EXIT_INTERRUPTED: u8 = 130;
-
-/// A failure that is the caller's: bad flags, unreadable input, unwritable output.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
 
 /// Builds the target named on the command line ([`TargetSpec`]): `sim`
 /// (in process), `sim-pty` (spawns `evm-sim serve --pty`),
@@ -62,7 +54,7 @@ pub fn traces_to_run(paths: &[PathBuf], only: &[evm_sim::Property]) -> Result<Ve
             }
             // A trace whose expected verdict cannot be read stays: it is reported malformed.
             crate::trace::parse_expectation(&runner::expected_path(file))
-                .map_or(true, |expected| crate::listing::selected(expected.property, only))
+                .map_or(true, |expected| crate::cli::listing::selected(expected.property, only))
         })
         .collect();
     if files.is_empty() {
@@ -149,9 +141,9 @@ pub fn certify(
         check_writable(path)?;
     }
     let mut target = target_named(target_name)?;
-    let scenarios: Vec<_> = crate::scenarios::builtin_scenarios()
+    let scenarios: Vec<_> = crate::generate::scenarios::builtin_scenarios()
         .into_iter()
-        .filter(|scenario| crate::listing::selected(scenario.expected.property, only))
+        .filter(|scenario| crate::cli::listing::selected(scenario.expected.property, only))
         .collect();
     let total = scenarios.len() + files.len();
     let mut traces = Vec::with_capacity(total);
@@ -159,12 +151,12 @@ pub fn certify(
         let path = scenario.trace.path.to_string_lossy();
         progress(runner::Progress { done: traces.len(), total, current: &path });
         let report = if crate::interrupt::requested() {
-            runner::interrupted(&path)
+            report::interrupted(&path)
         } else {
             let report = runner::run_trace_in_memory(&scenario.trace, &scenario.expected, target.as_mut());
             // Stopped mid-replay: not a verdict.
             if crate::interrupt::requested() {
-                runner::interrupted(&path)
+                report::interrupted(&path)
             } else {
                 report
             }
@@ -175,99 +167,13 @@ pub fn certify(
         progress(runner::Progress { done: scenarios.len() + step.done, total, current: step.current })
     });
     traces.extend(corpus.traces);
-    let report = runner::summarize(target.name(), traces);
+    let report = report::summarize(target.name(), traces);
     let generated = generated.to_owned();
     let files = reports;
     write_file(&files[0], &report::json(&report))?;
     write_file(&files[1], &report::junit(&report))?;
-    write_file(&files[2], &crate::html::report_page(&report, &generated))?;
+    write_file(&files[2], &crate::report::html::report_page(&report, &generated))?;
     Ok(Certification { report, files })
-}
-
-/// The verdict of a run in one line: CONFORMS only when every trace that ran
-/// gave its expected verdict, none was malformed or interrupted, and then
-/// saying what was not run.
-pub fn headline(report: &RunReport) -> String {
-    let summary = &report.summary;
-    if summary.interrupted > 0 {
-        return format!(
-            "INTERRUPTED: {} of {} traces judged before the run was stopped; no verdict on the target.",
-            summary.as_expected + summary.differs,
-            summary.traces
-        );
-    }
-    if summary.malformed > 0 {
-        return format!(
-            "NOT JUDGED: {} of {} traces are missing or malformed input; fix them and run again.",
-            summary.malformed, summary.traces
-        );
-    }
-    if report.nothing_ran() {
-        return format!(
-            "NOTHING RUN: the target could run none of the {} traces (not applicable); no verdict on the target.",
-            summary.traces
-        );
-    }
-    if summary.differs > 0 {
-        return format!(
-            "DOES NOT CONFORM: {} of {} traces that ran did not give their expected verdict.",
-            summary.differs,
-            summary.as_expected + summary.differs
-        );
-    }
-    let ran = summary.as_expected;
-    let mut line = format!("CONFORMS: all {ran} traces that ran gave their expected verdict");
-    if summary.not_run > 0 {
-        let _ = write!(line, "; {} not run (not applicable to this target)", summary.not_run);
-    }
-    line.push('.');
-    line
-}
-
-/// The short human summary printed after a run.
-pub fn summary(report: &RunReport) -> String {
-    let mut text = String::new();
-    for trace in report.traces.iter().filter(|trace| !trace.matches_expected) {
-        let _ = writeln!(
-            text,
-            "{} {}: {}{}{} — {}",
-            trace.status.as_str().to_uppercase(),
-            trace.path,
-            trace.verdict.as_str(),
-            trace.property.map(|property| format!(" {property}")).unwrap_or_default(),
-            trace.line.map(|line| format!(" at line {line}")).unwrap_or_default(),
-            trace.reason.as_deref().unwrap_or("")
-        );
-    }
-    let summary = &report.summary;
-    let _ = writeln!(
-        text,
-        "{} traces against {}: {} as expected, {} differ, {} not run (not applicable), {} malformed, {} interrupted; verdicts: {} pass, {} advisory, {} procedural, {} discrepancy, {} violation, {} error",
-        summary.traces,
-        report.target,
-        summary.as_expected,
-        summary.differs,
-        summary.not_run,
-        summary.malformed,
-        summary.interrupted,
-        summary.pass,
-        summary.advisory,
-        summary.procedural,
-        summary.discrepancy,
-        summary.violation,
-        summary.error,
-    );
-    let ids = |properties: &[evm_sim::Property]| -> String {
-        if properties.is_empty() {
-            "none".to_owned()
-        } else {
-            properties.iter().map(|property| property.id()).collect::<Vec<_>>().join(", ")
-        }
-    };
-    let _ = writeln!(text, "properties caught broken: {}", ids(&summary.properties_caught));
-    let _ = writeln!(text, "properties not exercised on this target: {}", ids(&summary.properties_not_exercised));
-    let _ = writeln!(text, "{}", headline(report));
-    text
 }
 
 /// `gen`: writes `stations` synthetic stations of the election `seed` to
@@ -471,8 +377,8 @@ pub fn bench_replay(
 ) -> Result<String, UsageError> {
     use std::io::IsTerminal;
     let show = !quiet && std::io::stderr().is_terminal();
-    let options = crate::bench_replay::ReplayBenchOptions { stations, seed, profile, workers };
-    let report = crate::bench_replay::run_replay_bench(&options, |done, total| {
+    let options = crate::bench::replay::ReplayBenchOptions { stations, seed, profile, workers };
+    let report = crate::bench::replay::run_replay_bench(&options, |done, total| {
         if show {
             eprint!("\r{done}/{total} stations");
         }
@@ -509,12 +415,12 @@ pub fn bench_replay(
 /// error (exit status 2).
 pub fn generate_from_results(
     file: &Path,
-    options: &crate::from_results::ResultsOptions,
+    options: &crate::generate::from_results::ResultsOptions,
     out: &str,
 ) -> Result<(String, bool), UsageError> {
     use std::io::Write as _;
-    let results =
-        crate::from_results::traces_from_results(file, options).map_err(|error| UsageError(error.to_string()))?;
+    let results = crate::generate::from_results::traces_from_results(file, options)
+        .map_err(|error| UsageError(error.to_string()))?;
     let mut summary = String::new();
     for message in results.skipped.iter().chain(&results.warnings) {
         let _ = writeln!(summary, "{message}");
@@ -541,7 +447,8 @@ pub fn generate_from_results(
                 Err(error) => return Err(UsageError(format!("stdout: {error}"))),
             }
         } else {
-            let name = format!("{stem}-part-{:0>4}", crate::from_results::trace::file_safe(&station.part_number));
+            let name =
+                format!("{stem}-part-{:0>4}", crate::generate::from_results::stations::file_safe(&station.part_number));
             write_file(&Path::new(out).join(format!("{name}.jsonl")), &text)?;
             let expected =
                 serde_json::to_string_pretty(&station.expected).map_err(|error| UsageError(error.to_string()))?;
@@ -568,8 +475,8 @@ pub fn generate_from_results(
         "{}: {} layout; {} stations written, {} rows skipped, {} warnings; {reproduced} of {} stations reproduced (Form 16C Part II = the published figures)",
         file.display(),
         match results.layout {
-            crate::from_results::Layout::Wide => "one row per station",
-            crate::from_results::Layout::Long => "one row per candidate",
+            crate::generate::from_results::Layout::Wide => "one row per station",
+            crate::generate::from_results::Layout::Long => "one row per candidate",
         },
         results.stations.len(),
         results.skipped.len(),
@@ -635,14 +542,14 @@ pub fn bench_readout(
     json: Option<&Path>,
     svg: Option<&Path>,
 ) -> Result<String, UsageError> {
-    let options = crate::readout_bench::ReadoutOptions { target: target.to_owned(), baud, candidates, samples };
-    let report = crate::readout_bench::run_readout_bench(&options).map_err(UsageError)?;
+    let options = crate::bench::readout::ReadoutOptions { target: target.to_owned(), baud, candidates, samples };
+    let report = crate::bench::readout::run_readout_bench(&options).map_err(UsageError)?;
     if let Some(path) = json {
         let text = serde_json::to_string_pretty(&report).map_err(|error| UsageError(error.to_string()))?;
         write_file(path, &(text + "\n"))?;
     }
     if let Some(path) = svg {
-        write_file(path, &crate::readout_bench::histogram_svg(&report))?;
+        write_file(path, &crate::bench::readout::histogram_svg(&report))?;
     }
     Ok(report.summary())
 }

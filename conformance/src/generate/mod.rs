@@ -10,6 +10,9 @@
 //! tendered votes and power cuts mid-ballot (all handled by the rules);
 //! rarer adjournments and booth captures; counting with `Result`.
 
+pub mod from_results;
+pub mod scenarios;
+
 use crate::trace::{ExpectedVerdict, Header, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine};
 use crate::verdict::VerdictKind;
 use evm_sim::protocol::faults::SplitMix64;
