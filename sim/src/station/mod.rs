@@ -15,12 +15,14 @@
 
 mod accounts;
 mod action;
+mod close;
 pub mod counting;
 mod machine;
 mod papers;
 mod poll_day;
 mod refusal;
 pub mod road;
+mod supplies;
 mod table;
 
 pub use crate::forms::header::{DepositOutcome, Election, ElectorNumber, PollKind, StationIdentity};
@@ -294,203 +296,37 @@ impl PollingStation {
                 self.mock_poll_held(now, *votes, *cleared, &mut accepted)?
             }
             StationAction::PaperSealsSupplied { first_serial, last_serial } => {
-                let range = check_range(*first_serial, *last_serial, MAX_PAPER_SEALS_PER_POLL)?;
-                let poll = self.poll_mut();
-                let session = poll.session;
-                if poll.paper_seals.iter().any(|(supplied_in, _)| *supplied_in == session) {
-                    return Err(StationRefusal::PaperSealsAlreadySupplied);
-                }
-                if let Some((_, earlier)) = poll.paper_seals.iter().find(|(_, earlier)| earlier.overlaps(range)) {
-                    return Err(StationRefusal::PaperSealSuppliedTwice { serial: range.first.max(earlier.first) });
-                }
-                poll.paper_seals.push((session, range));
+                self.paper_seals_supplied(*first_serial, *last_serial)?
             }
-            StationAction::PaperSealFixed { serial } => {
-                // 39E(3)–(5): fixed over the result section before the poll,
-                // after the mock poll; not in any other phase.
-                self.require_phase(action, &[StationPhase::Preparation], "39E(3)")?;
-                self.check_paper_seal(*serial)?;
-                let poll = self.poll_mut();
-                poll.paper_seals_used.push(*serial);
-                if let Some(machine) = poll.machines.iter_mut().rev().find(|machine| machine.paper_seal.is_none()) {
-                    machine.paper_seal = Some(*serial);
-                }
-            }
-            StationAction::PaperSealDamaged { serial } => {
-                self.check_paper_seal(*serial)?;
-                self.poll_mut().paper_seals_damaged.push(*serial);
-            }
+            StationAction::PaperSealFixed { serial } => self.paper_seal_fixed(action, *serial)?,
+            StationAction::PaperSealDamaged { serial } => self.paper_seal_damaged(*serial)?,
             StationAction::TenderedBallotPapersReceived { first_serial, last_serial } => {
-                let range = check_range(*first_serial, *last_serial, MAX_TENDERED_BALLOT_PAPERS)?;
-                let poll = self.poll_mut();
-                if poll.tendered_ballot_papers.is_some() {
-                    return Err(StationRefusal::TenderedBallotPapersAlreadyReceived);
-                }
-                poll.tendered_ballot_papers = Some(range);
+                self.tendered_ballot_papers_received(*first_serial, *last_serial)?
             }
             StationAction::PollOpened { total_shown } => self.poll_opened(now, *total_shown, &mut accepted)?,
-            StationAction::ElectorArrived { elector } => {
-                self.require_phase(action, &[StationPhase::Preparation, StationPhase::Open], "39D")?;
-                let poll = self.current_poll();
-                let record = poll.elector(*elector)?;
-                if record.present {
-                    return Err(StationRefusal::AlreadyPresent { elector: *elector });
-                }
-                let after_hour = poll.hour_reached;
-                let poll = self.poll_mut();
-                poll.elector_mut(*elector).present = true;
-                if after_hour {
-                    poll.record(Irregularity::AdmittedAfterHour { at: now, elector: *elector }, &mut accepted);
-                }
-            }
+            StationAction::ElectorArrived { elector } => self.elector_arrived(now, action, *elector, &mut accepted)?,
             StationAction::ElectorIdentified { elector } => {
-                self.require_phase(action, &[StationPhase::Open], "39H")?;
-                let poll = self.current_poll();
-                let record = poll.elector(*elector)?;
-                let claimant = match record.status {
-                    ElectorStatus::NotSeen => false,
-                    ElectorStatus::Identified | ElectorStatus::InkMarked => {
-                        return Err(StationRefusal::AlreadyIdentified { elector: *elector })
-                    }
-                    // 39O(1): someone has already voted (or stands entered)
-                    // as this elector; the person now claiming to be the
-                    // elector is identified for a tendered ballot paper.
-                    ElectorStatus::Entered { .. } if !record.claimant_identified => true,
-                    ElectorStatus::Entered { .. } => {
-                        return Err(StationRefusal::AlreadyIdentified { elector: *elector })
-                    }
-                    _ => return Err(poll.status_refusal(*elector, record)),
-                };
-                let after_hour = poll.hour_reached && !record.present;
-                let poll = self.poll_mut();
-                if after_hour {
-                    poll.record(Irregularity::AdmittedAfterHour { at: now, elector: *elector }, &mut accepted);
-                }
-                let record = poll.elector_mut(*elector);
-                record.present = true;
-                if claimant {
-                    record.claimant_identified = true;
-                } else {
-                    record.status = ElectorStatus::Identified;
-                }
+                self.elector_identified(now, action, *elector, &mut accepted)?
             }
             StationAction::IdentityChallenged { elector, challenger } => {
-                self.require_phase(action, &[StationPhase::Open], "39I")?;
-                check_name("the challenger's name", challenger)?;
-                let poll = self.current_poll();
-                let record = poll.elector(*elector)?;
-                // 39I(1): a deposit "for each such challenge": an elector
-                // may be challenged again after an inquiry, and any number
-                // of electors in a day.
-                if record.status != ElectorStatus::Identified {
-                    return Err(poll.status_refusal(*elector, record));
-                }
-                let poll = self.poll_mut();
-                let serial = poll.challenges.len() as u32 + 1;
-                poll.challenges.push(ChallengeEntry {
-                    serial,
-                    elector: *elector,
-                    challenger: challenger.clone(),
-                    deposit_rupees: CHALLENGE_DEPOSIT_RUPEES,
-                    order: None,
-                });
-                poll.elector_mut(*elector).status = ElectorStatus::Challenged;
+                self.identity_challenged(action, *elector, challenger)?
             }
             StationAction::ChallengeDecided { elector, established, deposit } => {
-                self.require_phase(action, &[StationPhase::Open], "39I")?;
-                let poll = self.current_poll();
-                let record = poll.elector(*elector)?;
-                let pending =
-                    poll.challenges.iter().rposition(|entry| entry.elector == *elector && entry.order.is_none());
-                let (ElectorStatus::Challenged, Some(index)) = (record.status, pending) else {
-                    return Err(StationRefusal::NoChallengePending { elector: *elector });
-                };
-                let poll = self.poll_mut();
-                poll.challenges[index].order = Some(ChallengeOrder { established: *established, deposit: *deposit });
-                poll.elector_mut(*elector).status =
-                    if *established { ElectorStatus::Debarred } else { ElectorStatus::Identified };
+                self.challenge_decided(action, *elector, *established, *deposit)?
             }
-            StationAction::InkMarked { elector } => {
-                self.require_phase(action, &[StationPhase::Open], "39J")?;
-                let poll = self.current_poll();
-                let record = poll.elector(*elector)?;
-                if record.status != ElectorStatus::Identified {
-                    return Err(poll.status_refusal(*elector, record));
-                }
-                self.poll_mut().elector_mut(*elector).status = ElectorStatus::InkMarked;
-            }
-            StationAction::InkCheckFailed { elector, reason } => {
-                self.require_phase(action, &[StationPhase::Open], "39J")?;
-                let poll = self.current_poll();
-                let record = poll.elector(*elector)?;
-                if !matches!(record.status, ElectorStatus::Identified | ElectorStatus::InkMarked) {
-                    return Err(poll.status_refusal(*elector, record));
-                }
-                let poll = self.poll_mut();
-                poll.ink_check_failures.push((*elector, *reason));
-                poll.elector_mut(*elector).status = ElectorStatus::FailedInkCheck;
-            }
+            StationAction::InkMarked { elector } => self.ink_marked(action, *elector)?,
+            StationAction::InkCheckFailed { elector, reason } => self.ink_check_failed(action, *elector, *reason)?,
             StationAction::EnteredInRegister { elector, thumb_impression } => {
-                self.require_phase(action, &[StationPhase::Open], "39K")?;
-                let poll = self.current_poll();
-                let record = poll.elector(*elector)?;
-                if record.status != ElectorStatus::InkMarked {
-                    return Err(poll.status_refusal(*elector, record));
-                }
-                let poll = self.poll_mut();
-                let register_serial = poll.register.len() as u32 + 1;
-                let session = poll.session;
-                poll.register.push(RegisterOfVotersEntry {
-                    session,
-                    serial: register_serial,
-                    elector: *elector,
-                    thumb_impression: *thumb_impression,
-                    remark: None,
-                });
-                let session = poll.session;
-                poll.elector_mut(*elector).status =
-                    ElectorStatus::Entered { register_serial, session, progress: EntryProgress::AwaitingBallot };
+                self.entered_in_register(action, *elector, *thumb_impression)?
             }
             StationAction::CompanionPermitted { elector, companion } => {
-                self.require_phase(action, &[StationPhase::Open], "39M")?;
-                check_name("the companion's name", companion)?;
-                let poll = self.current_poll();
-                let (_, progress) = poll.entry_in_session(*elector)?;
-                if !matches!(progress, EntryProgress::AwaitingBallot | EntryProgress::BallotPressed) {
-                    return Err(poll.status_refusal(*elector, poll.elector(*elector)?));
-                }
-                if poll.elector(*elector)?.has_companion {
-                    return Err(StationRefusal::CompanionAlreadyPermitted { elector: *elector });
-                }
-                if let Some((_, earlier)) = poll
-                    .companions
-                    .iter()
-                    .find(|(session, entry)| *session == poll.session && same_person(&entry.companion, companion))
-                {
-                    return Err(StationRefusal::CompanionAlreadyActed {
-                        companion: companion.clone(),
-                        elector: earlier.elector,
-                    });
-                }
-                let poll = self.poll_mut();
-                let session = poll.session;
-                poll.companions.push((session, CompanionEntry { elector: *elector, companion: companion.clone() }));
-                poll.elector_mut(*elector).has_companion = true;
+                self.companion_permitted(action, *elector, companion)?
             }
             StationAction::CompanionRefused { elector, reason } => {
-                self.require_phase(action, &[StationPhase::Open], "39M")?;
-                self.current_poll().elector(*elector)?;
-                self.officer_refused(now, OfficerRefusalKind::Companion(*reason), *elector);
+                self.companion_refused(now, action, *elector, *reason)?
             }
             StationAction::TenderedBallotPaperRefused { elector, reason } => {
-                self.require_phase(action, &[StationPhase::Open], "39O")?;
-                self.current_poll().elector(*elector)?;
-                self.officer_refused(now, OfficerRefusalKind::TenderedBallotPaper(*reason), *elector);
-                let record = self.poll_mut().elector_mut(*elector);
-                record.claimant_identified = false;
-                if record.voted_before_adjournment && !matches!(record.status, ElectorStatus::Entered { .. }) {
-                    record.status = ElectorStatus::NotSeen;
-                }
+                self.tendered_ballot_paper_refused(now, action, *elector, *reason)?
             }
             StationAction::BallotPressed { elector } => self.ballot_pressed(now, *elector, &mut accepted)?,
             StationAction::VoteRecorded {} => self.vote_recorded(now, &mut accepted),
@@ -502,123 +338,23 @@ impl PollingStation {
                 self.remark(now, action, *elector, Remark::VotingProcedureViolated, *cancelled_enable, &mut accepted)?
             }
             StationAction::TenderedBallotPaperIssued { elector, ballot_paper, thumb_impression } => {
-                self.require_phase(action, &[StationPhase::Open], "39O")?;
-                let poll = self.current_poll();
-                let record = poll.elector(*elector)?;
-                // Someone has voted as this elector: at this session (an
-                // entry), or before an adjournment (the marked roll, 39V(2)).
-                let earlier_entry =
-                    || poll.register.iter().rev().find(|entry| entry.elector == *elector).map(|entry| entry.serial);
-                let register_serial = match record.status {
-                    ElectorStatus::Entered { register_serial, .. } => register_serial,
-                    _ if record.voted_before_adjournment => {
-                        earlier_entry().ok_or(StationRefusal::EntryNotUsed { elector: *elector })?
-                    }
-                    _ => return Err(StationRefusal::EntryNotUsed { elector: *elector }),
-                };
-                let Some(papers) = poll.tendered_ballot_papers else {
-                    return Err(StationRefusal::TenderedBallotPapersNotReceived);
-                };
-                if !papers.contains(*ballot_paper) {
-                    return Err(StationRefusal::TenderedBallotPaperNotReceived { ballot_paper: *ballot_paper });
-                }
-                if poll.tendered_ballot_papers_issued.contains(ballot_paper) {
-                    return Err(StationRefusal::TenderedBallotPaperAlreadyIssued { ballot_paper: *ballot_paper });
-                }
-                let poll = self.poll_mut();
-                let serial = poll.tendered_votes.len() as u32 + 1;
-                poll.tendered_votes.push(TenderedVoteEntry {
-                    serial,
-                    elector: *elector,
-                    register_serial_of_person_who_voted: register_serial,
-                    ballot_paper: *ballot_paper,
-                    thumb_impression: *thumb_impression,
-                });
-                poll.tendered_ballot_papers_issued.push(*ballot_paper);
-                poll.tendered_in_compartment = Some(*elector);
-                let record = poll.elector_mut(*elector);
-                record.claimant_identified = false;
-                // A claimant for an elector who voted before an adjournment
-                // leaves with the paper: the next one is identified afresh.
-                if !matches!(record.status, ElectorStatus::Entered { .. }) {
-                    record.status = ElectorStatus::NotSeen;
-                }
+                self.tendered_ballot_paper_issued(action, *elector, *ballot_paper, *thumb_impression)?
             }
             StationAction::PresidingOfficerEnteredCompartment { polling_agents_accompanied } => {
-                self.require_phase(action, &[StationPhase::Open], "39P")?;
-                let poll = self.poll_mut();
-                if poll.presiding_officer_entries.len() < MAX_COMPARTMENT_ENTRIES {
-                    poll.presiding_officer_entries.push((now, *polling_agents_accompanied));
-                }
+                self.presiding_officer_entered_compartment(now, action, *polling_agents_accompanied)?
             }
-            StationAction::CloseOfPollHour {} => {
-                self.require_phase(
-                    action,
-                    &[StationPhase::Preparation, StationPhase::Open, StationPhase::MachineFailed],
-                    "39Q",
-                )?;
-                if self.current_poll().hour_reached {
-                    return Err(self.phase_refusal(action, "39Q"));
-                }
-                self.poll_mut().hour_reached = true;
-            }
-            StationAction::PollClosed { total_shown } => {
-                self.require_phase(action, &[StationPhase::Open], "39S")?;
-                if !self.current_poll().hour_reached {
-                    return Err(self.phase_refusal(action, "39Q(1): the poll closes at the hour fixed"));
-                }
-                self.close_machine(now, *total_shown, MachineCloseCause::PollClosed, &mut accepted);
-                self.poll_mut().phase = StationPhase::Closed;
-            }
+            StationAction::CloseOfPollHour {} => self.close_of_poll_hour(action)?,
+            StationAction::PollClosed { total_shown } => self.poll_closed(now, action, *total_shown, &mut accepted)?,
             StationAction::BoothCaptured { total_shown } => {
-                self.require_phase(action, &[StationPhase::Open], "39W")?;
-                self.close_machine(now, *total_shown, MachineCloseCause::BoothCaptured, &mut accepted);
-                self.poll_mut().phase = StationPhase::BoothCaptured;
+                self.booth_captured(now, action, *total_shown, &mut accepted)?
             }
             StationAction::PollAdjourned { total_shown } => {
-                self.require_phase(action, &[StationPhase::Open], "39V(1)")?;
-                if self.current_poll().session >= MAX_ADJOURNMENTS {
-                    return Err(StationRefusal::TooManyAdjournments { maximum: MAX_ADJOURNMENTS });
-                }
-                self.close_machine(now, *total_shown, MachineCloseCause::Adjourned, &mut accepted);
-                self.poll_mut().phase = StationPhase::Adjourned;
+                self.poll_adjourned(now, action, *total_shown, &mut accepted)?
             }
             StationAction::MachineFailed { total_shown } => {
-                self.require_phase(action, &[StationPhase::Open], "practice")?;
-                let poll = self.current_poll();
-                if poll.machines.len() >= MAX_MACHINES_PER_POLL {
-                    return Err(StationRefusal::TooManyMachines { maximum: MAX_MACHINES_PER_POLL });
-                }
-                // The elector in the compartment lost the enable with the failed
-                // set: the officer presses `Ballot` again on the new one.
-                if let Some(elector) = poll.compartment {
-                    let poll = self.poll_mut();
-                    if let ElectorStatus::Entered { progress, .. } = &mut poll.elector_mut(elector).status {
-                        *progress = EntryProgress::AwaitingBallot;
-                    }
-                    poll.compartment = None;
-                }
-                self.close_machine(now, *total_shown, MachineCloseCause::Failed, &mut accepted);
-                self.poll_mut().phase = StationPhase::MachineFailed;
+                self.machine_failed(now, action, *total_shown, &mut accepted)?
             }
-            StationAction::FreshPollOrdered {} => {
-                self.require_phase(
-                    action,
-                    &[
-                        StationPhase::Closed,
-                        StationPhase::BoothCaptured,
-                        StationPhase::Adjourned,
-                        StationPhase::MachineFailed,
-                    ],
-                    "s.62, s.63(2)(a)",
-                )?;
-                if self.polls.len() >= MAX_POLLS_PER_STATION {
-                    return Err(StationRefusal::TooManyPolls { maximum: MAX_POLLS_PER_STATION });
-                }
-                self.poll_mut().phase = StationPhase::Voided;
-                let ordinal = self.polls.len() as u8;
-                self.polls.push(Poll::new(PollKind::Fresh { ordinal }, self.electors_assigned));
-            }
+            StationAction::FreshPollOrdered {} => self.fresh_poll_ordered(action)?,
         }
         Ok(accepted)
     }
