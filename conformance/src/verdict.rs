@@ -148,7 +148,8 @@ pub struct AccountOfVotes {
     pub item_2: u32,
     pub item_3: u32,
     pub item_4: u32,
-    pub item_5: u32,
+    /// Item 5, as `Form16CPartOne::item_5`.
+    pub item_5: u64,
     /// item 5 − (item 2 − item 3 − item 4): 0 when it tallies.
     pub item_6_discrepancy: i64,
     /// Voters to whom tendered ballot papers were issued (39O).

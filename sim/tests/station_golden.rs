@@ -133,7 +133,7 @@ fn form_16c_of_three_stations() {
                 part_one.voters_in_register,
                 part_one.voters_deciding_not_to_vote,
                 part_one.voters_not_allowed_to_vote,
-                part_one.total_votes_recorded,
+                part_one.item_5,
                 part_one.item_six.difference()
             ),
             (two, three, four, five, difference),

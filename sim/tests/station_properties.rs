@@ -141,7 +141,7 @@ proptest! {
         let lost = irregularities.iter().filter(|found| matches!(found, Irregularity::PendingEnableAtClose { .. })).count() as i64;
         let waiting = irregularities.iter().filter(|found| matches!(found, Irregularity::EnteredWithoutVote { .. })).count() as i64;
         prop_assert_eq!(part_one.item_six.difference(), unpermitted - lost - waiting, "{:?}", irregularities);
-        prop_assert_eq!(part_one.total_votes_recorded, u64::from(day.machine_total()));
+        prop_assert_eq!(part_one.item_5, u64::from(day.machine_total()));
         if unpermitted == lost + waiting {
             prop_assert_eq!(part_one.item_six, ItemSixTally::Tallies);
         }

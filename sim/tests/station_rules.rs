@@ -63,7 +63,7 @@ fn item_six_tallies_when_every_entry_is_a_vote_or_a_remark() {
             part_one.voters_in_register,
             part_one.voters_deciding_not_to_vote,
             part_one.voters_not_allowed_to_vote,
-            part_one.total_votes_recorded
+            part_one.item_5
         ),
         (20, 8, 1, 1, 6)
     );
@@ -88,7 +88,7 @@ fn item_six_a_mock_poll_vote_not_cleared(#[case] cleared: bool, #[case] differen
     day.close();
     let part_one = day.part_one();
     assert_eq!(part_one.voters_in_register, 5);
-    assert_eq!(part_one.total_votes_recorded, 5 + difference as u64);
+    assert_eq!(part_one.item_5, 5 + difference as u64);
     assert_eq!(part_one.item_six.difference(), difference);
     assert_eq!(has_finding(&day, Property::Item6), !cleared);
     assert_eq!(has_finding(&day, Property::Zero), !cleared, "the demonstration showed the mock vote");
@@ -147,7 +147,7 @@ fn item_six_the_next_elector_votes_on_the_stale_enable_and_it_tallies() {
     day.close();
     let part_one = day.part_one();
     assert_eq!(
-        (part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.total_votes_recorded),
+        (part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.item_5),
         (2, 1, 1)
     );
     assert_eq!(part_one.item_six, ItemSixTally::Tallies, "invisible to Form 16C");
@@ -247,7 +247,7 @@ fn tendered_votes_never_touch_the_machine_and_16b_entries_equal_item_seven() {
     assert_eq!(form_16b.entries[0].register_serial_of_person_who_voted, 1, "elector 3 was entered first");
     assert_eq!(part_one.tendered_ballot_papers.issued, vec![1001, 1004]);
     assert_eq!(part_one.tendered_ballot_papers.not_used_and_returned, 8);
-    assert_eq!(part_one.total_votes_recorded, 2);
+    assert_eq!(part_one.item_5, 2);
     assert_eq!(part_one.item_six, ItemSixTally::Tallies);
     let rendered = text::form_16c_part_one(&part_one);
     assert!(rendered.contains("1001, 1004"), "{rendered}");
@@ -294,7 +294,7 @@ fn adjourn_the_account_at_adjournment_is_as_if_closed_at_the_hour() {
     assert_eq!(day.poll_day.station().phase(), StationPhase::Adjourned);
     let part_one = day.part_one();
     assert_eq!(
-        (part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.total_votes_recorded),
+        (part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.item_5),
         (3, 1, 2)
     );
     assert_eq!(part_one.item_six, ItemSixTally::Tallies);
@@ -333,7 +333,7 @@ fn adjourn_only_those_who_voted_are_barred_and_only_their_vote_is_the_breach() {
         vec![("CU-8-1", 2), ("CU-8-2", 3)]
     );
     // Register: 1, 2, 3 (39N) before; 3, 4, 5 after.
-    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (6, 5));
+    assert_eq!((part_one.voters_in_register, part_one.item_5), (6, 5));
     assert_eq!(part_one.item_six, ItemSixTally::Tallies);
     // Both machines are counted (s.61(2)).
     let mut count = counting();
@@ -421,7 +421,7 @@ fn booth_capture_close_mid_ballot_yields_no_vote_and_a_fresh_poll_starts_over() 
     day.poll_day.machine_input(now, Input::AttachBallotingUnit { position: 1 }).expect("machine");
     assert_eq!(day.press(2).votes_recorded(), 0, "closed: no vote even with the unit attached again");
     let part_one = day.part_one();
-    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (3, 2));
+    assert_eq!((part_one.voters_in_register, part_one.item_5), (3, 2));
     assert_eq!(part_one.item_six.to_string(), "Discrepancy: item 5 falls short of (2 - 3 - 4) by 1");
     assert!(!has_finding(&day, Property::BoothCapture));
     refused(
@@ -445,7 +445,7 @@ fn booth_capture_close_mid_ballot_yields_no_vote_and_a_fresh_poll_starts_over() 
     assert_eq!(station.polls()[0].phase(), StationPhase::Voided);
     let part_one = day.part_one();
     assert_eq!(part_one.poll, PollKind::Fresh { ordinal: 1 });
-    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (2, 2));
+    assert_eq!((part_one.voters_in_register, part_one.item_5), (2, 2));
     assert_eq!(part_one.machines.len(), 1, "the voided machine is not in the fresh poll's account");
     let mut count = counting();
     let now = day.now();
@@ -470,7 +470,7 @@ fn booth_capture_a_vote_after_the_capture_close_is_caught() {
     let now = day.now();
     day.poll_day.count(now, &mut count).expect("counted");
     let part_two = &count.form_16c(10).expect("station 10").part_two[0];
-    assert_eq!((part_two.sum_of_counts, part_two.total_shown, part_two.item_five), (2, 2, 1));
+    assert_eq!((part_two.sum_of_counts, part_two.total_shown, part_two.item_5_share), (2, 2, 1));
     assert!(matches!(part_two.tally, PartTwoTally::Discrepancy { .. }));
 }
 
@@ -479,7 +479,7 @@ fn booth_capture_a_vote_after_the_capture_close_is_caught() {
 #[rstest]
 #[case::held(None, true)]
 #[case::broken(Some(Defect::TotalMissesLastButton), false)]
-fn part_two_the_candidates_sum_to_the_total_and_item_five(#[case] defect: Option<Defect>, #[case] holds: bool) {
+fn part_two_the_candidates_sum_to_the_total_and_item_5(#[case] defect: Option<Defect>, #[case] holds: bool) {
     let mut day = station_open_with(11, 10, defect.into_iter().collect());
     let choices = [1, 2, 2, NOTA, 3, NOTA];
     for (elector, candidate) in (1..).zip(choices) {
@@ -541,7 +541,7 @@ fn a_failed_set_is_replaced_and_both_control_units_are_counted() {
         vec![3, 2],
         "item 5 is the sum over the machines used"
     );
-    assert_eq!((part_one.voters_in_register, part_one.total_votes_recorded), (5, 5));
+    assert_eq!((part_one.voters_in_register, part_one.item_5), (5, 5));
     assert_eq!(part_one.item_six, ItemSixTally::Tallies);
     let mut count = counting();
     let now = day.now();
@@ -656,7 +656,7 @@ fn close_of_poll_electors_present_still_vote_and_an_arrival_after_the_hour_is_ca
             rule: "39L(2)".to_owned(),
         },
     );
-    assert_eq!(day.part_one().total_votes_recorded, 2);
+    assert_eq!(day.part_one().item_5, 2);
 }
 
 #[test]

@@ -455,7 +455,7 @@ pub fn generate_from_results(
             write_file(&Path::new(out).join(format!("{name}.expected.json")), &(expected + "\n"))?;
         }
         let report = crate::runner::run_trace_in_memory(&station.trace, &station.expected, &mut target);
-        let published: u32 = station.counts.iter().sum();
+        let published: u64 = station.counts.iter().map(|&count| u64::from(count)).sum();
         if report.matches_expected
             && report.findings.is_empty()
             && report.form_16c.as_ref().is_some_and(|account| account.item_5 == published)

@@ -95,12 +95,12 @@ fn check_form_16c(station: &PollingStation) {
     );
     assert_eq!(part_one.voters_issued_tendered_ballot_papers as usize, station.form_16b().entries.len(), "item 7");
     let used: Vec<_> = poll.machines().iter().filter(|machine| machine.used()).collect();
-    let item_five: u64 = used.iter().map(|machine| u64::from(machine.total_at_close.unwrap_or(0))).sum();
-    assert_eq!(part_one.total_votes_recorded, item_five, "item 5 is not the totals shown at close");
+    let item_5: u64 = used.iter().map(|machine| u64::from(machine.total_at_close.unwrap_or(0))).sum();
+    assert_eq!(part_one.item_5, item_5, "item 5 is not the totals shown at close");
     assert_eq!(
         part_one.item_six,
         ItemSixTally::compare(
-            item_five,
+            item_5,
             u64::from(part_one.voters_in_register),
             u64::from(part_one.voters_deciding_not_to_vote),
             u64::from(part_one.voters_not_allowed_to_vote)

@@ -309,7 +309,7 @@ impl Replay<'_> {
             }
         }
         for machine in self.machines.iter().filter(|machine| machine.counted) {
-            let (Some(readout), Some(item_five)) = (&machine.readout, machine.total_at_close) else { continue };
+            let (Some(readout), Some(item_5_share)) = (&machine.readout, machine.total_at_close) else { continue };
             let candidates = readout
                 .counts
                 .iter()
@@ -329,8 +329,8 @@ impl Replay<'_> {
                     candidates,
                     sum_of_counts,
                     total_shown: readout.total,
-                    item_five,
-                    tally: PartTwoTally::compare(sum_of_counts, readout.total, item_five),
+                    item_5_share: u64::from(item_5_share),
+                    tally: PartTwoTally::compare(sum_of_counts, readout.total, u64::from(item_5_share)),
                 },
                 &header.election,
             ));
@@ -365,7 +365,7 @@ impl Replay<'_> {
                 .collect();
             let Ok(parts) = parts else { continue };
             let mut combined = CombinedAccount {
-                item_5: parts[0].total_votes_recorded,
+                item_5: parts[0].item_5,
                 item_six: parts[0].item_six,
                 ..CombinedAccount::default()
             };
@@ -410,7 +410,7 @@ impl Replay<'_> {
             account.item_2 += combined.item_2;
             account.item_3 += combined.item_3;
             account.item_4 += combined.item_4;
-            account.item_5 += u32::try_from(combined.item_5).unwrap_or(u32::MAX);
+            account.item_5 += combined.item_5;
             account.item_7 += combined.item_7;
             account.item_8_issued += combined.item_8_issued;
             account.item_8_not_used_and_returned += combined.item_8_not_used_and_returned;
@@ -429,7 +429,7 @@ impl Replay<'_> {
                 discrepancies.push((text, combined.item_5, difference, line));
             }
         }
-        for (text, item_five, difference, line) in discrepancies {
+        for (text, item_5, difference, line) in discrepancies {
             self.find(Finding {
                 kind: FindingKind::Discrepancy,
                 property: Some(Property::Item6),
@@ -438,9 +438,9 @@ impl Replay<'_> {
                 event: "Form 16C Part I".to_owned(),
                 expected: format!(
                     "item 5 = item 2 - item 3 - item 4 = {}",
-                    i64::try_from(item_five).unwrap_or(i64::MAX) - difference
+                    i64::try_from(item_5).unwrap_or(i64::MAX) - difference
                 ),
-                observed: format!("item 5 = {item_five}: {text}"),
+                observed: format!("item 5 = {item_5}: {text}"),
             });
         }
         Some(account)

@@ -59,7 +59,7 @@ pub struct ExpectedAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_4: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub item_5: Option<u32>,
+    pub item_5: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_7: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,7 +88,7 @@ impl ExpectedAccount {
         check("item_2", self.item_2.map(u64::from), u64::from(account.item_2));
         check("item_3", self.item_3.map(u64::from), u64::from(account.item_3));
         check("item_4", self.item_4.map(u64::from), u64::from(account.item_4));
-        check("item_5", self.item_5.map(u64::from), u64::from(account.item_5));
+        check("item_5", self.item_5, account.item_5);
         check("item_7", self.item_7.map(u64::from), u64::from(account.item_7));
         check("item_8_issued", self.item_8_issued.map(u64::from), u64::from(account.item_8_issued));
         check("item_8_not_used_and_returned", self.item_8_not_used_and_returned, account.item_8_not_used_and_returned);

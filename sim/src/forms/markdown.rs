@@ -43,7 +43,7 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
         ),
         ("3", "Voters deciding not to record votes (39N)".to_owned(), part_one.voters_deciding_not_to_vote.to_string()),
         ("4", "Voters not allowed to vote (39L)".to_owned(), part_one.voters_not_allowed_to_vote.to_string()),
-        ("5", "Votes recorded as per voting machine".to_owned(), part_one.total_votes_recorded.to_string()),
+        ("5", "Votes recorded as per voting machine".to_owned(), part_one.item_5.to_string()),
         ("6", "Item 5 against (2 - 3 - 4)".to_owned(), part_one.item_six.to_string()),
         (
             "7",

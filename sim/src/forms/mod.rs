@@ -180,17 +180,17 @@ pub enum ItemSixTally {
     Tallies,
     /// `difference` = item 5 − (item 2 − item 3 − item 4): positive when the
     /// machine holds more votes than the register explains.
-    Discrepancy { item_five: u64, item_two_minus_three_minus_four: i64, difference: i64 },
+    Discrepancy { item_5: u64, item_two_minus_three_minus_four: i64, difference: i64 },
 }
 
 impl ItemSixTally {
-    pub fn compare(item_five: u64, item_two: u64, item_three: u64, item_four: u64) -> ItemSixTally {
+    pub fn compare(item_5: u64, item_two: u64, item_three: u64, item_four: u64) -> ItemSixTally {
         let expected = item_two as i64 - item_three as i64 - item_four as i64;
-        let difference = item_five as i64 - expected;
+        let difference = item_5 as i64 - expected;
         if difference == 0 {
             ItemSixTally::Tallies
         } else {
-            ItemSixTally::Discrepancy { item_five, item_two_minus_three_minus_four: expected, difference }
+            ItemSixTally::Discrepancy { item_5, item_two_minus_three_minus_four: expected, difference }
         }
     }
 
@@ -279,8 +279,11 @@ pub struct Form16CPartOne {
     pub voters_deciding_not_to_vote: u32,
     /// Item 4.
     pub voters_not_allowed_to_vote: u32,
-    /// Item 5.
-    pub total_votes_recorded: u64,
+    /// Item 5: the total of votes recorded as per the voting machines (the
+    /// totals the control units showed at the close). One name and one type
+    /// (u64) end to end: the account of votes and every report carry it as
+    /// `item_5`.
+    pub item_5: u64,
     /// Item 6.
     pub item_six: ItemSixTally,
     /// Item 7.
@@ -307,15 +310,15 @@ pub struct CandidateVotes {
 #[serde(tag = "tally", rename_all = "snake_case")]
 pub enum PartTwoTally {
     Tallies,
-    Discrepancy { sum_of_counts: u64, total_shown: u32, item_five: u32 },
+    Discrepancy { sum_of_counts: u64, total_shown: u32, item_5_share: u64 },
 }
 
 impl PartTwoTally {
-    pub fn compare(sum_of_counts: u64, total_shown: u32, item_five: u32) -> PartTwoTally {
-        if sum_of_counts == u64::from(total_shown) && total_shown == item_five {
+    pub fn compare(sum_of_counts: u64, total_shown: u32, item_5_share: u64) -> PartTwoTally {
+        if sum_of_counts == u64::from(total_shown) && u64::from(total_shown) == item_5_share {
             PartTwoTally::Tallies
         } else {
-            PartTwoTally::Discrepancy { sum_of_counts, total_shown, item_five }
+            PartTwoTally::Discrepancy { sum_of_counts, total_shown, item_5_share }
         }
     }
 }
@@ -324,9 +327,9 @@ impl std::fmt::Display for PartTwoTally {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PartTwoTally::Tallies => formatter.write_str("Tallies with item 5 of Part I"),
-            PartTwoTally::Discrepancy { sum_of_counts, total_shown, item_five } => {
-                write!(formatter, "Discrepancy: candidates' votes add up to {sum_of_counts}, the control unit shows a total of {total_shown}, item 5 of Part I shows {item_five}")?;
-                let difference = i128::from(*sum_of_counts) - i128::from(*item_five);
+            PartTwoTally::Discrepancy { sum_of_counts, total_shown, item_5_share } => {
+                write!(formatter, "Discrepancy: candidates' votes add up to {sum_of_counts}, the control unit shows a total of {total_shown}, item 5 of Part I shows {item_5_share}")?;
+                let difference = i128::from(*sum_of_counts) - i128::from(*item_5_share);
                 if difference > 0 {
                     write!(formatter, " (Part II exceeds item 5 by {difference})")
                 } else if difference < 0 {
@@ -348,8 +351,9 @@ pub struct Form16CPartTwo {
     pub sum_of_counts: u64,
     /// The total the control unit showed with `Result`.
     pub total_shown: u32,
-    /// This control unit's share of Part I item 5.
-    pub item_five: u32,
+    /// This control unit's share of Part I item 5 (the total it showed at
+    /// the close).
+    pub item_5_share: u64,
     pub tally: PartTwoTally,
 }
 

@@ -202,7 +202,7 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
         &mut out,
         "  5. ",
         "Total number of votes recorded as per voting machine",
-        &part_one.total_votes_recorded.to_string(),
+        &part_one.item_5.to_string(),
     );
     if part_one.machines.len() > 1 {
         for machine in &part_one.machines {
@@ -222,14 +222,14 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
     let tally = match part_one.item_six {
         ItemSixTally::Tallies => format!(
             "Tallies ({} = {} - {} - {})",
-            part_one.total_votes_recorded,
+            part_one.item_5,
             part_one.voters_in_register,
             part_one.voters_deciding_not_to_vote,
             part_one.voters_not_allowed_to_vote
         ),
         discrepancy @ ItemSixTally::Discrepancy { item_two_minus_three_minus_four, .. } => format!(
             "{discrepancy} (item 5 = {}, 2 - 3 - 4 = {} - {} - {} = {item_two_minus_three_minus_four})",
-            part_one.total_votes_recorded,
+            part_one.item_5,
             part_one.voters_in_register,
             part_one.voters_deciding_not_to_vote,
             part_one.voters_not_allowed_to_vote
@@ -316,7 +316,7 @@ pub fn form_16c_part_two(part_two: &Form16CPartTwo, election: &Election) -> Stri
     let _ = writeln!(
         out,
         "     (total shown by the control unit: {}; item 5 for this control unit: {})",
-        part_two.total_shown, part_two.item_five
+        part_two.total_shown, part_two.item_5_share
     );
     out.push('\n');
     let _ = writeln!(out, "{:>78}", "Signature of Counting Supervisor");

@@ -73,9 +73,9 @@ impl PollingStation {
         let voters_in_register = register.len() as u32;
         let voters_deciding_not_to_vote = count(Remark::DecidedNotToVote);
         let voters_not_allowed_to_vote = count(Remark::VotingProcedureViolated);
-        let total_votes_recorded = machines.iter().map(|machine| u64::from(machine.votes_recorded)).sum::<u64>();
+        let item_5 = machines.iter().map(|machine| u64::from(machine.votes_recorded)).sum::<u64>();
         let item_six = ItemSixTally::compare(
-            total_votes_recorded,
+            item_5,
             u64::from(voters_in_register),
             u64::from(voters_deciding_not_to_vote),
             u64::from(voters_not_allowed_to_vote),
@@ -113,7 +113,7 @@ impl PollingStation {
             voters_in_register,
             voters_deciding_not_to_vote,
             voters_not_allowed_to_vote,
-            total_votes_recorded,
+            item_5,
             item_six,
             voters_issued_tendered_ballot_papers: poll.tendered_votes.len() as u32,
             tendered_ballot_papers,

@@ -77,7 +77,7 @@ pub enum CountingRefusal {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 struct CountedMachine {
     control_unit: String,
-    item_five: u32,
+    item_5_share: u64,
     inspection: Option<SealInspection>,
     part_two: Option<Form16CPartTwo>,
 }
@@ -184,7 +184,7 @@ impl Counting {
             .iter()
             .map(|machine| CountedMachine {
                 control_unit: machine.control_unit.clone(),
-                item_five: machine.votes_recorded,
+                item_5_share: u64::from(machine.votes_recorded),
                 inspection: None,
                 part_two: None,
             })
@@ -260,8 +260,8 @@ impl Counting {
             candidates,
             sum_of_counts,
             total_shown,
-            item_five: machine.item_five,
-            tally: PartTwoTally::compare(sum_of_counts, total_shown, machine.item_five),
+            item_5_share: machine.item_5_share,
+            tally: PartTwoTally::compare(sum_of_counts, total_shown, machine.item_5_share),
         });
         Ok(part_two)
     }
