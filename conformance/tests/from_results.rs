@@ -40,7 +40,10 @@ fn reproduce(results: &FromResults) -> Vec<String> {
         );
         let published_total: u32 = station.counts.iter().sum();
         let account = report.form_16c.expect("Form 16C");
-        assert_eq!((account.item_2, account.item_5, account.item_6_discrepancy), (published_total, u64::from(published_total), 0));
+        assert_eq!(
+            (account.item_2, account.item_5, account.item_6_discrepancy),
+            (published_total, u64::from(published_total), 0)
+        );
         forms.push(report.forms.join("\n"));
     }
     forms

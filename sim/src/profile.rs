@@ -12,6 +12,10 @@ pub const MAX_BALLOT_BUTTONS: usize = MAX_BALLOTING_UNITS as usize * BUTTONS_PER
 pub const MAX_RATE_LIMIT_VOTES_PER_MINUTE: u8 = 16;
 /// The most votes any profile may hold (older machines: 3,840).
 pub const MAX_VOTE_CAPACITY: u32 = 3_840;
+// Every button's number and every count fit the types that carry them on
+// the wire (u16 candidates) and in the totals shown (u32).
+const _: () = assert!(MAX_BALLOT_BUTTONS <= u16::MAX as usize);
+const _: () = assert!(MAX_BALLOTING_UNITS as u16 * BUTTONS_PER_BALLOTING_UNIT == MAX_BALLOT_BUTTONS as u16);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ProfileName {

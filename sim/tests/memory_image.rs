@@ -345,12 +345,8 @@ fn a_rollback_to_an_earlier_genuine_image_shows_at_the_form_16c_cross_check() {
             .expect("a genuine image");
         u64::from(unit.unit().total())
     };
-    assert_eq!(
-        ItemSixTally::compare(item_5(&final_image), entered_in_register_of_voters, 0, 0),
-        ItemSixTally::Tallies
-    );
-    let rolled_back =
-        ItemSixTally::compare(item_5(&early_image.expect("saved")), entered_in_register_of_voters, 0, 0);
+    assert_eq!(ItemSixTally::compare(item_5(&final_image), entered_in_register_of_voters, 0, 0), ItemSixTally::Tallies);
+    let rolled_back = ItemSixTally::compare(item_5(&early_image.expect("saved")), entered_in_register_of_voters, 0, 0);
     assert_eq!(rolled_back.difference(), -3, "{rolled_back}");
 }
 

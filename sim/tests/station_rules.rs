@@ -146,10 +146,7 @@ fn item_six_the_next_elector_votes_on_the_stale_enable_and_it_tallies() {
     assert_eq!(day.press(2).votes_recorded(), 1, "elector 2 votes on elector 1's enable");
     day.close();
     let part_one = day.part_one();
-    assert_eq!(
-        (part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.item_5),
-        (2, 1, 1)
-    );
+    assert_eq!((part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.item_5), (2, 1, 1));
     assert_eq!(part_one.item_six, ItemSixTally::Tallies, "invisible to Form 16C");
     assert!(!has_finding(&day, Property::Item6));
     assert!(day.poll_day.station().irregularities().iter().any(|found| matches!(
@@ -293,10 +290,7 @@ fn adjourn_the_account_at_adjournment_is_as_if_closed_at_the_hour() {
     let day = adjourned_day();
     assert_eq!(day.poll_day.station().phase(), StationPhase::Adjourned);
     let part_one = day.part_one();
-    assert_eq!(
-        (part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.item_5),
-        (3, 1, 2)
-    );
+    assert_eq!((part_one.voters_in_register, part_one.voters_deciding_not_to_vote, part_one.item_5), (3, 1, 2));
     assert_eq!(part_one.item_six, ItemSixTally::Tallies);
     assert!(day.poll_day.current_machine().expect("machine").is_closed());
 }

@@ -287,7 +287,7 @@ enum BenchCommand {
         #[arg(long, default_value_t = 115_200)]
         baud: u32,
         /// Candidates on the ballot (M2 up to 63, M3 above; 384: a full M3 without NOTA).
-        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=384))]
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=i64::from(evm_conformance::bench::readout::MAX_CANDIDATES)))]
         candidates: u16,
         /// Samples measured (after 5 thrown away).
         #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]

@@ -364,11 +364,8 @@ impl Replay<'_> {
                 })
                 .collect();
             let Ok(parts) = parts else { continue };
-            let mut combined = CombinedAccount {
-                item_5: parts[0].item_5,
-                item_six: parts[0].item_six,
-                ..CombinedAccount::default()
-            };
+            let mut combined =
+                CombinedAccount { item_5: parts[0].item_5, item_six: parts[0].item_six, ..CombinedAccount::default() };
             for part_one in &parts {
                 combined.item_2 += part_one.voters_in_register;
                 combined.item_3 += part_one.voters_deciding_not_to_vote;

@@ -20,6 +20,8 @@ pub struct SimTarget {
 /// The most machines of one trace the in-process target keeps for the
 /// counting to take up again (a poll uses at most 8 a poll, 4 polls).
 pub const MAX_MACHINES_KEPT: usize = 64;
+// Every machine a poll day may set up stays for its counting.
+const _: () = assert!(MAX_MACHINES_KEPT >= evm_sim::station::MAX_MACHINES_PER_POLL_DAY);
 
 impl SimTarget {
     pub fn new() -> Self {

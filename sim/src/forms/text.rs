@@ -198,12 +198,7 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
         "Number of voters not allowed to vote under rule 39L",
         &part_one.voters_not_allowed_to_vote.to_string(),
     );
-    item(
-        &mut out,
-        "  5. ",
-        "Total number of votes recorded as per voting machine",
-        &part_one.item_5.to_string(),
-    );
+    item(&mut out, "  5. ", "Total number of votes recorded as per voting machine", &part_one.item_5.to_string());
     if part_one.machines.len() > 1 {
         for machine in &part_one.machines {
             item(

@@ -23,6 +23,8 @@ pub const HEADER_BYTES: usize = 6;
 pub const TRAILER_BYTES: usize = 4;
 /// The largest payload: a result of 384 counts needs 6 + 4 × 384 = 1,542.
 pub const MAX_PAYLOAD_BYTES: usize = 2_048;
+// A result of every button a profile may have fits one frame.
+const _: () = assert!(6 + 4 * crate::profile::MAX_BALLOT_BUTTONS <= MAX_PAYLOAD_BYTES);
 /// The largest frame before stuffing.
 pub const MAX_FRAME_BYTES: usize = HEADER_BYTES + MAX_PAYLOAD_BYTES + TRAILER_BYTES;
 /// The largest stuffed frame on the wire, delimiter excluded.

@@ -30,7 +30,7 @@ pub use action::{CompanionRefusal, InkCheckFailure, StationAction, TenderedBallo
 pub use papers::{
     ElectorStatus, EntryProgress, Irregularity, OfficerRefusal, OfficerRefusalKind, Poll, StationFinding,
 };
-pub use poll_day::{PollDay, PollDayError, PollDayStep, StationTraceLine};
+pub use poll_day::{PollDay, PollDayError, PollDayStep, StationTraceLine, MAX_MACHINES_PER_POLL_DAY};
 pub use refusal::StationRefusal;
 pub use road::{MachineSetUp, MOCK_POLL_SPACING_MILLISECONDS};
 
