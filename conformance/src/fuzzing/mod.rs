@@ -3,7 +3,7 @@
 //! Each function takes the fuzzer's bytes, never panics on any of them
 //! unless a property is broken, and asserts the property it guards: a panic
 //! here is a finding. The cargo-fuzz crate in `fuzz/` (outside the
-//! workspace) calls these and nothing else; `conformance/tests/fuzz_corpus.rs`
+//! workspace) calls these and nothing else; `conformance/tests/it/fuzz_corpus.rs`
 //! calls them on every committed corpus file under `fuzz/corpus/<target>/` and
 //! on a few thousand generated inputs, so CI checks them without cargo-fuzz
 //! or a nightly compiler.

@@ -8,12 +8,10 @@
 //! for both fates of unflushed writes (lost, kept). Same code path as a real
 //! crash, linear cost.
 
-mod memory_poll;
-
+use crate::memory_poll::*;
 use evm_sim::detachable_memory::{MemoryFault, RetainingUnit, StorageFault, UnsyncedWrites};
 use evm_sim::unit::{Event, Input, RetainedState};
 use evm_sim::{Commissioning, Defects, Refusal, Timestamp};
-use memory_poll::*;
 
 const ELECTORS: usize = 1_500;
 const CANDIDATES: u16 = 15;

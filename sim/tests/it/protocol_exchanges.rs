@@ -360,7 +360,7 @@ fn render() -> String {
          # --test-mode; `mode: field`: without it; M2, serial EVM-SIM-0001). Each step:\n\
          # what the host does, the bytes it sends (`host`), the bytes the board\n\
          # answers (`board`, all frames of the answer in order) and the answer in\n\
-         # words. Checked by sim/tests/protocol_exchanges.rs; UPDATE_VECTORS=1\n\
+         # words. Checked by sim/tests/it/protocol_exchanges.rs; UPDATE_VECTORS=1\n\
          # rewrites this file (review the diff).\n",
     );
     for (exchange, answers) in exchanges().iter().zip(run()) {

@@ -4,15 +4,7 @@
 //! seeded defect that breaks it): the probe must pass on the first and catch
 //! the second, so every probe is shown able to fail.
 
-mod common;
-
-/// The fixtures' unit keeps its votes in its own counters (the plain
-/// backend); `memory_unit_rules.rs` runs these same tests with the memory in
-/// the sealed image.
-#[allow(dead_code)]
-const MEMORY_IN_SEALED_IMAGE: bool = false;
-
-use common::*;
+use super::fixtures::*;
 use evm_sim::unit::{ButtonAddress, CancelCause, Event, Input, ResultSeal};
 use evm_sim::{Defect, Display, MachineProfile, Refusal};
 use rstest::rstest;

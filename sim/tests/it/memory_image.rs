@@ -2,10 +2,9 @@
 //! (61G(4)), rollback (the Form 16C item 5 cross-check), and the detachable
 //! memory read again at a recount (61N).
 
-mod memory_poll;
-
 use std::collections::BTreeMap;
 
+use crate::memory_poll::*;
 use evm_sim::detachable_memory::{
     image_bytes_for, MemoryImage, OpenFault, RetainingUnit, SimulatedStorage, Storage, TamperReason, Tampered,
     HEADER_BYTES, MAC_BYTES, MAX_IMAGE_BYTES,
@@ -13,7 +12,6 @@ use evm_sim::detachable_memory::{
 use evm_sim::forms::ItemSixTally;
 use evm_sim::unit::Input;
 use evm_sim::{Defects, MachineProfile, Refusal, Timestamp};
-use memory_poll::*;
 use proptest::prelude::*;
 
 fn open(commissioning: &evm_sim::Commissioning, bytes: &[u8]) -> Result<(), TamperReason> {

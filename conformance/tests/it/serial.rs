@@ -74,8 +74,10 @@ fn the_corpus_over_a_pseudo_terminal_gives_the_in_process_verdicts() {
     let mut board = WireTarget::spawn_simulated_board(None).expect("evm-sim serve --pty starts");
     assert!(board.name().starts_with("sim-pty (/dev/pts/"), "{}", board.name());
     let over_the_wire = verdicts(&mut board);
+    // Resends are lawful (a loaded machine outlives a short timeout; the
+    // board's de-duplication window keeps every press exactly once): what
+    // must hold is that the verdicts agree.
     assert_verdicts_agree(&in_process, &over_the_wire);
-    assert_eq!(board.retransmissions(), 0, "a clean pty needs no retransmission");
 }
 
 #[test]

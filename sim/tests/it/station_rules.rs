@@ -6,8 +6,7 @@
 //! it. Figures expected are counted from the script of each test, not read
 //! back from the code under test.
 
-mod station_common;
-
+use crate::station_common::*;
 use evm_sim::forms::{text, ItemSixTally, PartTwoTally, Remark};
 use evm_sim::station::{
     DepositOutcome, ElectorStatus, EntryProgress, InkCheckFailure, Irregularity, MachineCloseCause, PollKind,
@@ -16,7 +15,6 @@ use evm_sim::station::{
 use evm_sim::unit::Input;
 use evm_sim::{Counting, Defect, Defects, Property, Refusal, StationRefusal};
 use rstest::rstest;
-use station_common::*;
 
 fn counting() -> Counting {
     Counting::new(MUNICIPALITY, WARD, DATE_OF_POLL, &CANDIDATE_NAMES, true).expect("a valid count")

@@ -2,15 +2,13 @@
 //! changes nothing, no elector gets two Form 16A entries, and every
 //! discrepancy of item 6 is explained by the irregularities the papers record.
 
-mod station_common;
-
+use crate::station_common::*;
 use evm_sim::forms::ItemSixTally;
 use evm_sim::station::{
     CompanionRefusal, DepositOutcome, InkCheckFailure, Irregularity, StationAction, TenderedBallotPaperRefusal,
 };
 use evm_sim::{PollingStation, Timestamp};
 use proptest::prelude::*;
-use station_common::*;
 use std::collections::BTreeSet;
 
 const ELECTORS: u32 = 6;

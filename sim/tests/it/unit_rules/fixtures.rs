@@ -7,18 +7,12 @@ use evm_sim::detachable_memory::{
 use evm_sim::unit::{ButtonAddress, ControlUnit, Input, Reaction};
 use evm_sim::{Defect, Defects, MachineProfile, Refusal, Timestamp};
 
-// Where the fixtures' unit keeps its memory: every test crate that uses
-// these fixtures says which with `const MEMORY_IN_SEALED_IMAGE: bool` at its
-// root. `false`: the unit's own counters, nothing written anywhere.
-// `true`: after every input what the unit retains is sealed into a memory
-// image, stored, read back, inspected and loaded into the unit, which goes
-// on from the memory read back. The unit's rule tests run once with each
-// (`unit_rules.rs`, `memory_unit_rules.rs`).
-
-/// Read as `crate::MEMORY_IN_SEALED_IMAGE` only when cargo builds this file
-/// alone as a test crate of its own.
-#[allow(dead_code)]
-const MEMORY_IN_SEALED_IMAGE: bool = false;
+// Where the fixtures' unit keeps its memory: the module that includes
+// these fixtures says which with `const MEMORY_IN_SEALED_IMAGE: bool`
+// (`unit_rules/mod.rs`). `false`: the unit's own counters, nothing written
+// anywhere. `true`: after every input what the unit retains is sealed into a
+// memory image, stored, read back, inspected and loaded into the unit,
+// which goes on from the memory read back.
 
 /// The commissioning of the fixtures' unit under the sealed-image backend.
 pub fn test_commissioning(profile: MachineProfile) -> Commissioning {
@@ -48,7 +42,7 @@ impl Bench {
     pub fn press(&mut self, input: Input) -> Reaction {
         let now = self.clock.tick();
         let reaction = self.unit.step(now, input);
-        if crate::MEMORY_IN_SEALED_IMAGE {
+        if super::MEMORY_IN_SEALED_IMAGE {
             self.round_trip_through_the_image();
         }
         reaction

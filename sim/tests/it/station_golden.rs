@@ -1,6 +1,6 @@
 //! Golden files: the rendered Form 16C of three stations of ward 7, the
 //! ward's Form 23 and Form 24, and the Form 24 of ward 8 where a tie is
-//! decided by lot, pinned byte for byte under `sim/tests/golden/`.
+//! decided by lot, pinned byte for byte under `sim/tests/it/golden/`.
 //!
 //! To rewrite them after an intended change, run
 //! `UPDATE_GOLDEN=1 cargo test -p evm-sim --test station_golden` and review
@@ -11,21 +11,19 @@
 //! tests assert those hand counts before comparing the renderings, so a
 //! golden file cannot pin a wrong figure unnoticed.
 
-mod station_common;
-
+use crate::station_common::*;
 use evm_sim::forms::{markdown, text, ElectionDutyVotes, Form16C, ItemSixTally, PartTwoTally};
 use evm_sim::station::counting::splitmix64;
 use evm_sim::station::{DepositOutcome, InkCheckFailure, StationAction, StationIdentity};
 use evm_sim::{Counting, Defects, MachineProfile, PollDay};
-use station_common::*;
 use std::path::PathBuf;
 
 const UPDATE_GOLDEN: &str = "UPDATE_GOLDEN";
 
-/// Compares `rendered` with `tests/golden/<name>` byte for byte, or rewrites
+/// Compares `rendered` with `tests/it/golden/<name>` byte for byte, or rewrites
 /// the file when `UPDATE_GOLDEN=1`.
 fn golden(name: &str, rendered: &str) {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "golden", name].iter().collect();
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "it", "golden", name].iter().collect();
     if std::env::var(UPDATE_GOLDEN).as_deref() == Ok("1") {
         std::fs::create_dir_all(path.parent().expect("golden folder")).expect("create tests/golden");
         std::fs::write(&path, rendered).expect("write golden file");

@@ -252,7 +252,7 @@ fn render() -> String {
          # Each vector: a name, the direction, the request id, the decoded meaning\n\
          # (as this implementation prints it), the unstuffed frame, and the wire\n\
          # bytes (COBS-stuffed frame followed by the 0x00 delimiter), all in hex.\n\
-         # Checked in both directions by sim/tests/protocol.rs; UPDATE_VECTORS=1\n\
+         # Checked in both directions by sim/tests/it/protocol.rs; UPDATE_VECTORS=1\n\
          # rewrites this file (review the diff: a change here breaks every board).\n",
     );
     for (name, request_id, message) in vectors() {
