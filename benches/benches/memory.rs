@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use evm_sim::detachable_memory::{
-    Commissioning, FileStorage, MemoryBackend, MemoryImage, RetainingUnit, SerialNumber, SimulatedStorage, Storage,
-    UnitKey,
+    Commissioning, MemoryBackend, MemoryImage, RetainingUnit, SerialNumber, SimulatedStorage, Storage, UnitKey,
 };
+use evm_sim::serve::FileStorage;
 use evm_sim::unit::{ButtonAddress, Input};
 use evm_sim::{ControlUnit, Defects, MachineProfile, Timestamp};
 

@@ -18,13 +18,15 @@
 //!   it returns the reaction with its beep.
 //!
 //! The core here does no I/O: [`MemoryImage`] takes and returns bytes.
-//! [`FileStorage`] is the edge driver; [`SimulatedStorage`] the fault
-//! injector the crash-point tests use.
+//! The file store is the server's (`crate::serve::FileStorage`, at the
+//! edge); [`SimulatedStorage`] is the fault injector the crash-point tests
+//! use.
 //!
 //! # How a driver uses it (`evm-sim serve --memory FILE`)
 //!
 //! ```no_run
-//! use evm_sim::detachable_memory::{Commissioning, FileStorage, OpenFault, RetainingUnit, SerialNumber, UnitKey};
+//! use evm_sim::detachable_memory::{Commissioning, OpenFault, RetainingUnit, SerialNumber, UnitKey};
+//! use evm_sim::serve::FileStorage;
 //! use evm_sim::{Defects, Input, MachineProfile, Timestamp};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -60,9 +62,7 @@ pub use image::{
     UnitKey, COUNTER_BYTES, FORMAT_VERSION, HEADER_BYTES, MAC_BYTES, MAGIC, MAX_IMAGE_BYTES, MIN_IMAGE_BYTES,
     SIMULATION_UNIT_KEY, UNIT_KEY_BYTES,
 };
-pub use storage::{
-    persist, FileStorage, SimulatedStorage, Storage, StorageFault, StorageOperation, UnsyncedWrites, PRIVATE_FILE_MODE,
-};
+pub use storage::{persist, SimulatedStorage, Storage, StorageFault, StorageOperation, UnsyncedWrites};
 
 use crate::defects::Defects;
 use crate::time::Timestamp;

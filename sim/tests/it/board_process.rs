@@ -3,10 +3,11 @@
 //! bytes (docs/PROTOCOL.md), with crafted memory images written as a faulty
 //! unit holding the key would write them (docs/MEMORY_FORMAT.md).
 
-use evm_sim::detachable_memory::{HEADER_BYTES, MAC_BYTES, PRIVATE_FILE_MODE, SIMULATION_UNIT_KEY};
+use evm_sim::detachable_memory::{HEADER_BYTES, MAC_BYTES, SIMULATION_UNIT_KEY};
 use evm_sim::protocol::board::request_frame;
 use evm_sim::protocol::frame::{Feed, FrameAccumulator};
 use evm_sim::protocol::message::{InputOutcome, NackReason, Reply, Request, StateReport};
+use evm_sim::serve::PRIVATE_FILE_MODE;
 use evm_sim::{ButtonAddress, Input, Refusal, Timestamp};
 use hmac::{Hmac, Mac};
 use serialport::SerialPort;

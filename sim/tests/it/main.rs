@@ -5,6 +5,7 @@ mod board_process;
 mod memory_crash;
 mod memory_image;
 mod memory_poll;
+mod no_io_in_the_core;
 mod protocol;
 mod protocol_exchanges;
 mod station_common;

@@ -1,7 +1,12 @@
 //! The simulated board's driver: pumps bytes between a transport (a kernel
 //! pseudo-terminal, a serial port, a TCP socket) and the sans-IO
 //! [`Board`](crate::protocol::board::Board). This is the edge: it reads the
-//! clock and touches descriptors so that the core does not.
+//! clock and touches descriptors so that the core does not. The memory
+//! file's store sits beside it ([`file_storage`]).
+
+mod file_storage;
+
+pub use file_storage::{FileStorage, PRIVATE_FILE_MODE};
 
 use crate::defects::Defects;
 use crate::profile::MachineProfile;
@@ -75,7 +80,7 @@ pub fn board_clock(wall: std::time::SystemTime, utc_offset_minutes: i16) -> Time
 pub fn board_for(options: &ServeOptions) -> std::io::Result<Board> {
     let board = Board::new(options.profile, options.defects, &options.serial_number, options.test_mode);
     let Some(path) = &options.memory_file else { return Ok(board) };
-    use crate::detachable_memory::{Commissioning, FileStorage, OpenFault, SealedImage, SerialNumber, UnitKey};
+    use crate::detachable_memory::{Commissioning, OpenFault, SealedImage, SerialNumber, UnitKey};
     let commissioning = Commissioning {
         serial_number: SerialNumber(serial_number_value(&options.serial_number)),
         key: UnitKey::from_bytes(options.unit_key),
