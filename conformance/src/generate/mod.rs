@@ -167,20 +167,131 @@ pub fn station_file_name(trace: &Trace) -> String {
     format!("station-{:03}.jsonl", trace.header.polling_station.number)
 }
 
+/// The ward's ballot: its candidates and how its electors lean (NOTA last,
+/// drawn least), from the ward alone.
+struct WardBallot {
+    candidates: u16,
+    weights: Vec<u64>,
+    weight_total: u64,
+}
+
+impl WardBallot {
+    fn of_ward(seed: u64, ward: u32) -> WardBallot {
+        let mut ward_random = SplitMix64::new(seed ^ u64::from(ward).wrapping_mul(0xA24B_AED4_963E_E407));
+        let candidates = 3 + below(&mut ward_random, 6) as u16;
+        let entries = u64::from(candidates) + 1;
+        let weights: Vec<u64> =
+            (0..entries).map(|entry| if entry + 1 == entries { 2 } else { 5 + below(&mut ward_random, 40) }).collect();
+        let weight_total = weights.iter().sum();
+        WardBallot { candidates, weights, weight_total }
+    }
+
+    fn entries(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// The ballot entry (0-based) an elector presses.
+    fn choose(&self, random: &mut SplitMix64) -> usize {
+        let mut pick = below(random, self.weight_total);
+        let mut entry = 0;
+        while pick >= self.weights[entry] {
+            pick -= self.weights[entry];
+            entry += 1;
+        }
+        entry
+    }
+}
+
+/// What the electors who came left on the day: the counts of the machine
+/// in use, those of the machines closed before it, who voted.
+struct Tally {
+    counts: Vec<u32>,
+    machine_counts: Vec<Vec<u32>>,
+    voted: Vec<u32>,
+    tendered_papers: u32,
+    companions: u32,
+}
+
 fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<CountingPlace>) -> SyntheticStation {
     let ward = index / STATIONS_PER_WARD + 1;
     let number = index % STATIONS_PER_WARD + 1;
-    // The ward's candidates and preferences come from the ward alone.
-    let mut ward_random = SplitMix64::new(seed ^ u64::from(ward).wrapping_mul(0xA24B_AED4_963E_E407));
-    let candidates = 3 + below(&mut ward_random, 6) as u16;
-    let entries = u64::from(candidates) + 1;
-    let weights: Vec<u64> =
-        (0..entries).map(|entry| if entry + 1 == entries { 2 } else { 5 + below(&mut ward_random, 40) }).collect();
-    let weight_total: u64 = weights.iter().sum();
+    let ballot = WardBallot::of_ward(seed, ward);
     let mut random = SplitMix64::new(seed ^ u64::from(index).wrapping_mul(0x9FB2_1C65_1E98_DF25) ^ 0x5EED);
     let electors_assigned = 300 + below(&mut random, u64::from(MAX_ELECTORS - 299)) as u32;
     let turnout_percent = 65 + below(&mut random, 26);
-    let header = Header {
+    let header = synthetic_header(seed, index, profile, ballot.candidates, electors_assigned);
+    // About six lines an elector who comes, plus the day's frame: reserved
+    // once (growing a vector of thousands of lines copied it again and again).
+    let expected_lines = (u64::from(electors_assigned) * turnout_percent / 100 * 6 + 64) as usize;
+    let mut day =
+        Day { header, lines: Vec::with_capacity(expected_lines), now: Timestamp::from_clock(5, 30, 0), votes: 0 };
+    let control_unit = format!("CU-{ward}-{number}");
+    day.prepare_the_poll(index, &control_unit);
+
+    // Who comes, in what order.
+    let coming = (u64::from(electors_assigned) * turnout_percent / 100) as u32;
+    let mut order: Vec<u32> = (1..=electors_assigned).collect();
+    for slot in (1..order.len()).rev() {
+        let other = below(&mut random, slot as u64 + 1) as usize;
+        order.swap(slot, other);
+    }
+    order.truncate(coming as usize);
+    let mut adjourned_after =
+        chance(&mut random, Rates::ADJOURNED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
+    let mut captured_after =
+        chance(&mut random, Rates::BOOTH_CAPTURED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
+    if counting.is_some() {
+        // A ward's counting day counts each station's one machine.
+        adjourned_after = None;
+        captured_after = None;
+    }
+    let pace = (10 * 3_600_000 / u64::from(coming.max(1))).max(13_000);
+    let mut tally = Tally {
+        counts: vec![0; ballot.entries()],
+        machine_counts: Vec::new(),
+        voted: Vec::new(),
+        tendered_papers: 0,
+        companions: 0,
+    };
+    for (position, &elector) in order.iter().enumerate() {
+        if captured_after == Some(position as u32) {
+            day.station(pace, StationAction::BoothCaptured { total_shown: 0 });
+            tally.machine_counts.push(std::mem::take(&mut tally.counts));
+            break;
+        }
+        if adjourned_after == Some(position as u32) {
+            day.adjourn(pace, index, &control_unit);
+            tally.machine_counts.push(std::mem::replace(&mut tally.counts, vec![0; ballot.entries()]));
+        }
+        day.elector_comes(&mut random, pace, index, elector, &ballot, &mut tally);
+    }
+    if captured_after.is_none() {
+        let close_hour = if adjourned_after.is_some() { 41 } else { 17 };
+        day.close(close_hour);
+        tally.machine_counts.push(std::mem::take(&mut tally.counts));
+        let last = tally.machine_counts.last().cloned().unwrap_or_default();
+        match counting {
+            Some(place) => day.count_at_the_table(place, index, &control_unit, last),
+            None => day.read_the_result(last),
+        }
+    }
+    let expected = ExpectedVerdict::pass_tallying("a synthetic day run by the rules: every account tallies");
+    let votes = day.votes;
+    let path = format!("synthetic/seed-{seed}/station-{index:07}.jsonl");
+    let counts = tally.machine_counts.last().cloned().unwrap_or_default();
+    SyntheticStation {
+        trace: Trace { path: path.into(), header: day.header, lines: day.lines },
+        expected,
+        votes,
+        counts,
+    }
+}
+
+/// The header of synthetic station `index`.
+fn synthetic_header(seed: u64, index: u32, profile: ProfileName, candidates: u16, electors_assigned: u32) -> Header {
+    let ward = index / STATIONS_PER_WARD + 1;
+    let number = index % STATIONS_PER_WARD + 1;
+    Header {
         profile: MachineProfile::named(profile),
         rate_limit_given: false,
         common_machine_stations: Vec::new(),
@@ -201,228 +312,194 @@ fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<Cou
             seed: Some(seed),
             description: format!("synthetic poll day, station {index} of the election seeded {seed}"),
         },
-    };
-    // About six lines an elector who comes, plus the day's frame: reserved
-    // once (growing a vector of thousands of lines copied it again and again).
-    let expected_lines = (u64::from(electors_assigned) * turnout_percent / 100 * 6 + 64) as usize;
-    let mut day =
-        Day { header, lines: Vec::with_capacity(expected_lines), now: Timestamp::from_clock(5, 30, 0), votes: 0 };
-    let control_unit = format!("CU-{ward}-{number}");
-    day.station(0, StationAction::MachineInstalled { control_unit: control_unit.clone() });
-    day.station(60_000, StationAction::MockPollHeld { votes: MOCK_POLL_VOTES, cleared: true });
-    day.now = day.now.plus_milliseconds(u64::from(MOCK_POLL_VOTES) * 13_000 + 60_000);
-    day.station(1_000, StationAction::PaperSealsSupplied { first_serial: 10 * index + 1, last_serial: 10 * index + 5 });
-    day.station(
-        1_000,
-        StationAction::TenderedBallotPapersReceived { first_serial: 20 * index + 1, last_serial: 20 * index + 20 },
-    );
-    day.station(1_000, StationAction::PaperSealFixed { serial: 10 * index + 1 });
-    day.at(
-        Timestamp::from_clock(7, 0, 0),
-        TraceEvent::Station {
-            action: StationAction::PollOpened { total_shown: 0 },
-            total_shown: Some(0),
-            set_up: None,
-            polling_station: None,
-        },
-    );
+    }
+}
 
-    // Who comes, in what order.
-    let coming = (u64::from(electors_assigned) * turnout_percent / 100) as u32;
-    let mut order: Vec<u32> = (1..=electors_assigned).collect();
-    for slot in (1..order.len()).rev() {
-        let other = below(&mut random, slot as u64 + 1) as usize;
-        order.swap(slot, other);
+impl Day {
+    fn station_at(&mut self, at: Timestamp, action: StationAction) {
+        self.at(at, TraceEvent::Station { action, total_shown: None, set_up: None, polling_station: None });
     }
-    order.truncate(coming as usize);
-    let mut adjourned_after =
-        chance(&mut random, Rates::ADJOURNED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
-    let mut captured_after =
-        chance(&mut random, Rates::BOOTH_CAPTURED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
-    if counting.is_some() {
-        // A ward's counting day counts each station's one machine.
-        adjourned_after = None;
-        captured_after = None;
+
+    /// The machine installed, the mock poll, the supplies, the seal fixed,
+    /// the poll opened at 07:00 (39B–39E).
+    fn prepare_the_poll(&mut self, index: u32, control_unit: &str) {
+        self.station(0, StationAction::MachineInstalled { control_unit: control_unit.to_owned() });
+        self.station(60_000, StationAction::MockPollHeld { votes: MOCK_POLL_VOTES, cleared: true });
+        self.now = self.now.plus_milliseconds(u64::from(MOCK_POLL_VOTES) * 13_000 + 60_000);
+        self.station(
+            1_000,
+            StationAction::PaperSealsSupplied { first_serial: 10 * index + 1, last_serial: 10 * index + 5 },
+        );
+        self.station(
+            1_000,
+            StationAction::TenderedBallotPapersReceived { first_serial: 20 * index + 1, last_serial: 20 * index + 20 },
+        );
+        self.station(1_000, StationAction::PaperSealFixed { serial: 10 * index + 1 });
+        self.at(
+            Timestamp::from_clock(7, 0, 0),
+            TraceEvent::Station {
+                action: StationAction::PollOpened { total_shown: 0 },
+                total_shown: Some(0),
+                set_up: None,
+                polling_station: None,
+            },
+        );
     }
-    let pace = (10 * 3_600_000 / u64::from(coming.max(1))).max(13_000);
-    let mut tendered_papers = 0;
-    let mut voted: Vec<u32> = Vec::new();
-    let mut counts = vec![0u32; entries as usize];
-    let mut machine_counts: Vec<Vec<u32>> = Vec::new();
-    let mut companions = 0;
-    for (position, &elector) in order.iter().enumerate() {
-        if captured_after == Some(position as u32) {
-            day.station(pace, StationAction::BoothCaptured { total_shown: 0 });
-            machine_counts.push(std::mem::take(&mut counts));
-            break;
+
+    /// 39V: the poll adjourned, its machine's result read; the adjourned
+    /// poll the next day on a new machine with the marked roll.
+    fn adjourn(&mut self, pace: u64, index: u32, control_unit: &str) {
+        self.station(pace, StationAction::PollAdjourned { total_shown: 0 });
+        self.unit(60_000, Input::BreakResultSeal);
+        self.unit(1_000, Input::Result);
+        self.station_at(
+            Timestamp::from_clock(30, 0, 0),
+            StationAction::MachineInstalled { control_unit: format!("{control_unit}-A") },
+        );
+        self.station(60_000, StationAction::MockPollHeld { votes: MOCK_POLL_VOTES, cleared: true });
+        self.now = self.now.plus_milliseconds(u64::from(MOCK_POLL_VOTES) * 13_000 + 60_000);
+        self.station(1_000, StationAction::PaperSealFixed { serial: 10 * index + 2 });
+        self.station(1_000, StationAction::PollOpened { total_shown: 0 });
+    }
+
+    /// One elector at the table (39H–39O), with the day's rare turns:
+    /// an ink refusal, a challenge, a companion, a refusal to vote after
+    /// `Ballot`, a power cut mid-ballot, a claimant given a tendered paper.
+    fn elector_comes(
+        &mut self,
+        random: &mut SplitMix64,
+        pace: u64,
+        index: u32,
+        elector: u32,
+        ballot: &WardBallot,
+        tally: &mut Tally,
+    ) {
+        self.station(pace, StationAction::ElectorIdentified { elector });
+        if chance(random, Rates::INK_REFUSED) {
+            self.station(5_000, StationAction::InkCheckFailed { elector, reason: InkCheckFailure::RefusedInspection });
+            return;
         }
-        if adjourned_after == Some(position as u32) {
-            day.station(pace, StationAction::PollAdjourned { total_shown: 0 });
-            day.unit(60_000, Input::BreakResultSeal);
-            day.unit(1_000, Input::Result);
-            machine_counts.push(std::mem::replace(&mut counts, vec![0; entries as usize]));
-            // The adjourned poll: a new machine the next day, the marked roll.
-            day.at(
-                Timestamp::from_clock(30, 0, 0),
-                TraceEvent::Station {
-                    action: StationAction::MachineInstalled { control_unit: format!("{control_unit}-A") },
-                    total_shown: None,
-                    set_up: None,
-                    polling_station: None,
-                },
-            );
-            day.station(60_000, StationAction::MockPollHeld { votes: MOCK_POLL_VOTES, cleared: true });
-            day.now = day.now.plus_milliseconds(u64::from(MOCK_POLL_VOTES) * 13_000 + 60_000);
-            day.station(1_000, StationAction::PaperSealFixed { serial: 10 * index + 2 });
-            day.station(1_000, StationAction::PollOpened { total_shown: 0 });
-        }
-        day.station(pace, StationAction::ElectorIdentified { elector });
-        if chance(&mut random, Rates::INK_REFUSED) {
-            day.station(5_000, StationAction::InkCheckFailed { elector, reason: InkCheckFailure::RefusedInspection });
-            continue;
-        }
-        if chance(&mut random, Rates::CHALLENGED) {
-            day.station(2_000, StationAction::IdentityChallenged { elector, challenger: "Polling agent".into() });
-            day.station(
+        if chance(random, Rates::CHALLENGED) {
+            self.station(2_000, StationAction::IdentityChallenged { elector, challenger: "Polling agent".into() });
+            self.station(
                 60_000,
                 StationAction::ChallengeDecided { elector, established: false, deposit: DepositOutcome::Returned },
             );
         }
-        day.station(3_000, StationAction::InkMarked { elector });
-        day.station(3_000, StationAction::EnteredInRegister { elector, thumb_impression: false });
-        if chance(&mut random, Rates::COMPANION) {
-            companions += 1;
-            day.station(
-                2_000,
-                StationAction::CompanionPermitted { elector, companion: format!("Companion {companions}") },
-            );
+        self.station(3_000, StationAction::InkMarked { elector });
+        self.station(3_000, StationAction::EnteredInRegister { elector, thumb_impression: false });
+        if chance(random, Rates::COMPANION) {
+            tally.companions += 1;
+            let companion = format!("Companion {}", tally.companions);
+            self.station(2_000, StationAction::CompanionPermitted { elector, companion });
         }
-        day.station(2_000, StationAction::BallotPressed { elector });
-        if chance(&mut random, Rates::DECIDES_NOT_TO_VOTE) {
-            day.station(20_000, StationAction::DecidedNotToVote { elector, cancelled_enable: true });
-            continue;
+        self.station(2_000, StationAction::BallotPressed { elector });
+        if chance(random, Rates::DECIDES_NOT_TO_VOTE) {
+            self.station(20_000, StationAction::DecidedNotToVote { elector, cancelled_enable: true });
+            return;
         }
-        if chance(&mut random, Rates::NOT_ALLOWED_TO_VOTE) {
-            day.station(20_000, StationAction::NotAllowedToVote { elector, cancelled_enable: true });
-            continue;
+        if chance(random, Rates::NOT_ALLOWED_TO_VOTE) {
+            self.station(20_000, StationAction::NotAllowedToVote { elector, cancelled_enable: true });
+            return;
         }
-        if chance(&mut random, Rates::POWER_CUT_MID_BALLOT) {
+        if chance(random, Rates::POWER_CUT_MID_BALLOT) {
             // The enable is lost with the power; the officer presses Ballot
             // again for the same elector (lawful: the machine cancelled it).
-            day.unit(3_000, Input::PowerOff);
-            day.unit(30_000, Input::PowerOn { held_button: None });
-            day.station(2_000, StationAction::BallotPressed { elector });
+            self.unit(3_000, Input::PowerOff);
+            self.unit(30_000, Input::PowerOn { held_button: None });
+            self.station(2_000, StationAction::BallotPressed { elector });
         }
-        let mut pick = below(&mut random, weight_total);
-        let mut entry = 0;
-        while pick >= weights[entry] {
-            pick -= weights[entry];
-            entry += 1;
-        }
+        let entry = ballot.choose(random);
         let address =
             ButtonAddress::of_ballot_entry(entry as u16 + 1).unwrap_or(ButtonAddress { balloting_unit: 1, button: 1 });
-        day.unit(8_000, Input::PressButton { address });
-        counts[entry] += 1;
-        day.votes += 1;
-        voted.push(elector);
-        if chance(&mut random, Rates::TENDERED) && tendered_papers < 20 {
+        self.unit(8_000, Input::PressButton { address });
+        tally.counts[entry] += 1;
+        self.votes += 1;
+        tally.voted.push(elector);
+        if chance(random, Rates::TENDERED) && tally.tendered_papers < 20 {
             // Someone claims to be an elector who has already voted.
-            let claimed = voted[below(&mut random, voted.len() as u64) as usize];
-            tendered_papers += 1;
-            day.station(
+            let claimed = tally.voted[below(random, tally.voted.len() as u64) as usize];
+            tally.tendered_papers += 1;
+            self.station(
                 10_000,
                 StationAction::TenderedBallotPaperIssued {
                     elector: claimed,
-                    ballot_paper: 20 * index + tendered_papers,
+                    ballot_paper: 20 * index + tally.tendered_papers,
                     thumb_impression: false,
                 },
             );
         }
     }
-    if captured_after.is_none() {
-        let close_hour = if adjourned_after.is_some() { 41 } else { 17 };
-        day.at(
-            Timestamp::from_clock(close_hour, 0, 0),
-            TraceEvent::Station {
-                action: StationAction::CloseOfPollHour {},
-                total_shown: None,
-                set_up: None,
-                polling_station: None,
-            },
-        );
-        day.station(60_000, StationAction::PollClosed { total_shown: 0 });
-        machine_counts.push(counts);
-        let last = machine_counts.last().cloned().unwrap_or_default();
-        let total: u32 = last.iter().sum();
-        if let Some(place) = counting {
-            use crate::trace::{BoxParticulars, CountingEvent};
-            let control_unit = control_unit.clone();
-            day.after(
-                3_600_000,
-                TraceEvent::Counting(Box::new(CountingEvent::MachineReceived {
-                    control_unit: control_unit.clone(),
-                    round: place.round,
-                    table: place.table,
-                })),
-            );
-            day.after(
-                60_000,
-                TraceEvent::Counting(Box::new(CountingEvent::SealInspected {
-                    control_unit: control_unit.clone(),
-                    paper_seal: 10 * index + 1,
-                    intact: true,
-                })),
-            );
-            day.unit(60_000, Input::BreakResultSeal);
-            day.unit(1_000, Input::Result);
-            day.after(0, TraceEvent::ExpectResult { counts: last.clone(), total });
-            day.after(
-                60_000,
-                TraceEvent::Counting(Box::new(CountingEvent::PartTwoWritten {
-                    control_unit: control_unit.clone(),
-                    counts: last.clone(),
-                    total,
-                })),
-            );
-            if place.observer_check {
-                day.after(
-                    60_000,
-                    TraceEvent::Counting(Box::new(CountingEvent::ObserverCheck {
-                        control_unit: control_unit.clone(),
-                        counts: last.clone(),
-                        total,
-                    })),
-                );
-            }
-            let ward_number = day.header.ward.unwrap_or(0);
-            let number = day.header.polling_station.number;
-            day.after(
-                60_000,
-                TraceEvent::Counting(Box::new(CountingEvent::MachineResealed {
-                    control_unit: control_unit.clone(),
-                    r#box: BoxParticulars {
-                        constituency: format!("Ward {ward_number}"),
-                        polling_stations: vec![number],
-                        control_unit,
-                        date_of_poll: "the date of poll".into(),
-                        date_of_counting: "the date of counting".into(),
-                    },
-                })),
-            );
-        } else {
-            day.unit(3_600_000, Input::BreakResultSeal);
-            day.unit(1_000, Input::Result);
-            day.after(0, TraceEvent::ExpectResult { counts: last, total });
-        }
+
+    /// The hour reached (39Q), the poll closed (39S).
+    fn close(&mut self, close_hour: u64) {
+        self.station_at(Timestamp::from_clock(close_hour, 0, 0), StationAction::CloseOfPollHour {});
+        self.station(60_000, StationAction::PollClosed { total_shown: 0 });
     }
-    let expected = ExpectedVerdict::pass_tallying("a synthetic day run by the rules: every account tallies");
-    let votes = day.votes;
-    let path = format!("synthetic/seed-{seed}/station-{index:07}.jsonl");
-    let counts = machine_counts.last().cloned().unwrap_or_default();
-    SyntheticStation {
-        trace: Trace { path: path.into(), header: day.header, lines: day.lines },
-        expected,
-        votes,
-        counts,
+
+    /// The result read an hour after the close, as expected from the counts.
+    fn read_the_result(&mut self, counts: Vec<u32>) {
+        let total = counts.iter().sum();
+        self.unit(3_600_000, Input::BreakResultSeal);
+        self.unit(1_000, Input::Result);
+        self.after(0, TraceEvent::ExpectResult { counts, total });
+    }
+
+    /// The machine counted at its table of a ward's counting day
+    /// (61G–61N): received, its seal inspected, the result read, Part II
+    /// written, the observer's check where the round has one, resealed.
+    fn count_at_the_table(&mut self, place: CountingPlace, index: u32, control_unit: &str, counts: Vec<u32>) {
+        use crate::trace::{BoxParticulars, CountingEvent};
+        let total: u32 = counts.iter().sum();
+        let counting = |event: CountingEvent| TraceEvent::Counting(Box::new(event));
+        let control_unit = control_unit.to_owned();
+        self.after(
+            3_600_000,
+            counting(CountingEvent::MachineReceived {
+                control_unit: control_unit.clone(),
+                round: place.round,
+                table: place.table,
+            }),
+        );
+        self.after(
+            60_000,
+            counting(CountingEvent::SealInspected {
+                control_unit: control_unit.clone(),
+                paper_seal: 10 * index + 1,
+                intact: true,
+            }),
+        );
+        self.unit(60_000, Input::BreakResultSeal);
+        self.unit(1_000, Input::Result);
+        self.after(0, TraceEvent::ExpectResult { counts: counts.clone(), total });
+        self.after(
+            60_000,
+            counting(CountingEvent::PartTwoWritten {
+                control_unit: control_unit.clone(),
+                counts: counts.clone(),
+                total,
+            }),
+        );
+        if place.observer_check {
+            self.after(
+                60_000,
+                counting(CountingEvent::ObserverCheck { control_unit: control_unit.clone(), counts, total }),
+            );
+        }
+        let ward_number = self.header.ward.unwrap_or(0);
+        let number = self.header.polling_station.number;
+        self.after(
+            60_000,
+            counting(CountingEvent::MachineResealed {
+                control_unit: control_unit.clone(),
+                r#box: BoxParticulars {
+                    constituency: format!("Ward {ward_number}"),
+                    polling_stations: vec![number],
+                    control_unit,
+                    date_of_poll: "the date of poll".into(),
+                    date_of_counting: "the date of counting".into(),
+                },
+            }),
+        );
     }
 }

@@ -134,6 +134,8 @@ impl Replay<'_> {
     }
     /// Compares one step of the target with the reference and attributes any
     /// difference to the property it breaks.
+    // Longer than 70 lines on purpose: one check a property, each attributing a difference to the
+    // property it breaks.
     pub(super) fn compare(
         &mut self,
         line: &TraceLine,

@@ -122,6 +122,8 @@ impl Replay<'_> {
             format!("refused by the rules: {refusal}"),
         ));
     }
+    // Longer than 70 lines on purpose: one arm an irregularity the papers show, each graded by the
+    // rule it names.
     pub(super) fn irregularity(&mut self, line: &TraceLine, irregularity: &Irregularity) {
         match irregularity {
             // A vote on an enable an officer forgot to cancel is not a

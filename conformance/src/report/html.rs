@@ -15,6 +15,7 @@ th{background:#f2f2f2}.ok{color:#0a6b0a;font-weight:bold}.bad{color:#b00020;font
 pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:.85em}code{font-size:.9em}details{margin:.3em 0}";
 
 /// The whole page. `generated` says when and by what (the caller's clock).
+// Longer than 70 lines on purpose: a template: the page's HTML in the order it is read.
 pub fn report_page(report: &RunReport, generated: &str) -> String {
     let mut page = String::new();
     let summary = &report.summary;

@@ -53,6 +53,8 @@ struct RawMachine {
     none_of_the_above: Option<bool>,
 }
 
+// Longer than 70 lines on purpose: one check a header field (docs/TRACE_FORMAT.md section 2), each
+// with its located error.
 pub(super) fn parse_header(path: &Path, line: usize, text: &str) -> Result<Header, TraceError> {
     let map = object(path, line, text)?;
     let raw: RawHeader =

@@ -124,6 +124,8 @@ pub(super) fn machine_set_up(
 pub(super) const ACTIONS_WITH_TOTAL_SHOWN: &[&str] =
     &["poll_opened", "poll_closed", "booth_captured", "poll_adjourned", "machine_failed"];
 
+// Longer than 70 lines on purpose: one arm a station action (docs/TRACE_FORMAT.md section 3.3),
+// each with its field rules.
 pub(super) fn station_event(
     path: &Path,
     line: usize,

@@ -178,6 +178,8 @@ fn parse_unit_key(text: &str) -> Result<[u8; 32], String> {
     Ok(key)
 }
 
+// Longer than 70 lines on purpose: one arm a subcommand, each only passing its flags to the
+// library.
 fn main() -> ExitCode {
     // Logs go to stderr (stdout's first line is the device the board serves on).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

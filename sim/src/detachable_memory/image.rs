@@ -292,6 +292,8 @@ impl MemoryImage {
     /// declared length, serial number (read unauthenticated only to name a
     /// memory put in the wrong unit), the HMAC tag, then the authenticated
     /// fields: profile, candidate set, seal, flags, reserved bytes, bounds.
+    // Longer than 70 lines on purpose: the inspection of docs/MEMORY_FORMAT.md "Reading an image",
+    // step by step; the tag is checked before any counter is trusted.
     pub fn open(commissioning: &Commissioning, bytes: &[u8]) -> Result<MemoryContents, Tampered> {
         let refuse = |reason| Err(Tampered { reason });
         if bytes.len() < MIN_IMAGE_BYTES {

@@ -141,6 +141,8 @@ pub fn election_heading(identity: &StationIdentity) -> String {
 }
 
 /// Form 16C Part I.
+// Longer than 70 lines on purpose: a template: Form 16C Part I laid out as the paper lays it out,
+// item by item.
 pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
     let mut out = String::new();
     let identity = &part_one.identity;

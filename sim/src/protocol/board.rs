@@ -212,6 +212,8 @@ impl Board {
         self.next_slot = (self.next_slot + 1) % DEDUPLICATION_WINDOW;
     }
 
+    // Longer than 70 lines on purpose: the board's dispatcher: one arm a request kind
+    // (docs/PROTOCOL.md section 3).
     fn execute(&mut self, now: Timestamp, request: Request) -> (Reply, Vec<BoardEvent>) {
         match request {
             Request::Hello { highest_version } => {

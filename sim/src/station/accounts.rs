@@ -47,6 +47,8 @@ impl PollingStation {
         self.part_one(index, Some(session))
     }
 
+    // Longer than 70 lines on purpose: Form 16C Part I item by item (39R), each item from the
+    // papers.
     fn part_one(&self, index: usize, session: Option<u8>) -> Result<Form16CPartOne, StationRefusal> {
         let Some(poll) = self.polls.get(index) else {
             return Err(StationRefusal::NotInThisPhase {

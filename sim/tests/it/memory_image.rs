@@ -455,6 +455,8 @@ fn genuine_after(commissioning: &evm_sim::Commissioning, bytes: &[u8], edit: imp
 /// still reads its result out; the genuine image of a conforming unit beside
 /// them restarts with no fault.
 #[test]
+// Longer than 70 lines on purpose: a table of the consistency checks, each a crafted image beside
+// its exact readout.
 fn a_genuine_image_that_does_not_add_up_restarts_a_unit_in_the_memory_fault_state() {
     use evm_sim::unit::MemoryInconsistency;
     let commissioning = commissioning(77, 0x77);
