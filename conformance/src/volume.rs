@@ -174,157 +174,192 @@ pub fn run_volume(
 ) -> Result<VolumeReport, TargetError> {
     let started = std::time::Instant::now();
     if options.link_faults > 0.0 {
-        // The injector strikes bytes: a frame of FRAME_BYTES bytes is hit
-        // (half the time dropped, half corrupted) with probability RATE.
-        let per_byte = 1.0 - (1.0 - options.link_faults).powf(1.0 / FRAME_BYTES);
-        let per_million = (per_byte * 1_000_000.0 / 2.0).round().clamp(0.0, 500_000.0) as u32;
-        let rates =
-            FaultRates { drop_per_million: per_million, corrupt_per_million: per_million, ..FaultRates::default() };
-        if !target.inject_link_faults(rates, options.seed) {
-            return Err(TargetError {
-                target: target.name(),
-                message: "--link-faults needs a target with a link (sim-pty, serial:…, tcp:…)".into(),
-            });
-        }
+        inject_link_faults(target, options)?;
     }
     let test = RatioTest::VVSG;
     let mut random = SplitMix64::new(options.seed);
-    let spacing =
-        options.ballots_per_hour.map_or(PRESS_SPACING_MILLISECONDS, |rate| 3_600_000 / u64::from(rate.max(1)));
-    let capacity = u64::from(options.profile.vote_capacity);
-    let (mut positions, mut days, mut lost, mut doubled, mut result_errors) = (0u64, 0u64, 0u64, 0u64, 0u64);
-    let mut first_error: Option<FirstError> = None;
-    let note = |first_error: &mut Option<FirstError>, day: u64, press: u64, what: String| {
-        first_error.get_or_insert(FirstError { day, press, what });
-    };
-    while positions < options.positions && test.decide(positions, lost + doubled + result_errors) != Decision::Reject {
-        days += 1;
-        target.start_machine(options.profile, options.defects)?;
-        // A candidate count drawn per day: 2 to the profile's candidates.
-        let most = u64::from(options.profile.candidates_max().min(63)).max(2);
-        let candidates = 2 + (random.next_u64() % (most - 1)) as u16;
-        let entries = candidates + u16::from(options.profile.none_of_the_above);
-        let mut now = Timestamp::from_clock(6, 0, 0);
-        for position in 1..=options.profile.balloting_units_for(candidates) {
-            target.step(now, Input::AttachBallotingUnit { position })?;
-        }
-        for input in
-            [Input::PowerOn { held_button: None }, Input::CandSet { candidates }, Input::SealCandidateSetSection]
-        {
-            let observation = target.step(now, input)?;
-            if let Some(refusal) = observation.refusal {
-                return Err(TargetError {
-                    target: target.name(),
-                    message: format!("set-up: {} refused: {refusal}", input_name(input)),
-                });
-            }
-        }
-        let mut tally = vec![0u32; usize::from(entries)];
-        let mut total = 0u32;
+    let mut count = Count::default();
+    while count.positions < options.positions && test.decide(count.positions, count.errors()) != Decision::Reject {
+        count.days += 1;
+        let (entries, now) = set_up_day(target, options, &mut random)?;
         // This day's lost and doubled presses: its result shows them again.
-        let (lost_before, doubled_before) = (lost, doubled);
-        let presses = capacity.min(options.positions - positions);
-        for press in 1..=presses {
-            now = now.plus_milliseconds(spacing);
-            let ballot = target.step(now, Input::Ballot)?;
-            if let Some(refusal) = ballot.refusal {
-                return Err(TargetError {
-                    target: target.name(),
-                    message: format!("day {days}, press {press}: Ballot refused: {refusal}"),
-                });
-            }
-            let entry = (random.next_u64() % u64::from(entries)) as u16 + 1;
-            let address =
-                ButtonAddress::of_ballot_entry(entry).unwrap_or(ButtonAddress { balloting_unit: 1, button: 1 });
-            let observation = target.step(now.plus_milliseconds(spacing / 2), Input::PressButton { address })?;
-            positions += 1;
-            tally[usize::from(entry - 1)] += 1;
-            match observation.total.checked_sub(total) {
-                Some(1) => {}
-                Some(0) | None => {
-                    lost += 1;
-                    note(
-                        &mut first_error,
-                        days,
-                        press,
-                        format!("press of entry {entry} not counted: total stayed {}", observation.total),
-                    );
-                }
-                Some(more) => {
-                    doubled += u64::from(more - 1);
-                    note(&mut first_error, days, press, format!("press of entry {entry} counted {more} times"));
-                }
-            }
-            total = observation.total;
-            if test.decide(positions, lost + doubled + result_errors) == Decision::Reject {
-                break;
-            }
-            if press % 256 == 0 {
-                progress(VolumeProgress {
-                    positions,
-                    budget: options.positions,
-                    errors: lost + doubled + result_errors,
-                });
-            }
-        }
-        now = now.plus_milliseconds(spacing);
-        for input in [Input::Close, Input::Result] {
-            let observation = target.step(now, input)?;
-            if let Some(refusal) = observation.refusal {
-                return Err(TargetError {
-                    target: target.name(),
-                    message: format!("day {days}: {} refused: {refusal}", input_name(input)),
-                });
-            }
-        }
-        let readout = target.result_readout()?.unwrap_or(crate::target::Readout { total: 0, counts: Vec::new() });
-        let differences: u64 = tally
-            .iter()
-            .enumerate()
-            .map(|(index, &pressed)| u64::from(readout.counts.get(index).copied().unwrap_or(0).abs_diff(pressed)))
-            .sum();
-        // A lost or doubled press of this day shows here again: only what
-        // the presses' totals did not already explain is new.
-        let explained = (lost - lost_before) + (doubled - doubled_before);
-        let new = differences.saturating_sub(explained.min(differences));
-        if differences > 0 && new > 0 {
-            result_errors += new;
-            note(&mut first_error, days, 0, format!("the result differs from the presses by {differences} vote(s)"));
-        }
-        let observation = target.step(now, Input::Clear)?;
-        if let Some(refusal) = observation.refusal {
-            return Err(TargetError {
-                target: target.name(),
-                message: format!("day {days}: Clear refused: {refusal}"),
-            });
-        }
-        progress(VolumeProgress { positions, budget: options.positions, errors: lost + doubled + result_errors });
+        let explained_before = count.lost + count.doubled;
+        let (tally, now) = vote_day(target, options, &mut random, &mut count, (entries, now), &mut progress)?;
+        close_and_check_the_result(target, &mut count, &tally, now, explained_before)?;
+        progress(VolumeProgress { positions: count.positions, budget: options.positions, errors: count.errors() });
     }
-    let errors = lost + doubled + result_errors;
+    let errors = count.errors();
     let elapsed_s = started.elapsed().as_secs_f64();
     Ok(VolumeReport {
         target: target.name(),
-        positions,
-        poll_days: days,
+        positions: count.positions,
+        poll_days: count.days,
         errors,
-        lost,
-        doubled,
-        result_errors,
+        lost: count.lost,
+        doubled: count.doubled,
+        result_errors: count.result_errors,
         retransmissions: target.retransmissions(),
-        decision: test.decide(positions, errors),
+        decision: test.decide(count.positions, errors),
         test,
-        log_likelihood_ratio: test.log_likelihood_ratio(positions, errors),
+        log_likelihood_ratio: test.log_likelihood_ratio(count.positions, errors),
         accept_bound: test.accept_bound(),
         reject_bound: test.reject_bound(),
         positions_to_accept_with_no_error: test.positions_to_accept(0),
         positions_rejecting_one_error: test.positions_rejecting_one_error(),
-        first_error,
-        ballots_between_failures: options.ballots_per_hour.map(|_| positions as f64 / errors.max(1) as f64),
+        first_error: count.first_error,
+        ballots_between_failures: options.ballots_per_hour.map(|_| count.positions as f64 / errors.max(1) as f64),
         link_faults: options.link_faults,
         seed: options.seed,
         elapsed_s,
-        positions_per_s: positions as f64 / elapsed_s.max(1e-9),
+        positions_per_s: count.positions as f64 / elapsed_s.max(1e-9),
     })
+}
+
+/// The run's figures so far.
+#[derive(Default)]
+struct Count {
+    positions: u64,
+    days: u64,
+    lost: u64,
+    doubled: u64,
+    result_errors: u64,
+    first_error: Option<FirstError>,
+}
+
+impl Count {
+    fn errors(&self) -> u64 {
+        self.lost + self.doubled + self.result_errors
+    }
+
+    /// Keeps the first error: the day and press where the target first erred.
+    fn note(&mut self, press: u64, what: String) {
+        self.first_error.get_or_insert(FirstError { day: self.days, press, what });
+    }
+}
+
+/// A refusal where the volume test needs the input accepted: the run stops.
+fn refused(target: &dyn Target, what: String) -> TargetError {
+    TargetError { target: target.name(), message: what }
+}
+
+/// The injector strikes bytes: a frame of [`FRAME_BYTES`] bytes is hit
+/// (half the time dropped, half corrupted) with probability RATE.
+fn inject_link_faults(target: &mut dyn Target, options: &VolumeOptions) -> Result<(), TargetError> {
+    let per_byte = 1.0 - (1.0 - options.link_faults).powf(1.0 / FRAME_BYTES);
+    let per_million = (per_byte * 1_000_000.0 / 2.0).round().clamp(0.0, 500_000.0) as u32;
+    let rates = FaultRates { drop_per_million: per_million, corrupt_per_million: per_million, ..FaultRates::default() };
+    if !target.inject_link_faults(rates, options.seed) {
+        return Err(refused(target, "--link-faults needs a target with a link (sim-pty, serial:…, tcp:…)".into()));
+    }
+    Ok(())
+}
+
+/// A new machine for the day, its balloting units attached, switched on,
+/// `Cand Set` for a candidate count drawn per day (2 to the profile's, at
+/// most 63), the section sealed. Returns the ballot entries and the time.
+fn set_up_day(
+    target: &mut dyn Target,
+    options: &VolumeOptions,
+    random: &mut SplitMix64,
+) -> Result<(u16, Timestamp), TargetError> {
+    target.start_machine(options.profile, options.defects)?;
+    let most = u64::from(options.profile.candidates_max().min(63)).max(2);
+    let candidates = 2 + (random.next_u64() % (most - 1)) as u16;
+    let entries = candidates + u16::from(options.profile.none_of_the_above);
+    let now = Timestamp::from_clock(6, 0, 0);
+    for position in 1..=options.profile.balloting_units_for(candidates) {
+        target.step(now, Input::AttachBallotingUnit { position })?;
+    }
+    for input in [Input::PowerOn { held_button: None }, Input::CandSet { candidates }, Input::SealCandidateSetSection] {
+        if let Some(refusal) = target.step(now, input)?.refusal {
+            return Err(refused(target, format!("set-up: {} refused: {refusal}", input_name(input))));
+        }
+    }
+    Ok((entries, now))
+}
+
+/// The day's presses, up to the machine's capacity: `Ballot`, then a
+/// drawn entry's button; each press must raise the total by exactly one
+/// (else it was lost or doubled). Returns the presses per entry and the time.
+fn vote_day(
+    target: &mut dyn Target,
+    options: &VolumeOptions,
+    random: &mut SplitMix64,
+    count: &mut Count,
+    (entries, mut now): (u16, Timestamp),
+    progress: &mut impl FnMut(VolumeProgress),
+) -> Result<(Vec<u32>, Timestamp), TargetError> {
+    let test = RatioTest::VVSG;
+    let spacing =
+        options.ballots_per_hour.map_or(PRESS_SPACING_MILLISECONDS, |rate| 3_600_000 / u64::from(rate.max(1)));
+    let mut tally = vec![0u32; usize::from(entries)];
+    let mut total = 0u32;
+    let presses = u64::from(options.profile.vote_capacity).min(options.positions - count.positions);
+    for press in 1..=presses {
+        now = now.plus_milliseconds(spacing);
+        if let Some(refusal) = target.step(now, Input::Ballot)?.refusal {
+            let days = count.days;
+            return Err(refused(target, format!("day {days}, press {press}: Ballot refused: {refusal}")));
+        }
+        let entry = (random.next_u64() % u64::from(entries)) as u16 + 1;
+        let address = ButtonAddress::of_ballot_entry(entry).unwrap_or(ButtonAddress { balloting_unit: 1, button: 1 });
+        let observation = target.step(now.plus_milliseconds(spacing / 2), Input::PressButton { address })?;
+        count.positions += 1;
+        tally[usize::from(entry - 1)] += 1;
+        match observation.total.checked_sub(total) {
+            Some(1) => {}
+            Some(0) | None => {
+                count.lost += 1;
+                count.note(press, format!("press of entry {entry} not counted: total stayed {}", observation.total));
+            }
+            Some(more) => {
+                count.doubled += u64::from(more - 1);
+                count.note(press, format!("press of entry {entry} counted {more} times"));
+            }
+        }
+        total = observation.total;
+        if test.decide(count.positions, count.errors()) == Decision::Reject {
+            break;
+        }
+        if press % 256 == 0 {
+            progress(VolumeProgress { positions: count.positions, budget: options.positions, errors: count.errors() });
+        }
+    }
+    Ok((tally, now.plus_milliseconds(spacing)))
+}
+
+/// `Close`, `Result`: the result against the presses. A lost or doubled
+/// press of the day shows here again: only what the presses' totals did not
+/// already explain is new. Then `Clear` for the next day.
+fn close_and_check_the_result(
+    target: &mut dyn Target,
+    count: &mut Count,
+    tally: &[u32],
+    now: Timestamp,
+    explained_before: u64,
+) -> Result<(), TargetError> {
+    let days = count.days;
+    for input in [Input::Close, Input::Result] {
+        if let Some(refusal) = target.step(now, input)?.refusal {
+            return Err(refused(target, format!("day {days}: {} refused: {refusal}", input_name(input))));
+        }
+    }
+    let readout = target.result_readout()?.unwrap_or(crate::target::Readout { total: 0, counts: Vec::new() });
+    let differences: u64 = tally
+        .iter()
+        .enumerate()
+        .map(|(index, &pressed)| u64::from(readout.counts.get(index).copied().unwrap_or(0).abs_diff(pressed)))
+        .sum();
+    let explained = count.lost + count.doubled - explained_before;
+    let new = differences.saturating_sub(explained.min(differences));
+    if differences > 0 && new > 0 {
+        count.result_errors += new;
+        count.note(0, format!("the result differs from the presses by {differences} vote(s)"));
+    }
+    if let Some(refusal) = target.step(now, Input::Clear)?.refusal {
+        return Err(refused(target, format!("day {days}: Clear refused: {refusal}")));
+    }
+    Ok(())
 }
 
 /// An input as docs/PROTOCOL.md and traces name it (`cand_set`, `close`).
