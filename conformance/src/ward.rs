@@ -7,7 +7,7 @@
 use crate::report::{judge, TraceReport, TraceStatus};
 use crate::target::Target;
 use crate::trace::{parse_trace_file, ExpectedVerdict};
-use crate::verdict::{Finding, StationCount, TraceOutcome, VerdictKind, WardFigures};
+use crate::verdict::{Finding, MachineCount, StationCount, TraceOutcome, VerdictKind, WardFigures};
 use evm_sim::forms::ElectionDutyVotes;
 use evm_sim::{Counting, CountingRefusal, SealInspection};
 use serde::{Deserialize, Serialize};
@@ -249,69 +249,19 @@ fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(
     if let Some(votes) = &manifest.election_duty {
         counting.record_election_duty_votes(votes.clone()).map_err(|refusal| format!("`election_duty`: {refusal}"))?;
     }
-    let mut findings = Vec::new();
-    let mut finding = |rule: &str, expected: String, observed: String| {
-        findings.push(Finding::procedural(None, rule, 0, "ward count".to_owned(), expected, observed));
-    };
-    let mut per_round: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
+    let mut table = CountingTables { counting, findings: Vec::new(), per_round: BTreeMap::new() };
     for (station, count) in counts {
         let number = count.part_one.identity.number;
-        counting.add_station(count.part_one.clone()).map_err(|refusal| format!("station {station}: {refusal}"))?;
+        table
+            .counting
+            .add_station(count.part_one.clone())
+            .map_err(|refusal| format!("station {station}: {refusal}"))?;
         for machine in &count.machines {
-            // The observer picks among the units counted in the round.
-            if let (Some((round, _)), Some(_), false) = (machine.round_and_table, &machine.part_two, machine.tampered) {
-                let entry = per_round.entry(round).or_default();
-                entry.0 += 1;
-                entry.1 += usize::from(machine.observer_checked);
-            }
-            let intact = match (machine.seal_intact, machine.tampered) {
-                (Some(intact), _) => intact,
-                // Set aside as tampered with: the returning officer's finding
-                // stands without a seal inspection recorded.
-                (None, true) => true,
-                (None, false) => {
-                    finding(
-                        "61G(2)",
-                        format!("control unit {} inspected at the counting table", machine.control_unit),
-                        format!(
-                            "station {number}: no seal inspection recorded for control unit {}",
-                            machine.control_unit
-                        ),
-                    );
-                    continue;
-                }
-            };
-            let inspection = SealInspection { paper_seal_intact: intact, tampered: machine.tampered };
-            counting
-                .inspect_seal(number, &machine.control_unit, inspection)
-                .map_err(|refusal| format!("station {station}: {refusal}"))?;
-            if !inspection.countable() {
-                continue;
-            }
-            match &machine.part_two {
-                Some((votes, total)) => {
-                    counting
-                        .record_result(number, &machine.control_unit, votes, *total)
-                        .map_err(|refusal| format!("station {station}: {refusal}"))?;
-                }
-                None => finding(
-                    "61H",
-                    format!("control unit {} counted (Result, Part II)", machine.control_unit),
-                    format!("station {number}: control unit {} was not counted", machine.control_unit),
-                ),
-            }
+            table.machine(station, number, machine)?;
         }
     }
-    for (round, (machines, checked)) in per_round {
-        let wanted = machines.min(2);
-        if checked < wanted {
-            finding(
-                "counting circular: the observer's random check",
-                format!("{wanted} control unit(s) of round {round} checked by the observer's staff"),
-                format!("{checked} checked"),
-            );
-        }
-    }
+    table.observer_checks();
+    let CountingTables { counting, findings, .. } = table;
     let form_23 = counting.form_23().ok();
     let (form_24, declaration_withheld) = match counting.form_24(manifest.lot_seed) {
         Ok(form) => (Some(form), None),
@@ -325,6 +275,83 @@ fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(
         Err(refusal) => (None, Some(refusal.to_string())),
     };
     Ok((WardFigures { form_23, form_24, declaration_withheld }, findings))
+}
+
+/// The counting tables of a ward's counting day, as the count goes.
+struct CountingTables {
+    counting: Counting,
+    findings: Vec<Finding>,
+    /// Per round: control units counted, and those the observer checked.
+    per_round: BTreeMap<u32, (usize, usize)>,
+}
+
+impl CountingTables {
+    fn finding(&mut self, rule: &str, expected: String, observed: String) {
+        self.findings.push(Finding::procedural(None, rule, 0, "ward count".to_owned(), expected, observed));
+    }
+
+    /// One control unit at its table: its seals inspected (61G), its
+    /// result recorded from Part II (61H) when it may be counted.
+    fn machine(&mut self, station: &str, number: u16, machine: &MachineCount) -> Result<(), String> {
+        // The observer picks among the units counted in the round.
+        if let (Some((round, _)), Some(_), false) = (machine.round_and_table, &machine.part_two, machine.tampered) {
+            let entry = self.per_round.entry(round).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(machine.observer_checked);
+        }
+        let intact = match (machine.seal_intact, machine.tampered) {
+            (Some(intact), _) => intact,
+            // Set aside as tampered with: the returning officer's finding
+            // stands without a seal inspection recorded.
+            (None, true) => true,
+            (None, false) => {
+                self.finding(
+                    "61G(2)",
+                    format!("control unit {} inspected at the counting table", machine.control_unit),
+                    format!("station {number}: no seal inspection recorded for control unit {}", machine.control_unit),
+                );
+                return Ok(());
+            }
+        };
+        let inspection = SealInspection { paper_seal_intact: intact, tampered: machine.tampered };
+        self.counting
+            .inspect_seal(number, &machine.control_unit, inspection)
+            .map_err(|refusal| format!("station {station}: {refusal}"))?;
+        if !inspection.countable() {
+            return Ok(());
+        }
+        match &machine.part_two {
+            Some((votes, total)) => {
+                self.counting
+                    .record_result(number, &machine.control_unit, votes, *total)
+                    .map_err(|refusal| format!("station {station}: {refusal}"))?;
+                Ok(())
+            }
+            None => {
+                self.finding(
+                    "61H",
+                    format!("control unit {} counted (Result, Part II)", machine.control_unit),
+                    format!("station {number}: control unit {} was not counted", machine.control_unit),
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// The counting circular: the observer's staff check two control units
+    /// a round (or every unit of a smaller round).
+    fn observer_checks(&mut self) {
+        for (round, (machines, checked)) in std::mem::take(&mut self.per_round) {
+            let wanted = machines.min(2);
+            if checked < wanted {
+                self.finding(
+                    "counting circular: the observer's random check",
+                    format!("{wanted} control unit(s) of round {round} checked by the observer's staff"),
+                    format!("{checked} checked"),
+                );
+            }
+        }
+    }
 }
 
 /// What the ward's figures show that its expectation does not.

@@ -280,84 +280,11 @@ pub fn find_columns(
     mappings: &[ColumnMapping],
     layout: Option<Layout>,
 ) -> Result<Columns, ResultsError> {
-    let mapped_part: Vec<&str> =
-        mappings.iter().filter(|mapping| mapping.role == Role::Part).map(|mapping| mapping.header.as_str()).collect();
-    let is_part_header = |cell: &str| {
-        mapped_part.iter().any(|header| header.trim() == cell.trim())
-            || (mapped_part.is_empty() && role_of(cell, "") == Some(Role::Part))
-    };
-    let header_row = records
-        .iter()
-        .take(MAX_HEADER_ROWS)
-        .position(|(_, cells)| cells.iter().any(|cell| is_part_header(cell)))
-        .ok_or_else(|| ResultsError {
-            place: format!("{file}:{}", records.first().map_or(1, |(line, _)| *line)),
-            message: format!(
-                "no header among the first {MAX_HEADER_ROWS} rows names the polling station's number (\"Part No\", \"PS No\", \"Polling Station No\", \"Booth No\", …): give it with --column part=HEADER"
-            ),
-        })?;
+    let header_row = header_row_of(file, records, mappings)?;
     let (header_line, header_cells) = &records[header_row];
-    // The row above, if there is one, groups the columns ("Total No of
-    // Electors" over Male / Female / Other / Total): spread over the empty cells to its right.
-    let mut groups = vec![String::new(); header_cells.len()];
-    if let Some((_, group_cells)) = header_row.checked_sub(1).map(|row| &records[row]) {
-        let mut current = String::new();
-        for (slot, group) in groups.iter_mut().enumerate() {
-            match group_cells.get(slot).map(|cell| cell.trim()) {
-                Some(cell) if !cell.is_empty() => current = cell.to_owned(),
-                _ => {}
-            }
-            *group = current.clone();
-        }
-    }
-    let headers: Vec<String> = header_cells
-        .iter()
-        .zip(&groups)
-        .map(
-            |(cell, group)| {
-                if group.is_empty() {
-                    cell.trim().to_owned()
-                } else {
-                    format!("{} / {}", group, cell.trim())
-                }
-            },
-        )
-        .collect();
+    let (groups, headers) = grouped_headers(records, header_row);
+    let roles = column_roles(file, *header_line, header_cells, (&groups, &headers), mappings)?;
     let place = |column: usize| format!("{file}:{header_line}:{}", column + 1);
-    // The user's mappings first: each must name a column.
-    let mut roles: Vec<Option<Role>> = vec![None; header_cells.len()];
-    for mapping in mappings {
-        let wanted = mapping.header.trim();
-        let column = (0..header_cells.len())
-            .find(|&column| header_cells[column].trim() == wanted || headers[column] == wanted)
-            .ok_or_else(|| ResultsError {
-                place: format!("{file}:{header_line}"),
-                message: format!(
-                    "--column {}={wanted:?}: no column is headed {wanted:?} (the headers are {})",
-                    mapping.role.name(),
-                    headers.iter().map(|header| format!("{header:?}")).collect::<Vec<_>>().join(", ")
-                ),
-            })?;
-        roles[column] = Some(mapping.role);
-    }
-    for (column, role) in roles.iter_mut().enumerate() {
-        if role.is_none() {
-            if header_cells[column].trim().is_empty() {
-                *role = Some(Role::Ignored);
-                continue;
-            }
-            *role = Some(role_of(&header_cells[column], &groups[column]).ok_or_else(|| ResultsError {
-                place: place(column),
-                message: format!(
-                    "column {:?} is not one this import knows: say what it holds with --column ROLE={:?} (roles: {}), or leave it out with --ignore-column {:?}",
-                    headers[column],
-                    header_cells[column].trim(),
-                    Role::NAMES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", "),
-                    header_cells[column].trim()
-                ),
-            })?);
-        }
-    }
     let single = |role: Role| -> Result<Option<usize>, ResultsError> {
         let mut found = (0..roles.len()).filter(|&column| roles[column] == Some(role));
         let first = found.next();
@@ -419,7 +346,15 @@ pub fn find_columns(
         votes,
         headers,
     };
-    match layout {
+    layout_fits(file, *header_line, columns)
+}
+
+/// The columns the layout needs: one column a candidate for one row per
+/// station; a candidate column and a votes column, and no candidate's own
+/// column, for one row per candidate.
+fn layout_fits(file: &str, header_line: usize, columns: Columns) -> Result<Columns, ResultsError> {
+    let place = |column: usize| format!("{file}:{header_line}:{}", column + 1);
+    match columns.layout {
         Layout::Wide if columns.candidates.is_empty() => Err(ResultsError {
             place: format!("{file}:{header_line}"),
             message: "one row per station (--layout wide) needs a column per candidate (\"1 - NAME\")".into(),
@@ -437,6 +372,113 @@ pub fn find_columns(
         }),
         _ => Ok(columns),
     }
+}
+
+/// The header row: the first of [`MAX_HEADER_ROWS`] rows with a cell
+/// naming the polling station's number (or the header `--column part=` names).
+fn header_row_of(
+    file: &str,
+    records: &[(usize, Vec<String>)],
+    mappings: &[ColumnMapping],
+) -> Result<usize, ResultsError> {
+    let mapped_part: Vec<&str> =
+        mappings.iter().filter(|mapping| mapping.role == Role::Part).map(|mapping| mapping.header.as_str()).collect();
+    let is_part_header = |cell: &str| {
+        mapped_part.iter().any(|header| header.trim() == cell.trim())
+            || (mapped_part.is_empty() && role_of(cell, "") == Some(Role::Part))
+    };
+    records
+        .iter()
+        .take(MAX_HEADER_ROWS)
+        .position(|(_, cells)| cells.iter().any(|cell| is_part_header(cell)))
+        .ok_or_else(|| ResultsError {
+            place: format!("{file}:{}", records.first().map_or(1, |(line, _)| *line)),
+            message: format!(
+                "no header among the first {MAX_HEADER_ROWS} rows names the polling station's number (\"Part No\", \"PS No\", \"Polling Station No\", \"Booth No\", …): give it with --column part=HEADER"
+            ),
+        })
+}
+
+/// Each column's group (the row above the header, spread over the empty
+/// cells to its right: "Total No of Electors" over Male / Female / Total)
+/// and its full header ("group / cell").
+fn grouped_headers(records: &[(usize, Vec<String>)], header_row: usize) -> (Vec<String>, Vec<String>) {
+    let header_cells = &records[header_row].1;
+    // The row above, if there is one, groups the columns ("Total No of
+    // Electors" over Male / Female / Other / Total): spread over the empty cells to its right.
+    let mut groups = vec![String::new(); header_cells.len()];
+    if let Some((_, group_cells)) = header_row.checked_sub(1).map(|row| &records[row]) {
+        let mut current = String::new();
+        for (slot, group) in groups.iter_mut().enumerate() {
+            match group_cells.get(slot).map(|cell| cell.trim()) {
+                Some(cell) if !cell.is_empty() => current = cell.to_owned(),
+                _ => {}
+            }
+            *group = current.clone();
+        }
+    }
+    let headers: Vec<String> = header_cells
+        .iter()
+        .zip(&groups)
+        .map(
+            |(cell, group)| {
+                if group.is_empty() {
+                    cell.trim().to_owned()
+                } else {
+                    format!("{} / {}", group, cell.trim())
+                }
+            },
+        )
+        .collect();
+    (groups, headers)
+}
+
+/// What each column holds: the user's `--column` mappings first (each
+/// must name a column), then each other header read by [`role_of`]; an
+/// empty header is ignored, an unknown one an error saying how to map it.
+fn column_roles(
+    file: &str,
+    header_line: usize,
+    header_cells: &[String],
+    (groups, headers): (&[String], &[String]),
+    mappings: &[ColumnMapping],
+) -> Result<Vec<Option<Role>>, ResultsError> {
+    let place = |column: usize| format!("{file}:{header_line}:{}", column + 1);
+    // The user's mappings first: each must name a column.
+    let mut roles: Vec<Option<Role>> = vec![None; header_cells.len()];
+    for mapping in mappings {
+        let wanted = mapping.header.trim();
+        let column = (0..header_cells.len())
+            .find(|&column| header_cells[column].trim() == wanted || headers[column] == wanted)
+            .ok_or_else(|| ResultsError {
+                place: format!("{file}:{header_line}"),
+                message: format!(
+                    "--column {}={wanted:?}: no column is headed {wanted:?} (the headers are {})",
+                    mapping.role.name(),
+                    headers.iter().map(|header| format!("{header:?}")).collect::<Vec<_>>().join(", ")
+                ),
+            })?;
+        roles[column] = Some(mapping.role);
+    }
+    for (column, role) in roles.iter_mut().enumerate() {
+        if role.is_none() {
+            if header_cells[column].trim().is_empty() {
+                *role = Some(Role::Ignored);
+                continue;
+            }
+            *role = Some(role_of(&header_cells[column], &groups[column]).ok_or_else(|| ResultsError {
+                place: place(column),
+                message: format!(
+                    "column {:?} is not one this import knows: say what it holds with --column ROLE={:?} (roles: {}), or leave it out with --ignore-column {:?}",
+                    headers[column],
+                    header_cells[column].trim(),
+                    Role::NAMES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", "),
+                    header_cells[column].trim()
+                ),
+            })?);
+        }
+    }
+    Ok(roles)
 }
 
 #[cfg(test)]

@@ -245,91 +245,8 @@ fn read_long(
     columns: &Columns,
     capacity_of: impl Fn(&Ballot) -> u32,
 ) -> Result<Stations, ResultsError> {
-    let (Some(name_column), Some(votes_column)) = (columns.candidate_name, columns.votes) else {
-        return Err(ResultsError { place: file.to_owned(), message: "no candidate and votes columns".into() });
-    };
-    let width = columns.headers.len();
-    let mut order: Vec<String> = Vec::new();
-    let mut stations: Vec<LongStation> = Vec::new();
-    let mut index_of: HashMap<String, usize> = HashMap::new();
     let mut skipped = Vec::new();
-    for (line, cells, part) in station_rows(file, records, columns, &mut skipped) {
-        let place = format!("{file}:{line}");
-        let index = *index_of.entry(station_key(part)).or_insert_with(|| {
-            stations.push(LongStation {
-                figures: StationFigures {
-                    line,
-                    part: part.to_owned(),
-                    name: String::new(),
-                    electors: 0,
-                    voters: 0,
-                    tendered: 0,
-                    counts: Vec::new(),
-                },
-                votes: HashMap::new(),
-                problem: None,
-            });
-            stations.len() - 1
-        });
-        let station = &mut stations[index];
-        let first_row = station.figures.line == line;
-        if station.problem.is_some() {
-            continue;
-        }
-        if cells.len() != width {
-            station.problem =
-                Some(format!("{place}: station {part}: {} columns, the header has {width}: skipped", cells.len()));
-            continue;
-        }
-        let number = |column: usize| count_in(&place, part, cells, column, columns);
-        let row = (|| -> Result<(u32, u32, u32, u32), String> {
-            Ok((
-                number(columns.electors)?,
-                number(columns.voters)?,
-                columns.tendered.map(number).transpose()?.unwrap_or(0),
-                number(votes_column)?,
-            ))
-        })();
-        let (electors, voters, tendered, votes) = match row {
-            Ok(row) => row,
-            Err(why) => {
-                station.problem = Some(why);
-                continue;
-            }
-        };
-        let name = columns.name.map_or_else(String::new, |column| cells[column].trim().to_owned());
-        if first_row {
-            station.figures.electors = electors;
-            station.figures.voters = voters;
-            station.figures.tendered = tendered;
-            station.figures.name = name;
-        } else if (electors, voters, tendered)
-            != (station.figures.electors, station.figures.voters, station.figures.tendered)
-        {
-            return Err(ResultsError {
-                place,
-                message: format!(
-                    "station {part}: electors {electors}, voters {voters}, tendered {tendered} here, but {}, {}, {} on its first row, line {}",
-                    station.figures.electors, station.figures.voters, station.figures.tendered, station.figures.line
-                ),
-            });
-        }
-        let candidate = cells[name_column].trim().to_owned();
-        if candidate.is_empty() {
-            station.problem = Some(format!("{place}: station {part}: a row with no candidate's name: skipped"));
-            continue;
-        }
-        if let Some(&(_, first)) = station.votes.get(&candidate) {
-            return Err(ResultsError {
-                place,
-                message: format!("station {part}: candidate {candidate:?} again: the first row is line {first}"),
-            });
-        }
-        station.votes.insert(candidate.clone(), (votes, line));
-        if !order.contains(&candidate) {
-            order.push(candidate);
-        }
-    }
+    let (order, stations) = gather_long_rows(file, records, columns, &mut skipped)?;
     // Ballot order: as the candidates first appear; NOTA is the last button.
     let nota: Vec<String> = order.iter().filter(|name| is_nota(name)).cloned().collect();
     if nota.len() > 1 {
@@ -370,6 +287,118 @@ fn read_long(
         }
     }
     Ok(Stations { ballot, stations: read, skipped })
+}
+
+/// The rows of one row per candidate, gathered by station: each station's
+/// figures (from its first row; every other row must repeat them) and each
+/// candidate's votes, and the candidates in the order they first appear.
+fn gather_long_rows(
+    file: &str,
+    records: &[(usize, Vec<String>)],
+    columns: &Columns,
+    skipped: &mut Vec<String>,
+) -> Result<(Vec<String>, Vec<LongStation>), ResultsError> {
+    let mut order: Vec<String> = Vec::new();
+    let mut stations: Vec<LongStation> = Vec::new();
+    let mut index_of: HashMap<String, usize> = HashMap::new();
+    for (line, cells, part) in station_rows(file, records, columns, skipped) {
+        let index = *index_of.entry(station_key(part)).or_insert_with(|| {
+            stations.push(LongStation {
+                figures: StationFigures {
+                    line,
+                    part: part.to_owned(),
+                    name: String::new(),
+                    electors: 0,
+                    voters: 0,
+                    tendered: 0,
+                    counts: Vec::new(),
+                },
+                votes: HashMap::new(),
+                problem: None,
+            });
+            stations.len() - 1
+        });
+        let place = format!("{file}:{line}");
+        if let Some(candidate) = stations[index].take_row(&place, line, cells, part, columns)? {
+            if !order.contains(&candidate) {
+                order.push(candidate);
+            }
+        }
+    }
+    Ok((order, stations))
+}
+
+impl LongStation {
+    /// One candidate's row of this station: its figures checked against the
+    /// station's first row, its votes kept. A row that cannot be read marks
+    /// the station skipped (with why); a contradiction is an error. Returns
+    /// the candidate, when the row was kept.
+    fn take_row(
+        &mut self,
+        place: &str,
+        line: usize,
+        cells: &[String],
+        part: &str,
+        columns: &Columns,
+    ) -> Result<Option<String>, ResultsError> {
+        let (Some(name_column), Some(votes_column)) = (columns.candidate_name, columns.votes) else {
+            return Err(ResultsError { place: place.to_owned(), message: "no candidate and votes columns".into() });
+        };
+        let width = columns.headers.len();
+        let first_row = self.figures.line == line;
+        if self.problem.is_some() {
+            return Ok(None);
+        }
+        if cells.len() != width {
+            self.problem =
+                Some(format!("{place}: station {part}: {} columns, the header has {width}: skipped", cells.len()));
+            return Ok(None);
+        }
+        let number = |column: usize| count_in(place, part, cells, column, columns);
+        let row = (|| -> Result<(u32, u32, u32, u32), String> {
+            Ok((
+                number(columns.electors)?,
+                number(columns.voters)?,
+                columns.tendered.map(number).transpose()?.unwrap_or(0),
+                number(votes_column)?,
+            ))
+        })();
+        let (electors, voters, tendered, votes) = match row {
+            Ok(row) => row,
+            Err(why) => {
+                self.problem = Some(why);
+                return Ok(None);
+            }
+        };
+        let figures = &mut self.figures;
+        if first_row {
+            figures.electors = electors;
+            figures.voters = voters;
+            figures.tendered = tendered;
+            figures.name = columns.name.map_or_else(String::new, |column| cells[column].trim().to_owned());
+        } else if (electors, voters, tendered) != (figures.electors, figures.voters, figures.tendered) {
+            return Err(ResultsError {
+                place: place.to_owned(),
+                message: format!(
+                    "station {part}: electors {electors}, voters {voters}, tendered {tendered} here, but {}, {}, {} on its first row, line {}",
+                    figures.electors, figures.voters, figures.tendered, figures.line
+                ),
+            });
+        }
+        let candidate = cells[name_column].trim().to_owned();
+        if candidate.is_empty() {
+            self.problem = Some(format!("{place}: station {part}: a row with no candidate's name: skipped"));
+            return Ok(None);
+        }
+        if let Some(&(_, first)) = self.votes.get(&candidate) {
+            return Err(ResultsError {
+                place: place.to_owned(),
+                message: format!("station {part}: candidate {candidate:?} again: the first row is line {first}"),
+            });
+        }
+        self.votes.insert(candidate.clone(), (votes, line));
+        Ok(Some(candidate))
+    }
 }
 
 /// Warnings about a column whose figures do not fit its name. Tendered
