@@ -99,6 +99,8 @@ pub fn parse_manifest(path: &Path) -> Result<WardManifest, String> {
 }
 
 /// Replays the ward's stations against `target` and judges the count.
+// Longer than 70 lines on purpose: a ward's counting day in its order: the manifest read, each
+// station replayed and judged, then the count; each step a call, the length is their error paths.
 pub fn run_ward(path: &Path, target: &mut dyn Target) -> TraceReport {
     let name = path.to_string_lossy().into_owned();
     let malformed = |message: String| {

@@ -161,6 +161,8 @@ impl Writer {
         self.line(13, json!({"event": "paper_seal_fixed", "serial": seals}));
     }
 
+    // Longer than 70 lines on purpose: the day writer's dispatcher: one arm a kind of elector's
+    // story, each writing the lines the rules require for it.
     fn story(&mut self, story: &Story) {
         // At least a minute per elector: the vote-rate limit never binds.
         self.seconds += 60;

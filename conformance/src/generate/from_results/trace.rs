@@ -32,8 +32,8 @@ fn part_seed(part: &str) -> u64 {
 /// The trace of the `number`-th station of the file (1-based: its serial
 /// number among the stations read).
 pub fn station_trace(context: &FileContext<'_>, number: u32, figures: &StationFigures) -> Trace {
-    let (source, line, part_number) = (context.source, figures.line, figures.part.as_str());
-    let (electors, tendered, counts, profile) = (figures.electors, figures.tendered, &figures.counts, context.profile);
+    let (source, part_number) = (context.source, figures.part.as_str());
+    let (electors, tendered, counts) = (figures.electors, figures.tendered, &figures.counts);
     let name = if figures.name.is_empty() { format!("Polling station {part_number}") } else { figures.name.clone() };
     let mut random = SplitMix64::new(context.seed ^ part_seed(part_number));
     let voters: u32 = counts.iter().sum();
@@ -106,24 +106,31 @@ pub fn station_trace(context: &FileContext<'_>, number: u32, figures: &StationFi
     push(&mut now, 0, TraceEvent::ExpectResult { counts: counts.to_vec(), total: voters });
     Trace {
         path: format!("{source}-part-{}.jsonl", file_safe(part_number)).into(),
-        header: Header {
-            profile,
-            rate_limit_given: false,
-            common_machine_stations: Vec::new(),
-            election: context.election.clone(),
-            polling_station: PollingStationLabel { number, name, part_number: part_number.to_owned() },
-            ward: context.ward.map(u32::from),
-            municipality: context.municipality.to_owned(),
-            date_of_poll: String::new(),
-            candidates: context.ballot.candidates.clone(),
-            electors_assigned: electors,
-            defects: Defects::NONE,
-            provenance: Provenance {
-                source: "evm-conformance gen --from-results".into(),
-                seed: Some(context.seed),
-                description: format!("published results of station {part_number}, {source} line {line}"),
-            },
-        },
+        header: station_header(context, number, figures, name),
         lines,
+    }
+}
+
+/// The header of a station's trace: its published number and name, the
+/// file's ballot, the roll's size.
+fn station_header(context: &FileContext<'_>, number: u32, figures: &StationFigures, name: String) -> Header {
+    let (source, line, part_number) = (context.source, figures.line, figures.part.as_str());
+    Header {
+        profile: context.profile,
+        rate_limit_given: false,
+        common_machine_stations: Vec::new(),
+        election: context.election.clone(),
+        polling_station: PollingStationLabel { number, name, part_number: part_number.to_owned() },
+        ward: context.ward.map(u32::from),
+        municipality: context.municipality.to_owned(),
+        date_of_poll: String::new(),
+        candidates: context.ballot.candidates.clone(),
+        electors_assigned: figures.electors,
+        defects: Defects::NONE,
+        provenance: Provenance {
+            source: "evm-conformance gen --from-results".into(),
+            seed: Some(context.seed),
+            description: format!("published results of station {part_number}, {source} line {line}"),
+        },
     }
 }
