@@ -8,6 +8,7 @@ mod memory_poll;
 mod no_io_in_the_core;
 mod protocol;
 mod protocol_exchanges;
+mod station_close_rules;
 mod station_common;
 mod station_golden;
 mod station_properties;

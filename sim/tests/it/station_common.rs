@@ -4,7 +4,7 @@
 use evm_sim::forms::Form16CPartOne;
 use evm_sim::station::{PollDayError, PollDayStep, StationAction, StationIdentity};
 use evm_sim::unit::Reaction;
-use evm_sim::{Defects, MachineProfile, PollDay, Timestamp};
+use evm_sim::{Counting, Defects, MachineProfile, PollDay, Property, StationRefusal, Timestamp};
 
 /// Contesting candidates on the fixtures' ballot (plus NOTA: 4 buttons).
 pub const CANDIDATES: u16 = 3;
@@ -140,5 +140,38 @@ pub fn station_open_with(number: u16, electors: u32, defects: Defects) -> Day {
     let mut day = station_supplied(number, electors);
     day.prepare_machine(&format!("CU-{number}-1"), defects, 8, true);
     day.milliseconds = day.milliseconds.max(7 * 3_600_000);
+    day
+}
+
+pub fn counting() -> Counting {
+    Counting::new(MUNICIPALITY, WARD, DATE_OF_POLL, &CANDIDATE_NAMES, true).expect("a valid count")
+}
+
+pub fn has_finding(day: &Day, property: Property) -> bool {
+    day.poll_day.station().findings().iter().any(|finding| finding.property == property)
+}
+
+/// Asserts the action is refused with `refusal` and changes nothing.
+pub fn refused(day: &mut Day, action: StationAction, refusal: StationRefusal) {
+    let before = day.poll_day.station().clone();
+    let total_before = day.poll_day.current_machine().map(|unit| unit.total());
+    let result = day.try_act(action.clone());
+    match result {
+        Err(evm_sim::station::PollDayError::Station(found)) => assert_eq!(found, refusal, "{action:?}"),
+        other => panic!("{action:?} gave {other:?}, expected {refusal:?}"),
+    }
+    assert_eq!(day.poll_day.station(), &before, "a refused {action:?} changed the station");
+    assert_eq!(day.poll_day.current_machine().map(|unit| unit.total()), total_before);
+}
+
+/// A day whose poll is adjourned (39V(1)) after some votes.
+pub fn adjourned_day() -> Day {
+    let mut day = station_open(8, 10);
+    day.vote(1, 1);
+    day.vote(2, 2);
+    day.enter(3);
+    day.act(StationAction::DecidedNotToVote { elector: 3, cancelled_enable: false });
+    day.act(StationAction::ElectorIdentified { elector: 4 });
+    day.act(StationAction::PollAdjourned { total_shown: 0 });
     day
 }
