@@ -3,6 +3,7 @@
 
 mod board_process;
 mod memory_crash;
+mod memory_fault;
 mod memory_image;
 mod memory_poll;
 mod no_io_in_the_core;
