@@ -79,23 +79,35 @@ pub fn is_ward_manifest(path: &Path) -> bool {
 }
 
 /// Reads `ward.json`, with a located message for bad input.
-pub fn parse_manifest(path: &Path) -> Result<WardManifest, String> {
-    let text = std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let manifest: WardManifest = serde_json::from_str(&text).map_err(|error| {
-        let (line, column) = (error.line(), error.column());
-        format!("{}:{line}:{column}: {}", path.display(), error.to_string().split(" at line ").next().unwrap_or(""))
+pub fn parse_manifest(path: &Path) -> Result<WardManifest, ManifestError> {
+    let place = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read { place: place.clone(), source })?;
+    let manifest: WardManifest = serde_json::from_str(&text).map_err(|error| ManifestError::Json {
+        place: format!("{place}:{}:{}", error.line(), error.column()),
+        message: error.to_string().split(" at line ").next().unwrap_or("").to_owned(),
     })?;
-    let located = |message: String| format!("{}: {message}", path.display());
+    let field = |field: &'static str, wanted: String| ManifestError::Field { place: place.clone(), field, wanted };
     if manifest.ward_counting != WARD_FORMAT_VERSION {
-        return Err(located(format!("`ward_counting`: this harness reads version {WARD_FORMAT_VERSION}")));
+        return Err(field("ward_counting", format!("this harness reads version {WARD_FORMAT_VERSION}")));
     }
     if manifest.stations.is_empty() || manifest.stations.len() > MAX_WARD_STATIONS {
-        return Err(located(format!("`stations`: 1 to {MAX_WARD_STATIONS} station traces")));
+        return Err(field("stations", format!("1 to {MAX_WARD_STATIONS} station traces")));
     }
     if manifest.expected.verdict == VerdictKind::Error || manifest.expected.verdict == VerdictKind::NotApplicable {
-        return Err(located("`expected.verdict`: pass, advisory, procedural, discrepancy or violation".to_owned()));
+        return Err(field("expected.verdict", "pass, advisory, procedural, discrepancy or violation".to_owned()));
     }
     Ok(manifest)
+}
+
+/// Why a `ward.json` cannot be read: where, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("{place}: {source}")]
+    Read { place: String, source: std::io::Error },
+    #[error("{place}: {message}")]
+    Json { place: String, message: String },
+    #[error("{place}: `{field}`: {wanted}")]
+    Field { place: String, field: &'static str, wanted: String },
 }
 
 /// Replays the ward's stations against `target` and judges the count.
@@ -111,7 +123,7 @@ pub fn run_ward(path: &Path, target: &mut dyn Target) -> TraceReport {
     };
     let manifest = match parse_manifest(path) {
         Ok(manifest) => manifest,
-        Err(message) => return malformed(message),
+        Err(error) => return malformed(error.to_string()),
     };
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut counts = Vec::new();
@@ -195,18 +207,39 @@ fn expected(manifest: &WardManifest) -> ExpectedVerdict {
     }
 }
 
+/// Why a ward's count cannot be made: its tables, or a refusal of the
+/// count itself (the ward's names, a station, a machine).
+#[derive(Debug, thiserror::Error)]
+enum WardCountError {
+    #[error(
+        "round {round}, table {table} holds two control units ({earlier}, and {control_unit} of station {station})"
+    )]
+    TableTwice { round: u32, table: u32, earlier: String, control_unit: String, station: String },
+    #[error("round {missing} has no machines (rounds are numbered 1, 2, …; round {next} follows)")]
+    RoundMissing { missing: u32, next: u32 },
+    #[error("{0}")]
+    Ward(CountingRefusal),
+    #[error("`election_duty`: {0}")]
+    ElectionDuty(CountingRefusal),
+    #[error("station {station}: {refusal}")]
+    Station { station: String, refusal: CountingRefusal },
+}
+
 /// The rounds of the counting circular: numbered 1, 2, … with no round
 /// left without a machine, and one control unit to a table in a round.
-fn check_rounds(counts: &[(String, StationCount)]) -> Result<(), String> {
+fn check_rounds(counts: &[(String, StationCount)]) -> Result<(), WardCountError> {
     let mut tables: BTreeMap<(u32, u32), String> = BTreeMap::new();
     for (station, count) in counts {
         for machine in &count.machines {
             let Some((round, table)) = machine.round_and_table else { continue };
             if let Some(earlier) = tables.insert((round, table), machine.control_unit.clone()) {
-                return Err(format!(
-                    "round {round}, table {table} holds two control units ({earlier}, and {} of station {station})",
-                    machine.control_unit
-                ));
+                return Err(WardCountError::TableTwice {
+                    round,
+                    table,
+                    earlier,
+                    control_unit: machine.control_unit.clone(),
+                    station: station.clone(),
+                });
             }
         }
     }
@@ -214,9 +247,7 @@ fn check_rounds(counts: &[(String, StationCount)]) -> Result<(), String> {
     rounds.dedup();
     for (expected, round) in (1u32..).zip(&rounds) {
         if *round != expected {
-            return Err(format!(
-                "round {expected} has no machines (rounds are numbered 1, 2, …; round {round} follows)"
-            ));
+            return Err(WardCountError::RoundMissing { missing: expected, next: *round });
         }
     }
     Ok(())
@@ -224,7 +255,10 @@ fn check_rounds(counts: &[(String, StationCount)]) -> Result<(), String> {
 
 /// Forms 23 and 24 from the stations' Part I and the counting tables'
 /// Part II, with the ward's own findings.
-fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(WardFigures, Vec<Finding>), String> {
+fn count(
+    manifest: &WardManifest,
+    counts: &[(String, StationCount)],
+) -> Result<(WardFigures, Vec<Finding>), WardCountError> {
     // 61P(1): nothing is compiled while a station's adjourned or fresh poll
     // is still to be held.
     let incomplete: Vec<String> = counts
@@ -247,9 +281,9 @@ fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(
         &names,
         manifest.none_of_the_above,
     )
-    .map_err(|refusal| refusal.to_string())?;
+    .map_err(WardCountError::Ward)?;
     if let Some(votes) = &manifest.election_duty {
-        counting.record_election_duty_votes(votes.clone()).map_err(|refusal| format!("`election_duty`: {refusal}"))?;
+        counting.record_election_duty_votes(votes.clone()).map_err(WardCountError::ElectionDuty)?;
     }
     let mut table = CountingTables { counting, findings: Vec::new(), per_round: BTreeMap::new() };
     for (station, count) in counts {
@@ -257,7 +291,7 @@ fn count(manifest: &WardManifest, counts: &[(String, StationCount)]) -> Result<(
         table
             .counting
             .add_station(count.part_one.clone())
-            .map_err(|refusal| format!("station {station}: {refusal}"))?;
+            .map_err(|refusal| WardCountError::Station { station: station.to_owned(), refusal })?;
         for machine in &count.machines {
             table.machine(station, number, machine)?;
         }
@@ -294,7 +328,7 @@ impl CountingTables {
 
     /// One control unit at its table: its seals inspected (61G), its
     /// result recorded from Part II (61H) when it may be counted.
-    fn machine(&mut self, station: &str, number: u16, machine: &MachineCount) -> Result<(), String> {
+    fn machine(&mut self, station: &str, number: u16, machine: &MachineCount) -> Result<(), WardCountError> {
         // The observer picks among the units counted in the round.
         if let (Some((round, _)), Some(_), false) = (machine.round_and_table, &machine.part_two, machine.tampered) {
             let entry = self.per_round.entry(round).or_default();
@@ -318,7 +352,7 @@ impl CountingTables {
         let inspection = SealInspection { paper_seal_intact: intact, tampered: machine.tampered };
         self.counting
             .inspect_seal(number, &machine.control_unit, inspection)
-            .map_err(|refusal| format!("station {station}: {refusal}"))?;
+            .map_err(|refusal| WardCountError::Station { station: station.to_owned(), refusal })?;
         if !inspection.countable() {
             return Ok(());
         }
@@ -326,7 +360,7 @@ impl CountingTables {
             Some((votes, total)) => {
                 self.counting
                     .record_result(number, &machine.control_unit, votes, *total)
-                    .map_err(|refusal| format!("station {station}: {refusal}"))?;
+                    .map_err(|refusal| WardCountError::Station { station: station.to_owned(), refusal })?;
                 Ok(())
             }
             None => {

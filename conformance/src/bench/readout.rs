@@ -98,9 +98,9 @@ pub fn profile_for(candidates: u16) -> MachineProfile {
     profile
 }
 
-fn check_candidates(candidates: u16) -> Result<(), String> {
+fn check_candidates(candidates: u16) -> Result<(), ReadoutError> {
     if candidates == 0 || candidates > MAX_CANDIDATES {
-        return Err(format!("--candidates {candidates}: expected 1 to {MAX_CANDIDATES}"));
+        return Err(ReadoutError::Usage(format!("--candidates {candidates}: expected 1 to {MAX_CANDIDATES}")));
     }
     Ok(())
 }
@@ -135,7 +135,7 @@ pub fn inputs_to_result(profile: &MachineProfile, candidates: u16) -> Vec<(Times
 }
 
 /// A unit of [`profile_for`]`(candidates)` showing its result.
-pub fn prepared_unit(candidates: u16) -> Result<ControlUnit, String> {
+pub fn prepared_unit(candidates: u16) -> Result<ControlUnit, ReadoutError> {
     check_candidates(candidates)?;
     let profile = profile_for(candidates);
     let mut unit = ControlUnit::with_defects(profile, Defects::NONE);
@@ -147,8 +147,22 @@ pub fn prepared_unit(candidates: u16) -> Result<ControlUnit, String> {
     Ok(unit)
 }
 
-fn refused(input: Input, refusal: Refusal) -> String {
-    format!("preparing the machine: {input:?} was refused: {refusal}")
+fn refused(input: Input, refusal: Refusal) -> ReadoutError {
+    ReadoutError::Refused { input: format!("{input:?}"), refusal }
+}
+
+/// Why the readout bench could not measure: the flags, the target's link,
+/// or a board that did not reach or give its result.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadoutError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Target(#[from] crate::target::TargetError),
+    #[error("preparing the machine: {input} was refused: {refusal}")]
+    Refused { input: String, refusal: Refusal },
+    #[error("{0}")]
+    Board(String),
 }
 
 /// The measured operation in process: the readout and the reply's wire
@@ -172,47 +186,44 @@ pub struct PreparedBoard {
 /// without is taken as it is: already showing a result, it is read as it is
 /// (its own candidates); otherwise the inputs of [`inputs_to_result`] must be
 /// accepted on its own profile.
-pub fn prepare_wire_target(target: &mut WireTarget, candidates: u16) -> Result<PreparedBoard, String> {
+pub fn prepare_wire_target(target: &mut WireTarget, candidates: u16) -> Result<PreparedBoard, ReadoutError> {
     check_candidates(candidates)?;
-    let fail = |error: crate::target::TargetError| error.to_string();
-    let (board_profile, capabilities) = match target
-        .call(&Request::Hello { highest_version: evm_sim::protocol::frame::PROTOCOL_VERSION })
-        .map_err(fail)?
-    {
-        Reply::Hello { profile, capabilities, .. } => (profile, capabilities),
-        other => return Err(format!("hello answered {other:?}")),
-    };
+    let (board_profile, capabilities) =
+        match target.call(&Request::Hello { highest_version: evm_sim::protocol::frame::PROTOCOL_VERSION })? {
+            Reply::Hello { profile, capabilities, .. } => (profile, capabilities),
+            other => return Err(ReadoutError::Board(format!("hello answered {other:?}"))),
+        };
     let test_mode = capabilities & capability::TEST_MODE != 0;
     let profile = if test_mode {
         let profile = profile_for(candidates);
-        match target.call(&Request::TestStartMachine { profile, defects: Defects::NONE }).map_err(fail)? {
+        match target.call(&Request::TestStartMachine { profile, defects: Defects::NONE })? {
             Reply::Ok => {}
-            other => return Err(format!("starting a machine: {other:?}")),
+            other => return Err(ReadoutError::Board(format!("starting a machine: {other:?}"))),
         }
         profile
     } else {
-        if let Reply::Result { counts, .. } = target.call(&Request::ReadResult).map_err(fail)? {
+        if let Reply::Result { counts, .. } = target.call(&Request::ReadResult)? {
             let entries = counts.len() as u16;
             let candidates = entries - u16::from(board_profile.none_of_the_above && entries > 0);
             return Ok(PreparedBoard { profile: board_profile, candidates, test_mode });
         }
         if candidates > board_profile.candidates_max() {
-            return Err(format!(
+            return Err(ReadoutError::Board(format!(
                 "the board is {:?} with at most {} candidates and has no test mode to change it",
                 board_profile.name,
                 board_profile.candidates_max()
-            ));
+            )));
         }
         board_profile
     };
     for (now, input) in inputs_to_result(&profile, candidates) {
-        match target.call(&Request::Input { at: now, input }).map_err(fail)? {
+        match target.call(&Request::Input { at: now, input })? {
             Reply::Input(outcome) => {
                 if let Some(refusal) = outcome.refusal {
                     return Err(refused(input, refusal));
                 }
             }
-            other => return Err(format!("preparing the machine: {input:?} answered {other:?}")),
+            other => return Err(ReadoutError::Board(format!("preparing the machine: {input:?} answered {other:?}"))),
         }
     }
     Ok(PreparedBoard { profile, candidates, test_mode })
@@ -226,34 +237,41 @@ enum TargetKind {
     Tcp,
 }
 
-fn open_wire_target(options: &ReadoutOptions) -> Result<(WireTarget, TargetKind), String> {
-    let spec: TargetSpec = options.target.parse().map_err(|error: crate::target::TargetSpecError| error.to_string())?;
+fn open_wire_target(options: &ReadoutOptions) -> Result<(WireTarget, TargetKind), ReadoutError> {
+    let spec: TargetSpec = options
+        .target
+        .parse()
+        .map_err(|error: crate::target::TargetSpecError| ReadoutError::Usage(error.to_string()))?;
     let kind = match &spec {
         TargetSpec::InProcess => {
-            return Err("the readout bench needs a wire: sim-pty, serial:PATH[@BAUD] or tcp:ADDR".to_owned())
+            return Err(ReadoutError::Usage(
+                "the readout bench needs a wire: sim-pty, serial:PATH[@BAUD] or tcp:ADDR".to_owned(),
+            ))
         }
         TargetSpec::SimulatedPty => TargetKind::SimulatedPty,
         TargetSpec::Serial { baud: Some(baud), .. } if *baud != options.baud => {
-            return Err(format!(
+            return Err(ReadoutError::Usage(format!(
                 "{spec} says {baud} baud and --baud says {}: give the rate once (serial:PATH --baud N)",
                 options.baud
-            ))
+            )))
         }
-        TargetSpec::Serial { .. } if options.baud == 0 => return Err("a serial port needs --baud N (N > 0)".to_owned()),
+        TargetSpec::Serial { .. } if options.baud == 0 => {
+            return Err(ReadoutError::Usage("a serial port needs --baud N (N > 0)".to_owned()))
+        }
         TargetSpec::Serial { .. } => TargetKind::Serial,
         TargetSpec::Tcp { .. } => TargetKind::Tcp,
     };
     let pace = (options.baud > 0).then_some(options.baud);
-    Ok((spec.open_wire(pace).map_err(|error| error.to_string())?, kind))
+    Ok((spec.open_wire(pace)?, kind))
 }
 
 /// Runs the readout bench of `options` (see [`ReadoutOptions`] for what
 /// each field means). Never asserts on speed: a slow target gives slow
 /// figures, not an error.
-pub fn run_readout_bench(options: &ReadoutOptions) -> Result<ReadoutReport, String> {
+pub fn run_readout_bench(options: &ReadoutOptions) -> Result<ReadoutReport, ReadoutError> {
     check_candidates(options.candidates)?;
     if options.samples == 0 || options.samples > MAX_SAMPLES {
-        return Err(format!("--samples {}: expected 1 to {MAX_SAMPLES}", options.samples));
+        return Err(ReadoutError::Usage(format!("--samples {}: expected 1 to {MAX_SAMPLES}", options.samples)));
     }
     if options.target == "sim" {
         return run_in_process(options);
@@ -268,16 +286,16 @@ pub fn run_readout_bench(options: &ReadoutOptions) -> Result<ReadoutReport, Stri
             latencies_ns.clear();
         }
         let started = Instant::now();
-        let answer = target.call(&Request::ReadResult).map_err(|error| error.to_string())?;
+        let answer = target.call(&Request::ReadResult)?;
         let elapsed = started.elapsed();
         match &answer {
             Reply::Result { total, counts } => {
                 check_readout(*total, counts, &prepared)?;
             }
             Reply::Nack(NackReason::ResultRefused(refusal)) => {
-                return Err(format!("the board refused the readout after Result: {refusal}"))
+                return Err(ReadoutError::Board(format!("the board refused the readout after Result: {refusal}")))
             }
-            other => return Err(format!("READ_RESULT answered {other:?}")),
+            other => return Err(ReadoutError::Board(format!("READ_RESULT answered {other:?}"))),
         }
         latencies_ns.push(elapsed.as_nanos().min(u128::from(u64::MAX)) as u64);
         reply = Some(answer);
@@ -327,24 +345,24 @@ pub fn run_readout_bench(options: &ReadoutOptions) -> Result<ReadoutReport, Stri
 
 /// A readout that cannot be a result of [`inputs_to_result`] is an error of
 /// the target, not a latency.
-fn check_readout(total: u32, counts: &[u32], prepared: &PreparedBoard) -> Result<(), String> {
+fn check_readout(total: u32, counts: &[u32], prepared: &PreparedBoard) -> Result<(), ReadoutError> {
     let sum: u64 = counts.iter().map(|&count| u64::from(count)).sum();
     if sum != u64::from(total) {
-        return Err(format!("the readout's counts sum to {sum}, its total says {total}"));
+        return Err(ReadoutError::Board(format!("the readout's counts sum to {sum}, its total says {total}")));
     }
     if prepared.test_mode {
         let entries = usize::from(prepared.profile.ballot_buttons_for(prepared.candidates));
         if counts.len() != entries || total != VOTES_RECORDED {
-            return Err(format!(
+            return Err(ReadoutError::Board(format!(
                 "the readout holds {} entries and {total} votes; {entries} entries and {VOTES_RECORDED} votes were expected",
                 counts.len()
-            ));
+            )));
         }
     }
     Ok(())
 }
 
-fn run_in_process(options: &ReadoutOptions) -> Result<ReadoutReport, String> {
+fn run_in_process(options: &ReadoutOptions) -> Result<ReadoutReport, ReadoutError> {
     let unit = prepared_unit(options.candidates)?;
     let profile = *unit.profile();
     let mut latencies_ns = Vec::with_capacity(options.samples as usize);
@@ -551,7 +569,7 @@ mod tests {
 
     #[test]
     fn bad_options_are_named() {
-        let bad = |options: ReadoutOptions| run_readout_bench(&options).expect_err("refused");
+        let bad = |options: ReadoutOptions| run_readout_bench(&options).expect_err("refused").to_string();
         assert!(bad(ReadoutOptions { candidates: 0, ..ReadoutOptions::default() }).contains("--candidates"));
         assert!(bad(ReadoutOptions { samples: 0, ..ReadoutOptions::default() }).contains("--samples"));
         assert!(bad(ReadoutOptions { target: "usb".into(), ..ReadoutOptions::default() }).contains("unknown target"));

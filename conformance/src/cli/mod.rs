@@ -543,7 +543,7 @@ pub fn bench_readout(
     svg: Option<&Path>,
 ) -> Result<String, UsageError> {
     let options = crate::bench::readout::ReadoutOptions { target: target.to_owned(), baud, candidates, samples };
-    let report = crate::bench::readout::run_readout_bench(&options).map_err(UsageError)?;
+    let report = crate::bench::readout::run_readout_bench(&options).map_err(|error| UsageError(error.to_string()))?;
     if let Some(path) = json {
         let text = serde_json::to_string_pretty(&report).map_err(|error| UsageError(error.to_string()))?;
         write_file(path, &(text + "\n"))?;

@@ -9,6 +9,21 @@ use std::time::Duration;
 /// How long to wait for `evm-sim serve` to announce its device.
 const SPAWN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Why a simulated board could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum BoardProcessError {
+    #[error("cannot find the evm-sim binary beside this one; build it (cargo build -p evm-sim) or set EVM_SIM_BINARY")]
+    NoBinary,
+    #[error("cannot start {binary}: {source}")]
+    Start { binary: String, source: std::io::Error },
+    #[error("evm-sim serve exited without announcing its device")]
+    ExitedSilently,
+    #[error("reading evm-sim's announcement: {0}")]
+    Announcement(std::io::Error),
+    #[error("evm-sim serve did not announce its device within {} s", SPAWN_TIMEOUT.as_secs())]
+    TooSlow,
+}
+
 /// A started board process, killed when dropped.
 pub struct BoardProcess {
     child: Child,
@@ -26,11 +41,8 @@ impl Drop for BoardProcess {
 impl BoardProcess {
     /// Starts `evm-sim serve --pty --test-mode` (paced like a serial line
     /// of `pace_baud` when given) and waits for its device path.
-    pub fn start(pace_baud: Option<u32>) -> Result<BoardProcess, String> {
-        let binary = evm_sim_binary().ok_or_else(|| {
-            "cannot find the evm-sim binary beside this one; build it (cargo build -p evm-sim) or set EVM_SIM_BINARY"
-                .to_owned()
-        })?;
+    pub fn start(pace_baud: Option<u32>) -> Result<BoardProcess, BoardProcessError> {
+        let binary = evm_sim_binary().ok_or(BoardProcessError::NoBinary)?;
         let mut command = Command::new(&binary);
         // The board ends with the harness, however the harness ends.
         command.args(["serve", "--pty", "--test-mode", "--exit-with-parent"]);
@@ -48,7 +60,7 @@ impl BoardProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
+            .map_err(|source| BoardProcessError::Start { binary: binary.display().to_string(), source })?;
         match read_announcement(&mut child) {
             Ok(device) => Ok(BoardProcess { child, device }),
             Err(error) => {
@@ -60,8 +72,8 @@ impl BoardProcess {
     }
 }
 
-fn read_announcement(child: &mut Child) -> Result<String, String> {
-    let stdout = child.stdout.take().ok_or("no stdout")?;
+fn read_announcement(child: &mut Child) -> Result<String, BoardProcessError> {
+    let stdout = child.stdout.take().ok_or(BoardProcessError::ExitedSilently)?;
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut line = String::new();
@@ -74,9 +86,9 @@ fn read_announcement(child: &mut Child) -> Result<String, String> {
     });
     match receiver.recv_timeout(SPAWN_TIMEOUT) {
         Ok(Ok(line)) if !line.trim().is_empty() => Ok(line.trim().to_owned()),
-        Ok(Ok(_)) => Err("evm-sim serve exited without announcing its device".into()),
-        Ok(Err(error)) => Err(format!("reading evm-sim's announcement: {error}")),
-        Err(_) => Err(format!("evm-sim serve did not announce its device within {} s", SPAWN_TIMEOUT.as_secs())),
+        Ok(Ok(_)) => Err(BoardProcessError::ExitedSilently),
+        Ok(Err(error)) => Err(BoardProcessError::Announcement(error)),
+        Err(_) => Err(BoardProcessError::TooSlow),
     }
 }
 

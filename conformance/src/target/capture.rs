@@ -63,32 +63,56 @@ pub struct CapturedFrame {
     pub wire: Vec<u8>,
 }
 
+/// Why a capture cannot be read, or turned into a trace: where and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CaptureError {
+    #[error("not a little-endian pcap file")]
+    NotPcap,
+    #[error("link type {found}, expected {LINK_TYPE_USER0}")]
+    LinkType { found: u32 },
+    #[error("truncated record header at byte {offset}")]
+    TruncatedHeader { offset: usize },
+    #[error("truncated record at byte {offset}")]
+    TruncatedRecord { offset: usize },
+    #[error("empty record at byte {offset}")]
+    EmptyRecord { offset: usize },
+    #[error("direction byte {found} at byte {offset}")]
+    Direction { found: u8, offset: usize },
+    #[error("captured frame {index} is not a frame")]
+    NotAFrame { index: usize },
+    #[error("captured frame {index}: time {at} is beyond the trace format's 48 hours")]
+    BeyondTheTraceFormat { index: usize, at: evm_sim::Timestamp },
+    #[error("{0}")]
+    Profile(String),
+}
+
 /// Reads a capture written by [`CaptureWriter`]; any malformed byte is an
 /// error naming its offset.
-pub fn read_capture(bytes: &[u8]) -> Result<Vec<CapturedFrame>, String> {
+pub fn read_capture(bytes: &[u8]) -> Result<Vec<CapturedFrame>, CaptureError> {
     if bytes.len() < 24 || bytes[..4] != 0xA1B2_C3D4u32.to_le_bytes() {
-        return Err("not a little-endian pcap file".into());
+        return Err(CaptureError::NotPcap);
     }
     let link_type = u32::from_le_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
     if link_type != LINK_TYPE_USER0 {
-        return Err(format!("link type {link_type}, expected {LINK_TYPE_USER0}"));
+        return Err(CaptureError::LinkType { found: link_type });
     }
     let mut frames = Vec::new();
     let mut offset = 24;
     while offset < bytes.len() {
-        let header = bytes.get(offset..offset + 16).ok_or(format!("truncated record header at byte {offset}"))?;
+        let header = bytes.get(offset..offset + 16).ok_or(CaptureError::TruncatedHeader { offset })?;
         let word =
             |index: usize| u32::from_le_bytes([header[index], header[index + 1], header[index + 2], header[index + 3]]);
         let (seconds, micros, length) = (word(0), word(4), word(8) as usize);
-        let body = bytes.get(offset + 16..offset + 16 + length).ok_or(format!("truncated record at byte {offset}"))?;
-        let (&direction, wire) = body.split_first().ok_or(format!("empty record at byte {offset}"))?;
+        let body = bytes.get(offset + 16..offset + 16 + length).ok_or(CaptureError::TruncatedRecord { offset })?;
+        let (&direction, wire) = body.split_first().ok_or(CaptureError::EmptyRecord { offset })?;
         let direction = match direction {
             0 => Direction::HostToBoard,
             1 => Direction::BoardToHost,
-            other => return Err(format!("direction byte {other} at byte {}", offset + 16)),
+            found => return Err(CaptureError::Direction { found, offset: offset + 16 }),
         };
         frames.push(CapturedFrame {
-            at: Duration::new(u64::from(seconds), micros * 1000),
+            // Microseconds past a second (a malformed record) carry over, never overflow.
+            at: Duration::from_secs(u64::from(seconds)) + Duration::from_micros(u64::from(micros)),
             direction,
             wire: wire.to_vec(),
         });
@@ -102,11 +126,11 @@ pub fn read_capture(bytes: &[u8]) -> Result<Vec<CapturedFrame>, String> {
 /// replayed against any target. The machine is the one the capture's
 /// `TEST_START_MACHINE` started (else `profile`); the candidates as many as
 /// its first `Cand Set` keyed (else `candidates`). Other frames are skipped.
-pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16) -> Result<String, String> {
+pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16) -> Result<String, CaptureError> {
     use crate::trace::{Header, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine};
     use evm_sim::protocol::frame::{Feed, FrameAccumulator};
     use evm_sim::protocol::message::Request;
-    let name: evm_sim::ProfileName = profile.parse()?;
+    let name: evm_sim::ProfileName = profile.parse().map_err(CaptureError::Profile)?;
     let mut machine = evm_sim::MachineProfile::named(name);
     let mut candidates_set: Option<u16> = None;
     let mut lines = Vec::new();
@@ -114,7 +138,7 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
     for (index, frame) in frames.iter().enumerate().filter(|(_, frame)| frame.direction == Direction::HostToBoard) {
         let mut accumulator = FrameAccumulator::new();
         let Feed::Frame { frame: parsed, .. } = accumulator.feed(&frame.wire) else {
-            return Err(format!("captured frame {index} is not a frame"));
+            return Err(CaptureError::NotAFrame { index });
         };
         let (at, input) = match Request::parse(parsed.kind(), parsed.payload()) {
             Ok(Request::Input { at, input }) => (at, input),
@@ -132,7 +156,7 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
         let at = at.max(previous);
         previous = at;
         if at.milliseconds() >= 48 * 3_600_000 {
-            return Err(format!("captured frame {index}: time {at} is beyond the trace format's 48 hours"));
+            return Err(CaptureError::BeyondTheTraceFormat { index, at });
         }
         lines.push(TraceLine { line: lines.len() + 2, at, event: TraceEvent::Unit(input) });
     }
@@ -163,4 +187,40 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
         lines,
     };
     Ok(crate::trace::write_trace(&trace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pcap header and one record with `micros` and the given body.
+    fn capture_with(micros: u32, body: &[u8]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
+        bytes.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        bytes.extend_from_slice(&SNAPSHOT_LENGTH.to_le_bytes());
+        bytes.extend_from_slice(&LINK_TYPE_USER0.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(&micros.to_le_bytes());
+        bytes.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(body);
+        bytes
+    }
+
+    #[test]
+    fn microseconds_past_a_second_carry_over_and_never_panic() {
+        let frames = read_capture(&capture_with(u32::MAX, &[0, 0x11, 0])).expect("readable");
+        assert_eq!(frames[0].at, Duration::from_secs(1) + Duration::from_micros(u64::from(u32::MAX)));
+    }
+
+    #[test]
+    fn every_malformed_record_is_located() {
+        assert_eq!(read_capture(&capture_with(0, &[])), Err(CaptureError::EmptyRecord { offset: 24 }));
+        assert_eq!(read_capture(&capture_with(0, &[7, 1])), Err(CaptureError::Direction { found: 7, offset: 40 }));
+        let mut truncated = capture_with(0, &[0, 1, 2]);
+        truncated.pop();
+        assert_eq!(read_capture(&truncated), Err(CaptureError::TruncatedRecord { offset: 24 }));
+        assert_eq!(read_capture(b"not a capture"), Err(CaptureError::NotPcap));
+    }
 }

@@ -58,8 +58,8 @@ impl WireTarget {
     /// Spawns `evm-sim serve --pty --test-mode` as a separate process and
     /// connects to its pseudo-terminal.
     pub fn spawn_simulated_board(pace_baud: Option<u32>) -> Result<WireTarget, TargetError> {
-        let board =
-            BoardProcess::start(pace_baud).map_err(|message| TargetError { target: "sim-pty".into(), message })?;
+        let board = BoardProcess::start(pace_baud)
+            .map_err(|error| TargetError { target: "sim-pty".into(), message: error.to_string() })?;
         let mut target = WireTarget::serial(&board.device, pace_baud.unwrap_or(115_200))?;
         target.name = format!("sim-pty ({})", board.device);
         target.board = Some(board);
