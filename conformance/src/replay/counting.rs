@@ -3,7 +3,7 @@
 //! the machine's own figures and the papers. Docs: docs/TRACE_FORMAT.md
 //! section 3.6, docs/RULES.md "The counting chain".
 
-use super::{describe, MachineRecord, Replay};
+use super::{describe, MachineInReplay, Replay};
 use crate::target::{Readout, TargetError};
 use crate::trace::{BoxParticulars, CountingEvent, Trace, TraceLine, WrittenItemSix};
 use crate::verdict::{Finding, FindingKind};
@@ -373,7 +373,7 @@ impl Replay<'_> {
                 .map(|machine| machine.control_unit.clone())
                 .collect();
             let all = std::iter::once(&self.machine).chain(self.machines.iter());
-            let counted: Vec<&MachineRecord> =
+            let counted: Vec<&MachineInReplay> =
                 all.filter(|record| machines.contains(&record.control_unit) && record.counting.result_read).collect();
             if machines.is_empty() || counted.len() != machines.len() {
                 continue;

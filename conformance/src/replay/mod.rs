@@ -23,7 +23,7 @@ pub const MAX_FINDINGS_PER_TRACE: usize = 64;
 
 /// One machine used at the station, as the replay saw it.
 #[derive(Clone, Debug, Default)]
-struct MachineRecord {
+struct MachineInReplay {
     counted: bool,
     readout: Option<Readout>,
     /// The total the machine showed at `Close`.
@@ -49,8 +49,8 @@ struct Replay<'target> {
     /// The reference had an enable pending when `Close` was accepted.
     enable_pending_at_close: bool,
     last_observation: Option<Observation>,
-    machine: MachineRecord,
-    machines: Vec<MachineRecord>,
+    machine: MachineInReplay,
+    machines: Vec<MachineInReplay>,
     events: usize,
     /// The papers of each station the machine serves (the header's first,
     /// then a common machine's others, 39C(4)), from the first station
@@ -99,7 +99,7 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
         findings: Vec::new(),
         enable_pending_at_close: false,
         last_observation: None,
-        machine: MachineRecord { counted: true, ..MachineRecord::default() },
+        machine: MachineInReplay { counted: true, ..MachineInReplay::default() },
         machines: Vec::new(),
         events: 0,
         stations: Vec::new(),
@@ -210,7 +210,8 @@ impl Replay<'_> {
         if fresh_poll {
             self.machines.iter_mut().for_each(|machine| machine.counted = false);
         }
-        self.machine = MachineRecord { counted: true, target_index: self.machines_started, ..MachineRecord::default() };
+        self.machine =
+            MachineInReplay { counted: true, target_index: self.machines_started, ..MachineInReplay::default() };
         self.machines_started += 1;
         self.target.start_machine(self.profile, trace.header.defects)?;
         self.enable_pending_at_close = false;

@@ -95,8 +95,8 @@ impl Replay<'_> {
             }
             match self.stations[index].apply(line.at, action) {
                 Ok(accepted) => {
-                    for irregularity in accepted.irregularities {
-                        self.irregularity(line, &irregularity);
+                    for irregularity in &accepted.irregularities {
+                        self.irregularity(line, irregularity);
                     }
                 }
                 // A common machine's action refused for one station is the
@@ -224,6 +224,11 @@ impl Replay<'_> {
                 self.machine.counted = false;
             }
             _ => {}
+        }
+        if !road::touches_the_machine(action) {
+            // The road only records it: straight to the papers.
+            self.apply_to_station(trace, line, action);
+            return Ok(());
         }
         let header = &trace.header;
         let ballot = road::Ballot::new(&header.profile, header.candidate_count());
@@ -475,8 +480,8 @@ impl Replay<'_> {
         for index in indices {
             let Some(station) = self.stations.get_mut(index) else { continue };
             let Ok(accepted) = station.apply(now, &fact) else { continue };
-            for irregularity in accepted.irregularities {
-                self.irregularity(line, &irregularity);
+            for irregularity in &accepted.irregularities {
+                self.irregularity(line, irregularity);
             }
         }
     }

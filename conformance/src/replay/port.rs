@@ -30,6 +30,7 @@ impl<'replay, 'target, 'trace> Judged<'replay, 'target, 'trace> {
 impl MachinePort for Judged<'_, '_, '_> {
     type Error = TargetError;
 
+    #[inline]
     fn press(&mut self, now: Timestamp, input: Input) -> Result<Pressed, TargetError> {
         self.replay.unit_input(self.line, now, input)
     }
@@ -49,13 +50,20 @@ impl MachinePort for Judged<'_, '_, '_> {
 
 impl StationPort for Judged<'_, '_, '_> {
     /// The papers never stop the replay: what they refuse is a finding.
+    #[inline]
     fn record(&mut self, now: Timestamp, action: &StationAction) -> Result<(), TargetError> {
         let replay = &mut *self.replay;
         match action {
-            StationAction::VoteRecorded {} | StationAction::EnableCancelled {} => {
+            StationAction::VoteRecorded {} => {
                 // A unit-only trace keeps no papers.
                 if !replay.stations.is_empty() {
-                    replay.station_fact(self.line, now, action.clone());
+                    replay.station_fact(self.line, now, StationAction::VoteRecorded {});
+                }
+                return Ok(());
+            }
+            StationAction::EnableCancelled {} => {
+                if !replay.stations.is_empty() {
+                    replay.station_fact(self.line, now, StationAction::EnableCancelled {});
                 }
                 return Ok(());
             }

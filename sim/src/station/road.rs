@@ -173,6 +173,7 @@ pub fn touches_the_machine(action: &StationAction) -> bool {
 
 /// Presses `input` and tells the papers the machine's facts: each vote it
 /// recorded, and an enable it cancelled without a vote.
+#[inline]
 pub fn press<P: StationPort>(port: &mut P, now: Timestamp, input: Input) -> Result<Pressed, P::Error> {
     let pressed = port.press(now, input)?;
     for _ in 0..pressed.votes_recorded {
