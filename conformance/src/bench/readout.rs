@@ -268,6 +268,8 @@ fn open_wire_target(options: &ReadoutOptions) -> Result<(WireTarget, TargetKind)
 /// Runs the readout bench of `options` (see [`ReadoutOptions`] for what
 /// each field means). Never asserts on speed: a slow target gives slow
 /// figures, not an error.
+// Longer than 70 lines on purpose: the measurement loop and its checks belong together: warm-up,
+// samples, the readout checked at every sample, the report.
 pub fn run_readout_bench(options: &ReadoutOptions) -> Result<ReadoutReport, ReadoutError> {
     check_candidates(options.candidates)?;
     if options.samples == 0 || options.samples > MAX_SAMPLES {

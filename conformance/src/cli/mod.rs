@@ -413,6 +413,8 @@ pub fn bench_replay(
 /// summary for stderr: skipped rows, warnings, what was written and
 /// reproduced, and whether every station was. No station read is a usage
 /// error (exit status 2).
+// Longer than 70 lines on purpose: the import's steps in order (read, write each station's trace
+// and expected verdict, replay it, print the summary); each step is a call or its error.
 pub fn generate_from_results(
     file: &Path,
     options: &crate::generate::from_results::ResultsOptions,

@@ -212,6 +212,8 @@ struct Tally {
     companions: u32,
 }
 
+// Longer than 70 lines on purpose: the day's frame in its order (set-up, who comes, the close, the
+// count); each step is a call.
 fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<CountingPlace>) -> SyntheticStation {
     let ward = index / STATIONS_PER_WARD + 1;
     let number = index % STATIONS_PER_WARD + 1;

@@ -31,6 +31,8 @@ fn part_seed(part: &str) -> u64 {
 
 /// The trace of the `number`-th station of the file (1-based: its serial
 /// number among the stations read).
+// Longer than 70 lines on purpose: a station's day as published, line after line in the order it
+// happened; each step is one line written.
 pub fn station_trace(context: &FileContext<'_>, number: u32, figures: &StationFigures) -> Trace {
     let (source, part_number) = (context.source, figures.part.as_str());
     let (electors, tendered, counts) = (figures.electors, figures.tendered, &figures.counts);
