@@ -51,7 +51,24 @@ pub enum RateRule {
     MinimumInterval,
 }
 
+impl std::fmt::Display for ProfileName {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            ProfileName::M2 => "M2",
+            ProfileName::M3 => "M3",
+        })
+    }
+}
+
 impl RateRule {
+    /// The rule in words.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            RateRule::SlidingWindow => "sliding 60-second window",
+            RateRule::MinimumInterval => "a minimum interval between votes",
+        }
+    }
+
     /// The least milliseconds between one vote and the next `Ballot` under
     /// [`RateRule::MinimumInterval`] at `votes_per_minute` (at least 1).
     pub const fn minimum_interval_milliseconds(votes_per_minute: u8) -> u64 {
@@ -152,5 +169,70 @@ impl MachineProfile {
             }
         }
         Ok(())
+    }
+}
+
+impl MachineProfile {
+    /// The profile in words: "M2: 4 balloting units (64 buttons), 2,000
+    /// votes, at most 5 votes a minute (sliding window), NOTA".
+    pub fn describe(&self) -> String {
+        let units = self.balloting_units_max;
+        let buttons = u16::from(units) * BUTTONS_PER_BALLOTING_UNIT;
+        let rate = match self.rate_limit_votes_per_minute {
+            None => "no vote-rate limit".to_owned(),
+            Some(votes) => format!("at most {votes} votes a minute ({})", self.rate_rule.describe()),
+        };
+        let nota = if self.none_of_the_above { "NOTA" } else { "no NOTA" };
+        format!(
+            "{}: {units} balloting units ({buttons} buttons), {} votes, {rate}, {nota}",
+            self.name, self.vote_capacity
+        )
+    }
+
+    /// What `self` has that `other` has not, in words, or `None` when they
+    /// are the same machine.
+    pub fn difference(&self, other: &MachineProfile) -> Option<String> {
+        if self.name != other.name || self.balloting_units_max != other.balloting_units_max {
+            return Some(format!(
+                "an {} machine ({} balloting units), not an {} ({})",
+                self.name, self.balloting_units_max, other.name, other.balloting_units_max
+            ));
+        }
+        if self.vote_capacity != other.vote_capacity {
+            return Some(format!("room for {} votes, not {}", self.vote_capacity, other.vote_capacity));
+        }
+        if self.rate_limit_votes_per_minute != other.rate_limit_votes_per_minute
+            || (self.rate_limit_votes_per_minute.is_some() && self.rate_rule != other.rate_rule)
+        {
+            let rate = |profile: &MachineProfile| match profile.rate_limit_votes_per_minute {
+                None => "no vote-rate limit".to_owned(),
+                Some(votes) => format!("at most {votes} votes a minute ({})", profile.rate_rule.describe()),
+            };
+            return Some(format!("{}, not {}", rate(self), rate(other)));
+        }
+        if self.none_of_the_above != other.none_of_the_above {
+            let nota =
+                |profile: &MachineProfile| if profile.none_of_the_above { "a NOTA button" } else { "no NOTA button" };
+            return Some(format!("{}, not {}", nota(self), nota(other)));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_difference_names_the_first_field_in_words() {
+        let (m2, m3) = (MachineProfile::m2(), MachineProfile::m3());
+        assert_eq!(m2.difference(&m2), None);
+        assert_eq!(m3.difference(&m2).as_deref(), Some("an M3 machine (24 balloting units), not an M2 (4)"));
+        let slower = MachineProfile { rate_limit_votes_per_minute: Some(4), ..m2 };
+        let difference = slower.difference(&m2).expect("differs");
+        assert!(difference.starts_with("at most 4 votes a minute"), "{difference}");
+        let without = MachineProfile { none_of_the_above: false, ..m2 };
+        assert_eq!(without.difference(&m2).as_deref(), Some("no NOTA button, not a NOTA button"));
+        assert!(!m2.describe().contains('{'), "{}", m2.describe());
     }
 }

@@ -82,6 +82,18 @@ pub fn replay(trace: &Trace, target: &mut dyn Target) -> TraceOutcome {
             target.name()
         ));
     }
+    if !target.offers_test_mode() {
+        if let Some(board) = target.announced_profile() {
+            let needed = profile_judged(&trace.header, Some(board));
+            if let Some(difference) = needed.difference(&board) {
+                return TraceOutcome::not_applicable(format!(
+                    "the trace needs {difference}: target {} has no test mode to change its machine ({})",
+                    target.name(),
+                    board.describe()
+                ));
+            }
+        }
+    }
     match run(trace, target) {
         Ok(outcome) => outcome,
         Err(error) => TraceOutcome::error(error.to_string()),
@@ -153,7 +165,9 @@ fn describe(line: &TraceLine) -> String {
         }
         TraceEvent::Expect(expectation) => format!("expect {}", serde_json::to_string(expectation).unwrap_or_default()),
         TraceEvent::ExpectResult { counts, total } => format!("expect_result counts {counts:?} total {total}"),
-        TraceEvent::NewMachine { reason } => format!("new_machine {reason:?}"),
+        TraceEvent::NewMachine { reason } => {
+            format!("new_machine {}", serde_json::to_string(reason).unwrap_or_default())
+        }
         TraceEvent::LinkNoise { bytes, seed } => format!("link_noise {bytes} bytes, seed {seed}"),
         TraceEvent::Station { action, .. } => serde_json::to_string(action).unwrap_or_default(),
         TraceEvent::Counting(event) => serde_json::to_string(event).unwrap_or_default(),

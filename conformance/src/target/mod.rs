@@ -60,6 +60,11 @@ pub trait Target {
     fn name(&self) -> String;
     /// Whether the target can be switched to carry seeded defects.
     fn can_carry_defects(&self) -> bool;
+    /// Whether the target starts a machine of any profile on request (test
+    /// mode); a field board is the one machine it is.
+    fn offers_test_mode(&self) -> bool {
+        true
+    }
     /// Takes a new, switched-off machine into use (no unit attached).
     fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError>;
     fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError>;
@@ -103,4 +108,10 @@ pub trait Target {
             message: format!("no wire to capture to {}: only serial, tcp and sim-pty targets have one", path.display()),
         })
     }
+}
+
+/// An input in the trace format's own words (its JSON line's fields), for
+/// messages a person reads: never Rust's `Debug`.
+pub fn input_in_words(input: Input) -> String {
+    serde_json::to_string(&input).unwrap_or_else(|_| "an input".to_owned())
 }

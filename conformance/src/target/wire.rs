@@ -99,7 +99,7 @@ impl WireTarget {
             Reply::Nack(NackReason::UnsupportedVersion) => {
                 Err(target.error(format!("the board does not speak protocol version {PROTOCOL_VERSION}")))
             }
-            other => Err(target.error(format!("unexpected answer to hello: {other:?}"))),
+            other => Err(target.error(format!("HELLO answered {}", other.describe()))),
         }
     }
 
@@ -178,6 +178,10 @@ impl Target for WireTarget {
         self.capabilities & capability::SEEDED_DEFECTS != 0
     }
 
+    fn offers_test_mode(&self) -> bool {
+        self.capabilities & capability::TEST_MODE != 0
+    }
+
     fn announced_profile(&self) -> Option<MachineProfile> {
         Some(self.board_profile)
     }
@@ -193,17 +197,17 @@ impl Target for WireTarget {
 
     fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
         if self.capabilities & capability::TEST_MODE == 0 {
-            if profile != self.board_profile {
+            if let Some(difference) = profile.difference(&self.board_profile) {
                 return Err(self.error(format!(
-                    "the trace needs profile {:?}, the board is {:?}, and it has no test mode to change it",
-                    profile, self.board_profile
+                    "the trace needs {difference}: the board has no test mode to change its machine ({})",
+                    self.board_profile.describe()
                 )));
             }
             return Ok(());
         }
         match self.call(&Request::TestStartMachine { profile, defects })? {
             Reply::Ok => Ok(()),
-            other => Err(self.error(format!("starting a machine: {other:?}"))),
+            other => Err(self.error(format!("starting a machine: the board answered {}", other.describe()))),
         }
     }
 
@@ -217,7 +221,7 @@ impl Target for WireTarget {
                 lamps: outcome.lamps,
                 total: outcome.total,
             }),
-            other => Err(self.error(format!("{input:?} answered {other:?}"))),
+            other => Err(self.error(format!("{} answered {}", super::input_in_words(input), other.describe()))),
         }
     }
 
@@ -225,7 +229,7 @@ impl Target for WireTarget {
         match self.call(&Request::ReadResult)? {
             Reply::Result { total, counts } => Ok(Some(Readout { total, counts })),
             Reply::Nack(NackReason::ResultRefused(_)) => Ok(None),
-            other => Err(self.error(format!("reading the result: {other:?}"))),
+            other => Err(self.error(format!("reading the result: the board answered {}", other.describe()))),
         }
     }
 

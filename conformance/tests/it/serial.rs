@@ -516,3 +516,35 @@ fn a_board_ends_with_a_harness_killed_outright() {
     });
     assert!(gone, "board {board_pid} outlived the killed harness");
 }
+
+/// Issue 13: a field board (no test mode) is not given a trace it cannot
+/// run: an M3 trace on an M2 board, or a rate limit the board does not
+/// have, is `not_applicable` with the reason in words (no Rust `Debug` of a
+/// profile), and a trace it can run is run.
+#[test]
+fn a_field_board_is_not_given_a_machine_it_is_not() {
+    ensure_board_binary();
+    let mut child = Command::new(evm_sim_binary().unwrap())
+        .args(["serve", "--pty", "--exit-with-parent"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("evm-sim serve --pty starts");
+    let mut device = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
+    let result = std::panic::catch_unwind(|| {
+        let mut board = WireTarget::serial(device.trim(), 115_200).expect("connects");
+        assert!(!board.offers_test_mode());
+        let trace = traces().join("conformance/unit-64-candidates-m3.jsonl");
+        let report = run(&[trace], &mut board, |_| {}).expect("readable");
+        let trace = &report.traces[0];
+        assert_eq!(trace.verdict, evm_conformance::verdict::VerdictKind::NotApplicable, "{trace:?}");
+        let reason = trace.reason.clone().unwrap_or_default();
+        assert!(reason.contains("an M3 machine (24 balloting units), not an M2 (4)"), "{reason}");
+        assert!(reason.contains("has no test mode") && !reason.contains("MachineProfile {"), "{reason}");
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}

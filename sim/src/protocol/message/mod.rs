@@ -200,6 +200,26 @@ impl Request {
 }
 
 impl Reply {
+    /// The reply in words, for a message a person reads (never `Debug`).
+    pub fn describe(&self) -> String {
+        match self {
+            Reply::Hello { version, profile, .. } => {
+                format!("HELLO_REPLY (protocol version {version}, {})", profile.describe())
+            }
+            Reply::Input(outcome) => match outcome.refusal {
+                Some(refusal) => format!("INPUT_REPLY refusing it: {refusal}"),
+                None => "INPUT_REPLY".to_owned(),
+            },
+            Reply::State(_) => "STATE_REPLY".to_owned(),
+            Reply::Result { total, counts } => format!("RESULT_REPLY (total {total}, {} counts)", counts.len()),
+            Reply::Ok => "OK".to_owned(),
+            Reply::Event(_) => "an unsolicited EVENT".to_owned(),
+            Reply::Nack(reason) => format!("NACK: {reason}"),
+        }
+    }
+}
+
+impl Reply {
     // Longer than 70 lines on purpose: the encoder's dispatcher: one arm a message kind, mirroring `parse`.
     pub fn encode(&self) -> (u8, Vec<u8>) {
         let mut payload = Vec::new();
