@@ -5,11 +5,19 @@
 //!
 //! - [`trace`]: the trace format (docs/TRACE_FORMAT.md) and its parser.
 //! - [`reference`]: the reference model every target is compared with.
-//! - [`target`]: the `Target` trait and the in-process simulated unit.
+//! - [`target`]: what a trace is replayed against (the `Target` trait, the
+//!   one target-name parser, the in-process unit, boards on the wire).
 //! - [`replay`]: the engine that replays a trace and checks every step.
 //! - [`verdict`]: verdicts and findings (violation, discrepancy, procedural, advisory).
+//! - [`report`]: what a run found, and its files (JSON, JUnit XML, HTML).
+//! - [`runner`]: walks folders of traces and wards and judges each.
 //! - [`ward`]: a ward's counting day, Forms 23 and 24.
 //! - [`total_display`]: TOTAL-ONLY judged on what the display shows.
+//! - [`generate`]: synthetic days and wards, the built-in scenarios, traces
+//!   from published results.
+//! - [`bench`]: the `bench` subcommands; [`volume`]: the labs' volume test.
+//! - [`cli`]: what the binary does, as library calls; [`fuzzing`]: the fuzz
+//!   targets' bodies; [`minimize`]: ddmin of a failing trace.
 
 pub mod bench;
 pub mod cli;

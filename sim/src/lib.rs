@@ -3,9 +3,10 @@
 //! The crate models a **control unit** with its **balloting units** (rules 39A,
 //! 39B and 39E of the West Bengal Municipalities (Conduct of Elections) Rules,
 //! 1995) as a pure state machine: every call takes the input and the time `now`,
-//! and returns what the machine did. Nothing here reads a clock, opens a file or
-//! touches a descriptor; the drivers (pseudo-terminal, serial port, TCP, the
-//! in-process conformance target) live at the edge and only pump.
+//! and returns what the machine did. Nothing but [`serve`] reads a clock, opens
+//! a file or touches a descriptor (checked by `sim/tests/it/no_io_in_the_core.rs`);
+//! the drivers (the server's pseudo-terminal, serial port, TCP and memory file,
+//! the conformance harness's targets) live at the edge and only pump.
 //!
 //! Start with [`unit::ControlUnit`]; the polling station around it (rules
 //! 39C–39W, Form 16C, counting to Forms 23 and 24) is [`station::PollingStation`],

@@ -2,7 +2,7 @@
 -- as recorded by `evm-conformance run --capture FILE`: classic pcap, link type
 -- 147 (DLT_USER0); each packet is one direction byte (0 host -> board,
 -- 1 board -> host) followed by the frame's COBS-stuffed wire bytes and the
--- 0x00 delimiter (conformance/src/capture.rs).
+-- 0x00 delimiter (conformance/src/target/capture.rs).
 --
 -- Use:   tshark -X lua_script:tools/wireshark/evm_protocol.lua -r FILE.pcap -V
 -- or copy this file to ~/.local/lib/wireshark/plugins/ (see README.md).

@@ -2,8 +2,10 @@
 //! pcap file (link type DLT_USER0 = 147) that Wireshark opens. Each packet
 //! is one pseudo-header byte (0 host to board, 1 board to host) followed by
 //! the frame's wire bytes (stuffed, with the delimiter). docs/PROTOCOL.md
-//! section 6 describes it; `read_capture` turns one back into a trace.
+//! section 7 describes it; [`read_capture`] reads one back into frames and
+//! [`capture_to_trace`] turns its host requests into a trace.
 
+use evm_sim::protocol::board::DEDUPLICATION_WINDOW;
 use std::io::Write;
 use std::time::Duration;
 
@@ -82,6 +84,10 @@ pub enum CaptureError {
     NotAFrame { index: usize },
     #[error("captured frame {index}: time {at} is beyond the trace format's 48 hours")]
     BeyondTheTraceFormat { index: usize, at: evm_sim::Timestamp },
+    #[error(
+        "captured frame {index} starts another machine: a trace is one machine's session; capture one trace at a time"
+    )]
+    SecondMachine { index: usize },
     #[error("{0}")]
     Profile(String),
 }
@@ -126,6 +132,12 @@ pub fn read_capture(bytes: &[u8]) -> Result<Vec<CapturedFrame>, CaptureError> {
 /// replayed against any target. The machine is the one the capture's
 /// `TEST_START_MACHINE` started (else `profile`); the candidates as many as
 /// its first `Cand Set` keyed (else `candidates`). Other frames are skipped.
+///
+/// A resend (the same bytes as one of the last
+/// [`DEDUPLICATION_WINDOW`] requests) is the same press, executed once by
+/// the board: it becomes no second line. A capture in which a second
+/// `TEST_START_MACHINE` follows inputs is refused: it holds more than one
+/// machine's session.
 pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16) -> Result<String, CaptureError> {
     use crate::trace::{Header, PollingStationLabel, Provenance, Trace, TraceEvent, TraceLine};
     use evm_sim::protocol::frame::{Feed, FrameAccumulator};
@@ -135,7 +147,17 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
     let mut candidates_set: Option<u16> = None;
     let mut lines = Vec::new();
     let mut previous = evm_sim::Timestamp::ZERO;
+    // The host's last requests as sent: a resend repeats one byte for byte,
+    // and the board executed it once (its de-duplication window).
+    let mut recent: std::collections::VecDeque<&[u8]> = std::collections::VecDeque::new();
     for (index, frame) in frames.iter().enumerate().filter(|(_, frame)| frame.direction == Direction::HostToBoard) {
+        if recent.contains(&frame.wire.as_slice()) {
+            continue;
+        }
+        if recent.len() == DEDUPLICATION_WINDOW {
+            recent.pop_front();
+        }
+        recent.push_back(&frame.wire);
         let mut accumulator = FrameAccumulator::new();
         let Feed::Frame { frame: parsed, .. } = accumulator.feed(&frame.wire) else {
             return Err(CaptureError::NotAFrame { index });
@@ -143,6 +165,9 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
         let (at, input) = match Request::parse(parsed.kind(), parsed.payload()) {
             Ok(Request::Input { at, input }) => (at, input),
             // The machine the session started: its profile is the trace's.
+            Ok(Request::TestStartMachine { .. }) if !lines.is_empty() => {
+                return Err(CaptureError::SecondMachine { index });
+            }
             Ok(Request::TestStartMachine { profile, .. }) => {
                 machine = profile;
                 continue;
@@ -212,6 +237,32 @@ mod tests {
     fn microseconds_past_a_second_carry_over_and_never_panic() {
         let frames = read_capture(&capture_with(u32::MAX, &[0, 0x11, 0])).expect("readable");
         assert_eq!(frames[0].at, Duration::from_secs(1) + Duration::from_micros(u64::from(u32::MAX)));
+    }
+
+    #[test]
+    fn a_resend_is_one_press_and_a_second_machine_is_refused() {
+        use evm_sim::protocol::board::request_frame;
+        use evm_sim::protocol::message::Request;
+        let host = |wire: Vec<u8>| CapturedFrame { at: Duration::ZERO, direction: Direction::HostToBoard, wire };
+        let start = request_frame(
+            1,
+            &Request::TestStartMachine { profile: evm_sim::MachineProfile::m2(), defects: evm_sim::Defects::NONE },
+        );
+        let power_on = request_frame(
+            2,
+            &Request::Input { at: evm_sim::Timestamp::ZERO, input: evm_sim::Input::PowerOn { held_button: None } },
+        );
+        let total = request_frame(3, &Request::Input { at: evm_sim::Timestamp::ZERO, input: evm_sim::Input::Total });
+        let frames = [host(start.clone()), host(power_on.clone()), host(power_on.clone()), host(total.clone())];
+        let trace = capture_to_trace(&frames, "M2", 5).expect("one machine");
+        assert_eq!(trace.matches("\"event\":\"power_on\"").count(), 1, "{trace}");
+        assert_eq!(trace.matches("\"event\":\"total\"").count(), 1, "{trace}");
+        let restart = request_frame(
+            4,
+            &Request::TestStartMachine { profile: evm_sim::MachineProfile::m2(), defects: evm_sim::Defects::NONE },
+        );
+        let two = [host(start), host(power_on), host(restart), host(total)];
+        assert_eq!(capture_to_trace(&two, "M2", 5), Err(CaptureError::SecondMachine { index: 2 }));
     }
 
     #[test]

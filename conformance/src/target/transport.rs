@@ -1,6 +1,6 @@
 //! Byte pipes to a board: a serial device, a TCP stream, and wrappers
-//! around any pipe — a seeded fault injector (frames dropped, corrupted,
-//! reordered: smoltcp's `phy::FaultInjector` shape) and a capture of every
+//! around any pipe — a seeded fault injector (bytes dropped, corrupted,
+//! duplicated, delayed, cut: smoltcp's `phy::FaultInjector` shape) and a capture of every
 //! frame ([`super::capture`]). The pipes only move bytes; the protocol is
 //! `evm_sim::protocol::host::HostConnection`'s, sans-IO.
 

@@ -79,7 +79,7 @@ fn rare_days_adjournment_and_booth_capture_replay_too() {
 /// Every station of a 20,000-station election passes (adjournments are
 /// rare, 20 in 100,000 stations: the ordinary tests meet few of them).
 #[test]
-#[ignore = "1.5 minutes in debug: cargo test -p evm-conformance --test generate -- --ignored"]
+#[ignore = "1.5 minutes in debug: cargo test -p evm-conformance --test it generate:: -- --ignored"]
 fn every_station_of_a_large_synthetic_election_passes() {
     let mut failures = Vec::new();
     for index in 0..20_000 {

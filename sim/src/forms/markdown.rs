@@ -17,7 +17,7 @@ pub fn form_16c_part_one(part_one: &Form16CPartOne) -> String {
         out,
         "### Form 16C Part I: account of votes recorded, {} polling station {} ({})\n",
         match &identity.election {
-            crate::station::Election::MunicipalWard => format!("ward {}", identity.ward),
+            super::header::Election::MunicipalWard => format!("ward {}", identity.ward),
             _ => format!("{},", cell(&super::text::election_heading(identity))),
         },
         cell(&identity.station_label()),

@@ -16,7 +16,7 @@ pub const fn encoded_length_max(length: usize) -> usize {
 /// becomes the next block's code slot, and the current block's code is
 /// stored at every byte (the last store, at the block's end, stays). With a
 /// `push` and a branch per byte, as the paper writes it, this took 70 % of
-/// encoding a 64-entry result reply and twice the time (benches/codec.rs).
+/// encoding a 64-entry result reply and twice the time (benches/benches/codec.rs).
 pub fn encode(data: &[u8], output: &mut Vec<u8>) {
     let start = output.len();
     output.resize(start + encoded_length_max(data.len()), 0);

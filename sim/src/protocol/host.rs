@@ -1,8 +1,10 @@
-//! The host side of the protocol, sans-IO: numbers requests, builds their
-//! frames, and sorts the frames received into replies (by request id) and
-//! unsolicited events. Retransmission policy belongs to the driver, which
-//! knows time: it resends the *same bytes* (same request id), so that the
-//! board's de-duplication window makes every press happen exactly once.
+//! The host side of the protocol, sans-IO like the board's: [`HostSession`]
+//! numbers requests, builds their frames, and sorts the frames received
+//! into replies (by request id) and unsolicited events; [`HostConnection`]
+//! decides, given `now`, every send and resend (the *same bytes*, same
+//! request id, so that the board's de-duplication window makes every press
+//! happen exactly once), when to wake and when the link is down. The driver
+//! only moves bytes and reads its clock.
 
 use super::board::request_frame;
 use super::frame::{Feed, FrameAccumulator, FrameError};

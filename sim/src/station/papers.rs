@@ -1,8 +1,10 @@
 //! The papers of a poll and the elector look-ups: where each elector
 //! stands (39H–39N), the irregularities the papers record, and the
-//! officers' refusals. The rules that change them are in `machine.rs`
-//! (the machine's set-up and close), `table.rs` (the elector at the
-//! table) and the dispatcher in `mod.rs`.
+//! officers' refusals. The rules that change them are in `supplies.rs`
+//! (seals and tendered papers), `machine.rs` (the machine's set-up,
+//! opening and close), `table.rs` (the elector at the table), `close.rs`
+//! (the close, the failed set, the fresh poll), through the dispatcher in
+//! `mod.rs`.
 
 use super::*;
 

@@ -63,7 +63,8 @@ pub trait MachinePort {
     fn press(&mut self, now: Timestamp, input: Input) -> Result<Pressed, Self::Error>;
     /// Whether the unit is switched on.
     fn is_powered(&self) -> bool;
-    /// The positions (1–32) of the balloting units attached, ascending.
+    /// The positions (1 to [`MAX_BALLOTING_UNITS`](crate::profile::MAX_BALLOTING_UNITS))
+    /// of the balloting units attached, ascending.
     fn attached_positions(&self) -> Vec<u8>;
     /// The total the unit holds, as last seen (a failed set cannot show it:
     /// it is what counting reads from the control unit, 61H).
@@ -217,7 +218,11 @@ pub fn set_up<M: MachinePort>(
 /// figures filled in (`total_shown`, the mock poll's votes and clearing).
 ///
 /// `machine_installed` records the machine and sets it up with `set_up`
-/// (the driver has put a new machine in place first). Every other action:
+/// (the driver has put a new machine in place first; the replay takes this
+/// arm, so a set-up the target refuses is judged after the papers record
+/// the installation). [`PollDay`](super::PollDay) instead calls [`set_up`]
+/// on the new unit first and records the installation only when no input
+/// was refused, so that a step it refuses changes nothing. Every other action:
 ///
 /// | action | on the machine |
 /// |---|---|

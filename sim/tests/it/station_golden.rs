@@ -3,7 +3,7 @@
 //! decided by lot, pinned byte for byte under `sim/tests/it/golden/`.
 //!
 //! To rewrite them after an intended change, run
-//! `UPDATE_GOLDEN=1 cargo test -p evm-sim --test station_golden` and review
+//! `UPDATE_GOLDEN=1 cargo test -p evm-sim --test it station_golden::` and review
 //! the diff before committing it. Without `UPDATE_GOLDEN=1` a missing or
 //! different file fails the test.
 //!
