@@ -13,9 +13,10 @@
 //! model and the trace format, which are this crate's. Two levels, as
 //! STYLE.md habit 11 asks: bytes into the decoders ([`frame_decoder`],
 //! [`message_parser`], [`trace_parser`], [`memory_image_loader`],
-//! [`board_bytes`]); an [`arbitrary`] sequence of operations into the models
+//! [`board_bytes`], [`capture_reader`]); an [`arbitrary`] sequence of operations into the models
 //! ([`unit_model`], [`station_model`], [`differential`]).
 
+mod capture;
 mod codec;
 mod memory;
 mod seeds;
@@ -23,6 +24,7 @@ mod station;
 mod trace;
 mod unit;
 
+pub use capture::capture_reader;
 pub use codec::{board_bytes, frame_decoder, message_parser};
 pub use memory::{fuzz_commissioning, memory_image_loader};
 pub use seeds::seed_inputs;
@@ -45,10 +47,11 @@ pub enum Target {
     MemoryImageLoader,
     Differential,
     BoardBytes,
+    CaptureReader,
 }
 
 impl Target {
-    pub const ALL: [Target; 8] = [
+    pub const ALL: [Target; 9] = [
         Target::FrameDecoder,
         Target::MessageParser,
         Target::TraceParser,
@@ -57,6 +60,7 @@ impl Target {
         Target::MemoryImageLoader,
         Target::Differential,
         Target::BoardBytes,
+        Target::CaptureReader,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -69,6 +73,7 @@ impl Target {
             Target::MemoryImageLoader => "memory_image_loader",
             Target::Differential => "differential",
             Target::BoardBytes => "board_bytes",
+            Target::CaptureReader => "capture_reader",
         }
     }
 
@@ -83,6 +88,7 @@ impl Target {
             Target::MemoryImageLoader => memory_image_loader(data),
             Target::Differential => differential(data),
             Target::BoardBytes => board_bytes(data),
+            Target::CaptureReader => capture_reader(data),
         }
     }
 }

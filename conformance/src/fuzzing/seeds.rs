@@ -106,6 +106,42 @@ fn genuine_images(m3: bool) -> Vec<Vec<u8>> {
     images
 }
 
+/// A pcap capture (docs/PROTOCOL.md section 7) of `records`: (host to
+/// board, wire bytes), a millisecond apart.
+fn pcap(records: &[(bool, &[u8])]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
+    bytes.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    bytes.extend_from_slice(&crate::target::capture::SNAPSHOT_LENGTH.to_le_bytes());
+    bytes.extend_from_slice(&crate::target::capture::LINK_TYPE_USER0.to_le_bytes());
+    for (index, (to_board, wire)) in records.iter().enumerate() {
+        let length = wire.len() as u32 + 1;
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        bytes.extend_from_slice(&(index as u32 * 1_000).to_le_bytes());
+        bytes.extend_from_slice(&length.to_le_bytes());
+        bytes.extend_from_slice(&length.to_le_bytes());
+        bytes.push(if *to_board { 0 } else { 1 });
+        bytes.extend_from_slice(wire);
+    }
+    bytes
+}
+
+/// The capture a host would have written replaying the machine events of a
+/// trace on a test-mode board: `TEST_START_MACHINE`, then one `INPUT` each.
+fn capture_of_trace(text: &str) -> Option<Vec<u8>> {
+    use evm_sim::protocol::board::request_frame;
+    let trace = parse_trace(Path::new("seed.jsonl"), text).ok()?;
+    let start = Request::TestStartMachine { profile: trace.header.profile, defects: trace.header.defects };
+    let mut frames = vec![request_frame(1, &start)];
+    for line in &trace.lines {
+        if let TraceEvent::Unit(input) = line.event {
+            let id = frames.len() as u16 + 1;
+            frames.push(request_frame(id, &Request::Input { at: line.at, input }));
+        }
+    }
+    (frames.len() > 1).then(|| pcap(&frames.iter().map(|wire| (true, wire.as_slice())).collect::<Vec<_>>()))
+}
+
 /// Every seed of every target, named.
 pub fn seed_inputs(repository: &Path) -> Vec<(Target, String, Vec<u8>)> {
     let mut seeds = Vec::new();
@@ -139,7 +175,12 @@ pub fn seed_inputs(repository: &Path) -> Vec<(Target, String, Vec<u8>)> {
         input.extend(random.bytes(64 + 64 * usize::from(index)));
         seeds.push((Target::BoardBytes, format!("requests-{index}"), input));
     }
+    let records: Vec<(bool, &[u8])> = vectors.iter().map(|(to_board, _, wire)| (*to_board, wire.as_slice())).collect();
+    seeds.push((Target::CaptureReader, "vectors".to_owned(), pcap(&records)));
     for (name, text) in trace_files(repository) {
+        if let Some(capture) = capture_of_trace(&text) {
+            seeds.push((Target::CaptureReader, name.clone(), capture));
+        }
         if let Some(model) = model_input_of_trace(&text) {
             seeds.push((Target::UnitModel, name.clone(), model.clone()));
             seeds.push((Target::Differential, name.clone(), model));

@@ -88,6 +88,8 @@ pub enum CaptureError {
         "captured frame {index} starts another machine: a trace is one machine's session; capture one trace at a time"
     )]
     SecondMachine { index: usize },
+    #[error("{}: the trace format cannot state it: {message}", index.map_or_else(|| "the capture".to_owned(), |index| format!("captured frame {index}")))]
+    NotATraceLine { index: Option<usize>, message: String },
     #[error("{0}")]
     Profile(String),
 }
@@ -150,6 +152,8 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
     // The host's last requests as sent: a resend repeats one byte for byte,
     // and the board executed it once (its de-duplication window).
     let mut recent: std::collections::VecDeque<&[u8]> = std::collections::VecDeque::new();
+    // The captured frame each trace line comes from.
+    let mut frame_of_line = Vec::new();
     for (index, frame) in frames.iter().enumerate().filter(|(_, frame)| frame.direction == Direction::HostToBoard) {
         if recent.contains(&frame.wire.as_slice()) {
             continue;
@@ -184,6 +188,7 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
             return Err(CaptureError::BeyondTheTraceFormat { index, at });
         }
         lines.push(TraceLine { line: lines.len() + 2, at, event: TraceEvent::Unit(input) });
+        frame_of_line.push(index);
     }
     let trace = Trace {
         path: "capture.jsonl".into(),
@@ -211,7 +216,15 @@ pub fn capture_to_trace(frames: &[CapturedFrame], profile: &str, candidates: u16
         },
         lines,
     };
-    Ok(crate::trace::write_trace(&trace))
+    let text = crate::trace::write_trace(&trace);
+    // A request the wire carries but the trace format cannot state (two
+    // buttons at once, one of them no ballot entry…) is refused here, at its
+    // frame, rather than written into a trace the parser would refuse.
+    if let Err(error) = crate::trace::parse_trace(std::path::Path::new("capture.jsonl"), &text) {
+        let index = error.line.checked_sub(2).and_then(|line| frame_of_line.get(line).copied());
+        return Err(CaptureError::NotATraceLine { index, message: error.message });
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -263,6 +276,26 @@ mod tests {
         );
         let two = [host(start), host(power_on), host(restart), host(total)];
         assert_eq!(capture_to_trace(&two, "M2", 5), Err(CaptureError::SecondMachine { index: 2 }));
+    }
+
+    #[test]
+    fn a_request_the_trace_format_cannot_state_is_refused_at_its_frame() {
+        use evm_sim::protocol::board::request_frame;
+        use evm_sim::protocol::message::Request;
+        use evm_sim::ButtonAddress;
+        let host = |wire: Vec<u8>| CapturedFrame { at: Duration::ZERO, direction: Direction::HostToBoard, wire };
+        let input =
+            |id: u16, input: evm_sim::Input| request_frame(id, &Request::Input { at: evm_sim::Timestamp::ZERO, input });
+        let masked = ButtonAddress { balloting_unit: 2, button: 16 };
+        let first = ButtonAddress { balloting_unit: 1, button: 1 };
+        let frames = [
+            host(input(1, evm_sim::Input::CandSet { candidates: 5 })),
+            host(input(2, evm_sim::Input::PressTwoButtons { first, second: masked })),
+        ];
+        match capture_to_trace(&frames, "M2", 5) {
+            Err(CaptureError::NotATraceLine { index: Some(1), .. }) => {}
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
