@@ -26,6 +26,10 @@ pub enum VerdictKind {
     Error,
     /// The trace needs seeded defects the target cannot carry (a real board).
     NotApplicable,
+    /// The trace could not be judged: the board, the link or the harness
+    /// failed before it finished (`TraceOutcome::cause` says which). Never a
+    /// pass, never a fail.
+    Inconclusive,
 }
 
 impl VerdictKind {
@@ -37,7 +41,7 @@ impl VerdictKind {
             VerdictKind::Discrepancy => 3,
             VerdictKind::Procedural => 2,
             VerdictKind::Advisory => 1,
-            VerdictKind::Pass | VerdictKind::Error | VerdictKind::NotApplicable => 0,
+            VerdictKind::Pass | VerdictKind::Error | VerdictKind::NotApplicable | VerdictKind::Inconclusive => 0,
         }
     }
 
@@ -50,6 +54,7 @@ impl VerdictKind {
             VerdictKind::Advisory => "advisory",
             VerdictKind::Error => "error",
             VerdictKind::NotApplicable => "not_applicable",
+            VerdictKind::Inconclusive => "inconclusive",
         }
     }
 }
@@ -173,9 +178,12 @@ pub struct AccountOfVotes {
 pub struct TraceOutcome {
     pub verdict: VerdictKind,
     pub findings: Vec<Finding>,
-    /// Why the verdict is `error` or `not_applicable`.
+    /// Why the verdict is `error`, `not_applicable` or `inconclusive`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Who failed, when the verdict is `inconclusive`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<crate::target::FailureCause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_of_votes: Option<AccountOfVotes>,
     /// Unit and station events replayed.
@@ -230,6 +238,7 @@ impl TraceOutcome {
             verdict,
             findings,
             reason: None,
+            cause: None,
             account_of_votes,
             events,
             forms: Vec::new(),
@@ -242,6 +251,7 @@ impl TraceOutcome {
             verdict: VerdictKind::Error,
             findings: Vec::new(),
             reason: Some(reason),
+            cause: None,
             account_of_votes: None,
             events: 0,
             forms: Vec::new(),
@@ -249,11 +259,17 @@ impl TraceOutcome {
         }
     }
 
+    /// The trace could not be judged: `cause` failed before it finished.
+    pub fn inconclusive(cause: crate::target::FailureCause, reason: String) -> TraceOutcome {
+        TraceOutcome { verdict: VerdictKind::Inconclusive, cause: Some(cause), ..TraceOutcome::error(reason) }
+    }
+
     pub fn not_applicable(reason: String) -> TraceOutcome {
         TraceOutcome {
             verdict: VerdictKind::NotApplicable,
             findings: Vec::new(),
             reason: Some(reason),
+            cause: None,
             account_of_votes: None,
             events: 0,
             forms: Vec::new(),
@@ -287,7 +303,7 @@ impl TraceOutcome {
     /// else `pass` (what a vendor certifying a device reads).
     pub fn machine_verdict(&self) -> VerdictKind {
         match self.verdict {
-            VerdictKind::Error | VerdictKind::NotApplicable => self.verdict,
+            VerdictKind::Error | VerdictKind::NotApplicable | VerdictKind::Inconclusive => self.verdict,
             VerdictKind::Violation => VerdictKind::Violation,
             _ => VerdictKind::Pass,
         }

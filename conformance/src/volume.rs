@@ -239,7 +239,7 @@ impl Count {
 
 /// A refusal where the volume test needs the input accepted: the run stops.
 fn refused(target: &dyn Target, what: String) -> TargetError {
-    TargetError { target: target.name(), message: what }
+    TargetError::new(target.name(), crate::target::FailureCause::Board, what)
 }
 
 /// The injector strikes bytes: a frame of [`FRAME_BYTES`] bytes is hit

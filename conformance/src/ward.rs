@@ -93,7 +93,8 @@ pub fn parse_manifest(path: &Path) -> Result<WardManifest, ManifestError> {
     if manifest.stations.is_empty() || manifest.stations.len() > MAX_WARD_STATIONS {
         return Err(field("stations", format!("1 to {MAX_WARD_STATIONS} station traces")));
     }
-    if manifest.expected.verdict == VerdictKind::Error || manifest.expected.verdict == VerdictKind::NotApplicable {
+    if matches!(manifest.expected.verdict, VerdictKind::Error | VerdictKind::NotApplicable | VerdictKind::Inconclusive)
+    {
         return Err(field("expected.verdict", "pass, advisory, procedural, discrepancy or violation".to_owned()));
     }
     Ok(manifest)
@@ -156,6 +157,11 @@ pub fn run_ward(path: &Path, target: &mut dyn Target) -> TraceReport {
                     TraceOutcome::not_applicable(format!("station {station}: {}", outcome.reason.unwrap_or_default())),
                     Ok(expected(&manifest)),
                 );
+            }
+            VerdictKind::Inconclusive => {
+                let reason = format!("station {station}: {}", outcome.reason.unwrap_or_default());
+                let cause = outcome.cause.unwrap_or(crate::target::FailureCause::Harness);
+                return judge(&name, TraceOutcome::inconclusive(cause, reason), Ok(expected(&manifest)));
             }
             _ => {}
         }

@@ -49,7 +49,9 @@ enum Command {
     ///
     /// Exit status: 0 every trace that ran gave its expected verdict; 1 a
     /// verdict differs; 2 bad usage, a missing or unreadable input, a
-    /// malformed trace (the report still lists the rest); 130 interrupted.
+    /// malformed trace (the report still lists the rest); 3 none differs but
+    /// one could not be judged (inconclusive: the board, the link or the
+    /// harness failed); 130 interrupted.
     ///
     /// Examples:
     ///   evm-conformance certify --target sim --out reports
@@ -246,7 +248,9 @@ enum Command {
     ///
     /// Exit status: 0 every trace that ran gave its expected verdict; 1 a
     /// verdict differs; 2 bad usage, a missing or unreadable input, a
-    /// malformed trace, no trace found; 130 interrupted.
+    /// malformed trace, no trace found; 3 none differs but one could not be
+    /// judged (inconclusive: the board, the link or the harness failed); 130
+    /// interrupted.
     #[command(verbatim_doc_comment)]
     Run {
         /// The machine: sim (in process), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD, tcp:ADDR.

@@ -4,7 +4,7 @@
 pub mod listing;
 mod usage;
 
-pub use crate::report::{EXIT_ALL_MATCH, EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_USAGE};
+pub use crate::report::{EXIT_ALL_MATCH, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_USAGE};
 pub use usage::UsageError;
 
 use crate::report::{self, RunReport};
@@ -498,7 +498,12 @@ pub fn capture_to_trace(capture: &Path, out: &Path, profile: &str, candidates: u
         .map_err(|error| UsageError(format!("{}: {error}", capture.display())))?;
     let trace = crate::trace::parse_trace(out, &text).map_err(|error| UsageError(error.to_string()))?;
     let outcome = crate::replay::replay(&trace, &mut crate::target::SimTarget::new());
-    if matches!(outcome.verdict, crate::verdict::VerdictKind::Error | crate::verdict::VerdictKind::NotApplicable) {
+    if matches!(
+        outcome.verdict,
+        crate::verdict::VerdictKind::Error
+            | crate::verdict::VerdictKind::NotApplicable
+            | crate::verdict::VerdictKind::Inconclusive
+    ) {
         return Err(UsageError(format!(
             "{}: the simulated unit gives no verdict on this session ({}): {}",
             capture.display(),

@@ -96,7 +96,7 @@ pub fn replay(trace: &Trace, target: &mut dyn Target) -> TraceOutcome {
     }
     match run(trace, target) {
         Ok(outcome) => outcome,
-        Err(error) => TraceOutcome::error(error.to_string()),
+        Err(error) => TraceOutcome::inconclusive(error.cause, error.to_string()),
     }
 }
 

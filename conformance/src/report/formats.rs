@@ -30,12 +30,13 @@ pub fn escape_xml(text: &str) -> String {
 
 /// The run report as JUnit XML: one test case per trace; a trace whose
 /// verdict differs from its expectation is a failure carrying the rule and
-/// the line; a trace not applicable to the target is skipped.
+/// the line; a trace not applicable to the target is skipped; a malformed
+/// trace, or one that could not be judged (`inconclusive`), is an error.
 // Longer than 70 lines on purpose: a template: the JUnit XML in document order.
 pub fn junit(report: &RunReport) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let failures = report.summary.differs;
-    let errors = report.summary.malformed;
+    let errors = report.summary.malformed + report.summary.inconclusive;
     let skipped = report.summary.not_run + report.summary.interrupted;
     let _ = writeln!(
         xml,
@@ -59,6 +60,13 @@ pub fn junit(report: &RunReport) -> String {
                 xml,
                 ">\n      <skipped message=\"{}: {}\"/>\n    </testcase>",
                 trace.status.as_str(),
+                escape_xml(trace.reason.as_deref().unwrap_or(""))
+            );
+        } else if trace.status == TraceStatus::Inconclusive {
+            let cause = trace.cause.map_or("harness", |cause| cause.as_str());
+            let _ = writeln!(
+                xml,
+                ">\n      <error message=\"inconclusive ({cause}): {}\" type=\"inconclusive\"/>\n    </testcase>",
                 escape_xml(trace.reason.as_deref().unwrap_or(""))
             );
         } else if trace.status == TraceStatus::Malformed {

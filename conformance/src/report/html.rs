@@ -41,14 +41,15 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
     }
     let _ = writeln!(
         page,
-        "<h2>Summary</h2><table><tr><th>traces</th><th>as expected</th><th>differs</th><th>not run (not applicable)</th><th>malformed</th><th>interrupted</th><th>pass</th><th>advisory</th><th>procedural</th><th>discrepancy</th><th>violation</th><th>error</th></tr>\
-         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+        "<h2>Summary</h2><table><tr><th>traces</th><th>as expected</th><th>differs</th><th>not run (not applicable)</th><th>malformed</th><th>interrupted</th><th>inconclusive</th><th>pass</th><th>advisory</th><th>procedural</th><th>discrepancy</th><th>violation</th><th>error</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
         summary.traces,
         summary.as_expected,
         summary.differs,
         summary.not_run,
         summary.malformed,
         summary.interrupted,
+        summary.inconclusive,
         summary.pass,
         summary.advisory,
         summary.procedural,

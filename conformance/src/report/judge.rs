@@ -58,6 +58,7 @@ pub fn judge(path: &str, outcome: TraceOutcome, expected: Result<ExpectedVerdict
     };
     let status = match (&expected, outcome.verdict) {
         (_, VerdictKind::NotApplicable) => TraceStatus::NotRun,
+        (_, VerdictKind::Inconclusive) => TraceStatus::Inconclusive,
         (Some(expected), _) if matches(&outcome, expected) => TraceStatus::AsExpected,
         (Some(_), _) => TraceStatus::Differs,
         (None, _) => TraceStatus::Malformed,
@@ -79,6 +80,7 @@ pub fn judge(path: &str, outcome: TraceOutcome, expected: Result<ExpectedVerdict
         expected,
         form_16c: outcome.account_of_votes,
         reason,
+        cause: outcome.cause,
         findings: outcome.findings,
         events: outcome.events,
         forms: outcome.forms,
@@ -99,6 +101,7 @@ pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
             TraceStatus::NotRun => summary.not_run += 1,
             TraceStatus::Malformed => summary.malformed += 1,
             TraceStatus::Interrupted => summary.interrupted += 1,
+            TraceStatus::Inconclusive => summary.inconclusive += 1,
         }
         match trace.verdict {
             VerdictKind::Pass => summary.pass += 1,
@@ -108,6 +111,8 @@ pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
             VerdictKind::Advisory => summary.advisory += 1,
             VerdictKind::Error => summary.error += 1,
             VerdictKind::NotApplicable => summary.not_applicable += 1,
+            // Counted with the statuses: an inconclusive trace has both.
+            VerdictKind::Inconclusive => {}
         }
         if let Some(property) = trace.property {
             if !summary.properties_broken.contains(&property) {

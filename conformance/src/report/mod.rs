@@ -25,6 +25,9 @@ pub const EXIT_ALL_MATCH: u8 = 0;
 pub const EXIT_MISMATCH: u8 = 1;
 /// Exit code: bad usage, a missing or unreadable input, a malformed trace.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code: no trace differed, but at least one could not be judged
+/// (the board, the link or the harness failed): no verdict on the target.
+pub const EXIT_INCONCLUSIVE: u8 = 3;
 /// Exit code: stopped by SIGINT or SIGTERM (128 + SIGINT).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
@@ -45,6 +48,9 @@ pub enum TraceStatus {
     Malformed,
     /// Stopped by a signal before it finished.
     Interrupted,
+    /// Not judged: the board, the link or the harness failed before the
+    /// trace finished (`cause` says which). Never a pass, never a fail.
+    Inconclusive,
 }
 
 impl TraceStatus {
@@ -55,6 +61,7 @@ impl TraceStatus {
             TraceStatus::NotRun => "not run (not applicable)",
             TraceStatus::Malformed => "malformed input",
             TraceStatus::Interrupted => "interrupted",
+            TraceStatus::Inconclusive => "inconclusive",
         }
     }
 }
@@ -79,6 +86,9 @@ pub struct TraceReport {
     pub form_16c: Option<AccountOfVotes>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Who failed, for an `inconclusive` trace: `board`, `link` or `harness`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<crate::target::FailureCause>,
     pub findings: Vec<Finding>,
     pub events: usize,
     /// Form 16C as text (Part I per poll, Part II per counted machine); for
@@ -137,6 +147,9 @@ pub struct Summary {
     pub malformed: usize,
     /// Stopped by a signal.
     pub interrupted: usize,
+    /// Not judged: the board, the link or the harness failed (status and
+    /// verdict `inconclusive`).
+    pub inconclusive: usize,
     pub pass: usize,
     pub violation: usize,
     pub discrepancy: usize,
@@ -160,13 +173,21 @@ impl RunReport {
     /// Traces were given but the target could run none of them: the run
     /// says nothing about the target (exit status 2, never CONFORMS).
     pub fn nothing_ran(&self) -> bool {
-        self.summary.as_expected + self.summary.differs + self.summary.malformed + self.summary.interrupted == 0
+        self.summary.as_expected
+            + self.summary.differs
+            + self.summary.malformed
+            + self.summary.interrupted
+            + self.summary.inconclusive
+            == 0
     }
 
     /// Every trace that ran gave its expected verdict, and none was
-    /// malformed or interrupted.
+    /// malformed, interrupted or inconclusive.
     pub fn all_match(&self) -> bool {
-        self.summary.differs == 0 && self.summary.malformed == 0 && self.summary.interrupted == 0
+        self.summary.differs == 0
+            && self.summary.malformed == 0
+            && self.summary.interrupted == 0
+            && self.summary.inconclusive == 0
     }
 
     /// The process's exit status (README): 130 interrupted, 2 a malformed
@@ -178,6 +199,8 @@ impl RunReport {
             crate::report::EXIT_USAGE
         } else if self.summary.differs > 0 {
             crate::report::EXIT_MISMATCH
+        } else if self.summary.inconclusive > 0 {
+            crate::report::EXIT_INCONCLUSIVE
         } else {
             crate::report::EXIT_ALL_MATCH
         }

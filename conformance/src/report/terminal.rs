@@ -27,11 +27,25 @@ pub fn headline(report: &RunReport) -> String {
             summary.traces
         );
     }
+    let unjudged = if summary.inconclusive > 0 {
+        format!("; {} could not be judged ({})", summary.inconclusive, inconclusive_causes(report))
+    } else {
+        String::new()
+    };
     if summary.differs > 0 {
         return format!(
-            "DOES NOT CONFORM: {} of {} traces that ran did not give their expected verdict.",
+            "DOES NOT CONFORM: {} of {} traces that ran did not give their expected verdict{unjudged}.",
             summary.differs,
             summary.as_expected + summary.differs
+        );
+    }
+    if summary.inconclusive > 0 {
+        return format!(
+            "INCONCLUSIVE: {} of {} traces could not be judged ({}); no verdict on the target. The {} judged gave their expected verdict.",
+            summary.inconclusive,
+            summary.traces,
+            inconclusive_causes(report),
+            summary.as_expected
         );
     }
     let ran = summary.as_expected;
@@ -41,6 +55,19 @@ pub fn headline(report: &RunReport) -> String {
     }
     line.push('.');
     line
+}
+
+/// "2 link, 1 board": who failed, for the inconclusive traces.
+fn inconclusive_causes(report: &RunReport) -> String {
+    use crate::target::FailureCause;
+    [FailureCause::Link, FailureCause::Board, FailureCause::Harness]
+        .into_iter()
+        .filter_map(|cause| {
+            let count = report.traces.iter().filter(|trace| trace.cause == Some(cause)).count();
+            (count > 0).then(|| format!("{count} {}", cause.as_str()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The short human summary printed after a run.
@@ -61,7 +88,7 @@ pub fn summary(report: &RunReport) -> String {
     let summary = &report.summary;
     let _ = writeln!(
         text,
-        "{} traces against {}: {} as expected, {} differ, {} not run (not applicable), {} malformed, {} interrupted; verdicts: {} pass, {} advisory, {} procedural, {} discrepancy, {} violation, {} error",
+        "{} traces against {}: {} as expected, {} differ, {} not run (not applicable), {} malformed, {} interrupted, {} inconclusive; verdicts: {} pass, {} advisory, {} procedural, {} discrepancy, {} violation, {} error",
         summary.traces,
         report.target,
         summary.as_expected,
@@ -69,6 +96,7 @@ pub fn summary(report: &RunReport) -> String {
         summary.not_run,
         summary.malformed,
         summary.interrupted,
+        summary.inconclusive,
         summary.pass,
         summary.advisory,
         summary.procedural,

@@ -2,7 +2,7 @@
 //! stepped directly. Keeps every machine started for a trace, so that the
 //! counting can take an earlier one up again.
 
-use super::{Observation, Readout, Target, TargetError};
+use super::{FailureCause, Observation, Readout, Target, TargetError};
 use evm_sim::unit::{Event, Input};
 use evm_sim::{ControlUnit, Defects, MachineProfile, Timestamp};
 
@@ -31,7 +31,7 @@ impl SimTarget {
     fn unit(&mut self) -> Result<&mut ControlUnit, TargetError> {
         self.units
             .get_mut(self.current)
-            .ok_or_else(|| TargetError { target: "sim".into(), message: "no machine started".into() })
+            .ok_or_else(|| TargetError::new("sim", FailureCause::Harness, "no machine started"))
     }
 }
 
@@ -68,7 +68,7 @@ impl Target for SimTarget {
             }
             // Evicted: more machines than are kept came after it.
             Some(_) | None if index < self.evicted => Ok(false),
-            _ => Err(TargetError { target: "sim".into(), message: format!("no machine {index} was started") }),
+            _ => Err(TargetError::new("sim", FailureCause::Harness, format!("no machine {index} was started"))),
         }
     }
 

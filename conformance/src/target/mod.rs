@@ -47,7 +47,40 @@ pub struct Readout {
 #[error("target {target}: {message}")]
 pub struct TargetError {
     pub target: String,
+    /// Who failed: the trace it stopped is `inconclusive`, never judged.
+    pub cause: FailureCause,
     pub message: String,
+}
+
+/// Who failed when a trace could not be judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureCause {
+    /// The board answered what the protocol does not allow (an unexpected
+    /// reply, another protocol version, a memory that could not be made
+    /// durable).
+    Board,
+    /// Nothing came back: the link is down, or the port or connection failed.
+    Link,
+    /// The harness itself (a target used against its call contract, a
+    /// simulated board that would not start).
+    Harness,
+}
+
+impl FailureCause {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FailureCause::Board => "board",
+            FailureCause::Link => "link",
+            FailureCause::Harness => "harness",
+        }
+    }
+}
+
+impl TargetError {
+    pub fn new(target: impl Into<String>, cause: FailureCause, message: impl Into<String>) -> TargetError {
+        TargetError { target: target.into(), cause, message: message.into() }
+    }
 }
 
 /// A voting machine the harness can drive.
@@ -105,6 +138,7 @@ pub trait Target {
     fn capture_to(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
         Err(TargetError {
             target: self.name(),
+            cause: FailureCause::Harness,
             message: format!("no wire to capture to {}: only serial, tcp and sim-pty targets have one", path.display()),
         })
     }

@@ -104,6 +104,7 @@ impl TargetSpec {
         match self {
             TargetSpec::InProcess => Err(TargetError {
                 target: self.to_string(),
+                cause: super::FailureCause::Harness,
                 message: "the in-process unit has no wire: use sim-pty for the same model behind a pseudo-terminal"
                     .to_owned(),
             }),

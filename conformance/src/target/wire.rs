@@ -7,10 +7,10 @@
 
 use super::board_process::BoardProcess;
 use super::transport::{CapturingTransport, FaultyTransport, SerialTransport, TcpTransport, Transport};
-use super::{Observation, Readout, Target, TargetError};
+use super::{FailureCause, Observation, Readout, Target, TargetError};
 use evm_sim::protocol::faults::{FaultRates, SplitMix64};
 use evm_sim::protocol::frame::PROTOCOL_VERSION;
-use evm_sim::protocol::host::HostConnection;
+use evm_sim::protocol::host::{CallError, HostConnection};
 use evm_sim::protocol::message::{capability, NackReason, Reply, Request};
 use evm_sim::{Defects, MachineProfile, Timestamp};
 use std::time::Instant;
@@ -35,15 +35,21 @@ pub struct WireTarget {
 }
 
 impl WireTarget {
+    /// The board answered what the protocol does not allow.
     fn error(&self, message: impl Into<String>) -> TargetError {
-        TargetError { target: self.name.clone(), message: message.into() }
+        TargetError::new(self.name.clone(), FailureCause::Board, message)
+    }
+
+    /// Nothing usable came back over the link.
+    fn link_error(&self, message: impl Into<String>) -> TargetError {
+        TargetError::new(self.name.clone(), FailureCause::Link, message)
     }
 
     /// Connects to a serial device and says hello.
     pub fn serial(path: &str, baud: u32) -> Result<WireTarget, TargetError> {
         let name = format!("serial:{path}@{baud}");
         let port = SerialTransport::open(path, baud)
-            .map_err(|error| TargetError { target: name.clone(), message: format!("cannot open: {error}") })?;
+            .map_err(|error| TargetError::new(name.clone(), FailureCause::Link, format!("cannot open: {error}")))?;
         WireTarget::connect(name, Box::new(port))
     }
 
@@ -51,7 +57,7 @@ impl WireTarget {
     pub fn tcp(address: &str) -> Result<WireTarget, TargetError> {
         let name = format!("tcp:{address}");
         let stream = TcpTransport::connect(address)
-            .map_err(|error| TargetError { target: name.clone(), message: format!("cannot connect: {error}") })?;
+            .map_err(|error| TargetError::new(name.clone(), FailureCause::Link, format!("cannot connect: {error}")))?;
         WireTarget::connect(name, Box::new(stream))
     }
 
@@ -59,7 +65,7 @@ impl WireTarget {
     /// connects to its pseudo-terminal.
     pub fn spawn_simulated_board(pace_baud: Option<u32>) -> Result<WireTarget, TargetError> {
         let board = BoardProcess::start(pace_baud)
-            .map_err(|error| TargetError { target: "sim-pty".into(), message: error.to_string() })?;
+            .map_err(|error| TargetError::new("sim-pty", FailureCause::Harness, error.to_string()))?;
         let mut target = WireTarget::serial(&board.device, pace_baud.unwrap_or(115_200))?;
         target.name = format!("sim-pty ({})", board.device);
         target.board = Some(board);
@@ -113,7 +119,9 @@ impl WireTarget {
 
     /// Records every frame in both directions to `path` (pcap, docs/PROTOCOL.md section 7).
     pub fn start_capture(&mut self, path: &std::path::Path) -> Result<(), TargetError> {
-        self.transport.capture_to(path).map_err(|error| self.error(format!("capture {}: {error}", path.display())))
+        self.transport.capture_to(path).map_err(|error| {
+            TargetError::new(self.name.clone(), FailureCause::Harness, format!("capture {}: {error}", path.display()))
+        })
     }
 
     /// Requests resent so far (after a timeout or a corrupt reply).
@@ -132,20 +140,27 @@ impl WireTarget {
         self.connection.call(self.epoch.elapsed(), request);
         loop {
             if let Some(outcome) = self.connection.poll_outcome() {
-                return outcome.map_err(|error| self.error(error.to_string()));
+                return outcome.map_err(|error| match error {
+                    CallError::LinkDown { .. } => self.link_error(error.to_string()),
+                    CallError::UnsupportedVersion => self.error(error.to_string()),
+                });
             }
             if let Some(wire) = self.connection.poll_transmit(self.epoch.elapsed()) {
                 if let Err(error) = self.transport.send(&wire) {
-                    return Err(self.error(format!("write: {error}")));
+                    return Err(self.link_error(format!("write: {error}")));
                 }
                 continue;
             }
             let Some(deadline) = self.connection.poll_timeout() else {
-                return Err(self.error("the connection has no call in flight"));
+                return Err(TargetError::new(
+                    self.name.clone(),
+                    FailureCause::Harness,
+                    "the connection has no call in flight",
+                ));
             };
             let read = match self.transport.receive(&mut self.buffer) {
                 Ok(read) => read,
-                Err(error) => return Err(self.error(format!("read: {error}"))),
+                Err(error) => return Err(self.link_error(format!("read: {error}"))),
             };
             let now = self.epoch.elapsed();
             if read > 0 {
@@ -242,6 +257,6 @@ impl Target for WireTarget {
         let mut noise: Vec<u8> = (0..bytes.min(65_536)).map(|_| random.next_u64() as u8).collect();
         // A delimiter ends the noise, so the board resynchronises before the next frame.
         noise.push(0);
-        self.transport.send_unframed(&noise).map_err(|error| self.error(format!("write: {error}")))
+        self.transport.send_unframed(&noise).map_err(|error| self.link_error(format!("write: {error}")))
     }
 }

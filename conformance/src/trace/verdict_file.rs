@@ -119,9 +119,9 @@ pub fn parse_expectation(path: &Path) -> Result<ExpectedVerdict, TraceError> {
     // the reference model in a way no named property covers (a lawful press
     // refused, an observation point not met), or the author does not pin it.
     // A conformance verdict is what a machine did: pass, violation or
-    // discrepancy. "error" or "not_applicable" expected would let a broken
-    // link or a board that cannot run the trace count as a success.
-    if matches!(expected.verdict, VerdictKind::Error | VerdictKind::NotApplicable) {
+    // discrepancy. "error", "not_applicable" or "inconclusive" expected would
+    // let a broken link or a board that cannot run the trace count as a success.
+    if matches!(expected.verdict, VerdictKind::Error | VerdictKind::NotApplicable | VerdictKind::Inconclusive) {
         return Err(located(format!(
             "\"{}\" cannot be expected: an expected verdict is pass, advisory, procedural, discrepancy or violation",
             expected.verdict.as_str()

@@ -126,7 +126,9 @@ fn under_link_faults_verdicts_are_the_same_or_the_link_is_reported() {
             trace.property.map(|property| property.id().to_owned()),
             trace.line,
         );
-        let link_failure = trace.verdict.as_str() == "error"
+        // The link failed past its retries: not judged, and said so.
+        let link_failure = trace.verdict.as_str() == "inconclusive"
+            && trace.cause == Some(evm_conformance::target::FailureCause::Link)
             && trace.reason.as_deref().is_some_and(|reason| reason.contains("no answer"));
         // A board is one control unit: the counting cannot take up a machine
         // that left use (the in-process target keeps them).
@@ -547,4 +549,34 @@ fn a_field_board_is_not_given_a_machine_it_is_not() {
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// Issue 13: a trace the harness could not judge — here the board died
+/// after the handshake, so nothing comes back — is `inconclusive` with its
+/// cause (the link), never a pass and never a fail: the run's headline
+/// says so and its exit status is 3.
+#[test]
+fn a_board_that_dies_leaves_its_trace_inconclusive_not_failed() {
+    ensure_board_binary();
+    let mut child = Command::new(evm_sim_binary().unwrap())
+        .args(["serve", "--pty", "--test-mode", "--exit-with-parent"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("evm-sim serve --pty starts");
+    let mut device = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
+    let mut board = WireTarget::serial(device.trim(), 115_200).expect("connects");
+    let _ = child.kill();
+    let _ = child.wait();
+    let trace = traces().join("conformance/unit-16-candidates-full-day.jsonl");
+    let report = run(&[trace], &mut board, |_| {}).expect("readable");
+    let judged = &report.traces[0];
+    assert_eq!(judged.status, evm_conformance::report::TraceStatus::Inconclusive, "{judged:?}");
+    assert_eq!(judged.verdict, evm_conformance::verdict::VerdictKind::Inconclusive);
+    assert_eq!(judged.cause, Some(evm_conformance::target::FailureCause::Link), "{judged:?}");
+    assert!(!judged.matches_expected && judged.findings.is_empty());
+    assert_eq!(report.summary.differs, 0, "never a fail");
+    assert_eq!(report.exit_status(), evm_conformance::report::EXIT_INCONCLUSIVE);
+    let headline = evm_conformance::report::headline(&report);
+    assert!(headline.starts_with("INCONCLUSIVE: 1 of 1 traces could not be judged (1 link)"), "{headline}");
 }
