@@ -72,6 +72,10 @@ enum Command {
         /// or a rule such as 39W); repeatable.
         #[arg(long, value_name = "PROPERTY|RULE")]
         only: Vec<String>,
+        /// Field mode (a board without test mode, paced by its own clock):
+        /// the most real time one trace may take (150s, 2m30s, 10m).
+        #[arg(long, value_name = "DURATION", default_value = "2m30s", value_parser = evm_conformance::cli::parse_duration)]
+        real_time_budget: std::time::Duration,
     },
     /// List the harness's vocabulary, one per line, id first.
     ///
@@ -269,6 +273,11 @@ enum Command {
         /// Record every frame on the wire here (pcap; serial, tcp and sim-pty targets).
         #[arg(long, value_name = "FILE")]
         capture: Option<PathBuf>,
+        /// Field mode (a board without test mode, paced by its own clock):
+        /// the most real time one trace may take (150s, 2m30s, 10m); a trace
+        /// that needs more is not run, and says how much it needs.
+        #[arg(long, value_name = "DURATION", default_value = "2m30s", value_parser = evm_conformance::cli::parse_duration)]
+        real_time_budget: std::time::Duration,
         /// Trace files (*.jsonl) or folders of them.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
@@ -435,9 +444,10 @@ fn main() -> ExitCode {
     });
     let quiet = arguments.quiet;
     let outcome = match arguments.command {
-        Command::Certify { target, out, traces, only } => {
+        Command::Certify { target, out, traces, only, real_time_budget } => {
             evm_conformance::cli::listing::select(&only).and_then(|only| {
-                cli::certify(&target, &traces, &only, &out, &generated(), progress_bar(quiet, &target)).map(
+                let progress = progress_bar(quiet, &target);
+                cli::certify(&target, &traces, &only, &out, &generated(), real_time_budget, progress).map(
                     |certification| {
                         if !quiet {
                             out!("{}", evm_conformance::report::summary(&certification.report));
@@ -570,7 +580,7 @@ fn main() -> ExitCode {
                 EXIT_ALL_MATCH
             })
         }
-        Command::Run { target, only, json, junit, capture, paths } => {
+        Command::Run { target, only, json, junit, capture, real_time_budget, paths } => {
             let only = match evm_conformance::cli::listing::select(&only) {
                 Ok(only) => only,
                 Err(error) => {
@@ -585,6 +595,7 @@ fn main() -> ExitCode {
                 json.as_deref(),
                 junit.as_deref(),
                 capture.as_deref(),
+                real_time_budget,
                 progress_bar(quiet, &target),
             )
             .map(|report| {

@@ -32,6 +32,35 @@ pub fn target_capturing(name: &str, capture: Option<&Path>) -> Result<Box<dyn Ta
     Ok(target)
 }
 
+/// A duration as a person writes it: `150s`, `2m30s`, `10m`, `1h`, or
+/// seconds alone (`90`). For `--real-time-budget`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let wrong = || format!("{text:?} is not a duration: write 150s, 2m30s, 10m or 1h");
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(seconds));
+    }
+    let (mut seconds, mut number) = (0u64, String::new());
+    for character in text.chars() {
+        if character.is_ascii_digit() {
+            number.push(character);
+            continue;
+        }
+        let unit = match character {
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(wrong()),
+        };
+        let value: u64 = number.parse().map_err(|_| wrong())?;
+        seconds = value.checked_mul(unit).and_then(|part| seconds.checked_add(part)).ok_or_else(wrong)?;
+        number.clear();
+    }
+    if !number.is_empty() || text.is_empty() {
+        return Err(wrong());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
 /// The trace files under `paths` that `only` selects. Every path must
 /// exist, and at least one trace must be found: a run that would replay
 /// nothing is a usage error saying where it looked.
@@ -93,6 +122,7 @@ pub fn run(
     json_path: Option<&Path>,
     junit_path: Option<&Path>,
     capture: Option<&Path>,
+    real_time_budget: std::time::Duration,
     progress: impl FnMut(runner::Progress<'_>),
 ) -> Result<RunReport, UsageError> {
     let files = traces_to_run(paths, only)?;
@@ -100,6 +130,7 @@ pub fn run(
         check_writable(path)?;
     }
     let mut target = target_capturing(target_name, capture)?;
+    target.set_real_time_budget(real_time_budget);
     let report = runner::run_files(&files, target.as_mut(), progress);
     if let Some(path) = json_path {
         write_file(path, &report::json(&report))?;
@@ -133,6 +164,7 @@ pub fn certify(
     only: &[evm_sim::Property],
     out: &Path,
     generated: &str,
+    real_time_budget: std::time::Duration,
     mut progress: impl FnMut(runner::Progress<'_>),
 ) -> Result<Certification, UsageError> {
     let files = traces_to_run(trace_paths, only)?;
@@ -141,6 +173,7 @@ pub fn certify(
         check_writable(path)?;
     }
     let mut target = target_named(target_name)?;
+    target.set_real_time_budget(real_time_budget);
     let scenarios: Vec<_> = crate::generate::scenarios::builtin_scenarios()
         .into_iter()
         .filter(|scenario| crate::cli::listing::selected(scenario.expected.property, only))
@@ -559,4 +592,21 @@ pub fn bench_readout(
         write_file(path, &crate::bench::readout::histogram_svg(&report))?;
     }
     Ok(report.summary())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("150s"), Ok(Duration::from_secs(150)));
+        assert_eq!(parse_duration("2m30s"), Ok(Duration::from_secs(150)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3_600)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        for wrong in ["", "2m30", "fast", "5d", "m"] {
+            assert!(parse_duration(wrong).unwrap_err().contains("is not a duration"), "{wrong}");
+        }
+    }
 }

@@ -16,6 +16,7 @@ mod counting;
 mod machine;
 mod papers;
 mod port;
+pub mod schedule;
 
 /// Findings kept per trace; past it a graver finding replaces a milder one
 /// (see `Replay::find`).
@@ -93,11 +94,48 @@ pub fn replay(trace: &Trace, target: &mut dyn Target) -> TraceOutcome {
                 ));
             }
         }
+        return replay_in_field_mode(trace, target);
     }
     match run(trace, target) {
         Ok(outcome) => outcome,
         Err(error) => TraceOutcome::inconclusive(error.cause, error.to_string()),
     }
+}
+
+/// Field mode (a board with its own clock, docs/PROTOCOL.md section 6):
+/// the trace replayed on its field schedule ([`schedule::field_schedule`]),
+/// the board paced in real time by the target, and the findings given back
+/// the trace's own times.
+fn replay_in_field_mode(trace: &Trace, target: &mut dyn Target) -> TraceOutcome {
+    let profile = profile_judged(&trace.header, target.announced_profile());
+    let schedule = match schedule::field_schedule(trace, &profile, target.real_time_budget()) {
+        Ok(schedule) => schedule,
+        Err(reason) => {
+            return TraceOutcome::not_applicable(format!(
+                "in field mode (target {} keeps its own clock) the trace {reason}",
+                target.name()
+            ))
+        }
+    };
+    let mut field = trace.clone();
+    for (line, at) in field.lines.iter_mut().zip(&schedule.times) {
+        line.at = *at;
+    }
+    let mut outcome = match run(&field, target) {
+        Ok(outcome) => outcome,
+        Err(error) => return TraceOutcome::inconclusive(error.cause, error.to_string()),
+    };
+    let written: std::collections::HashMap<usize, (Timestamp, Timestamp)> =
+        trace.lines.iter().zip(&schedule.times).map(|(line, at)| (line.line, (*at, line.at))).collect();
+    for finding in &mut outcome.findings {
+        if let Some((scheduled, own)) = written.get(&finding.line) {
+            let scheduled = crate::trace::format_time(*scheduled);
+            if let Some(rest) = finding.event.strip_prefix(&scheduled) {
+                finding.event = format!("{}{rest}", crate::trace::format_time(*own));
+            }
+        }
+    }
+    outcome
 }
 
 fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetError> {

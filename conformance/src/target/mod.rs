@@ -114,6 +114,14 @@ pub trait Target {
     fn inject_link_faults(&mut self, _rates: evm_sim::protocol::faults::FaultRates, _seed: u64) -> bool {
         false
     }
+    /// Real time a trace may take in field mode (a target without test mode,
+    /// paced by its own clock).
+    fn real_time_budget(&self) -> std::time::Duration {
+        crate::replay::schedule::DEFAULT_REAL_TIME_BUDGET
+    }
+    /// Sets [`real_time_budget`](Target::real_time_budget); ignored by a
+    /// target with test mode.
+    fn set_real_time_budget(&mut self, _budget: std::time::Duration) {}
     /// Requests resent so far (after a timeout or a corrupt frame).
     fn retransmissions(&self) -> u64 {
         0

@@ -30,6 +30,10 @@ pub struct WireTarget {
     capabilities: u8,
     board_profile: MachineProfile,
     buffer: Vec<u8>,
+    /// Field mode: when the trace's first input went, and its time; every
+    /// later input goes that much later in real time.
+    trace_clock: Option<(Instant, Timestamp)>,
+    real_time_budget: std::time::Duration,
     /// The spawned board, when this target started one (dropped last).
     board: Option<BoardProcess>,
 }
@@ -81,6 +85,8 @@ impl WireTarget {
             capabilities: 0,
             board_profile: MachineProfile::m2(),
             buffer: vec![0; READ_BUFFER_BYTES],
+            trace_clock: None,
+            real_time_budget: crate::replay::schedule::DEFAULT_REAL_TIME_BUDGET,
             board: None,
         };
         let hello = target.call(&Request::Hello { highest_version: PROTOCOL_VERSION });
@@ -226,7 +232,36 @@ impl Target for WireTarget {
         }
     }
 
+    fn start_trace(&mut self) {
+        self.trace_clock = None;
+    }
+
+    fn real_time_budget(&self) -> std::time::Duration {
+        self.real_time_budget
+    }
+
+    fn set_real_time_budget(&mut self, budget: std::time::Duration) {
+        self.real_time_budget = budget;
+    }
+
     fn step(&mut self, now: Timestamp, input: evm_sim::Input) -> Result<Observation, TargetError> {
+        if !self.offers_test_mode() {
+            // Field mode: the board reads its own clock; the input goes when
+            // the schedule says, in real time.
+            match self.trace_clock {
+                None => self.trace_clock = Some((Instant::now(), now)),
+                Some((started, first)) => {
+                    let due = started + std::time::Duration::from_millis(now.milliseconds_since(first));
+                    // In short sleeps, so that a signal stops the run between them.
+                    while let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        if crate::interrupt::requested() {
+                            break;
+                        }
+                        std::thread::sleep(wait.min(std::time::Duration::from_millis(100)));
+                    }
+                }
+            }
+        }
         match self.call(&Request::Input { at: now, input })? {
             Reply::Input(outcome) => Ok(Observation {
                 refusal: outcome.refusal,

@@ -580,3 +580,74 @@ fn a_board_that_dies_leaves_its_trace_inconclusive_not_failed() {
     let headline = evm_conformance::report::headline(&report);
     assert!(headline.starts_with("INCONCLUSIVE: 1 of 1 traces could not be judged (1 link)"), "{headline}");
 }
+
+/// Issue 13: field mode. A board without test mode reads its own clock, so
+/// the harness waits in real time on the trace's field schedule: an hour
+/// of set-up shrinks to milliseconds, presses too fast on purpose stay too
+/// fast (the board's own clock refuses the sixth `Ballot` in a minute), and
+/// a trace that needs more real time than the budget is not run, with the
+/// reason in words.
+#[test]
+fn a_field_board_is_paced_in_real_time_on_the_shortest_schedule() {
+    ensure_board_binary();
+    let folder = std::env::temp_dir().join(format!("evm-field-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut lines = vec![
+        r#"{"trace":"evm-poll-day","version":1,"profile":"M2","polling_station":{"number":3},"candidates":["A","B"],"electors_assigned":10,"provenance":{"source":"test"}}"#.to_owned(),
+        r#"{"at":"05:00:00","event":"attach_balloting_unit","position":1}"#.to_owned(),
+        r#"{"at":"05:30:00","event":"power_on"}"#.to_owned(),
+        r#"{"at":"05:30:10","event":"cand_set","candidates":2}"#.to_owned(),
+        r#"{"at":"05:30:20","event":"seal_candidate_set_section"}"#.to_owned(),
+        r#"{"at":"05:30:30","event":"fix_result_seal"}"#.to_owned(),
+    ];
+    for vote in 0..5 {
+        lines.push(format!(r#"{{"at":"07:00:{:02}","event":"ballot"}}"#, vote * 2));
+        lines.push(format!(r#"{{"at":"07:00:{:02}","event":"press","candidate":{}}}"#, vote * 2 + 1, vote % 2 + 1));
+    }
+    lines.push(r#"{"at":"07:00:10","event":"ballot"}"#.to_owned());
+    lines.push(r#"{"at":"07:00:10","event":"expect","refused":"rate_limited"}"#.to_owned());
+    lines.push(r#"{"at":"17:00:00","event":"close"}"#.to_owned());
+    lines.push(r#"{"at":"18:00:00","event":"break_result_seal"}"#.to_owned());
+    lines.push(r#"{"at":"18:00:01","event":"result"}"#.to_owned());
+    lines.push(r#"{"at":"18:00:01","event":"expect_result","counts":[3,2,0],"total":5}"#.to_owned());
+    let trace = folder.join("field-too-fast.jsonl");
+    std::fs::write(&trace, lines.join("\n") + "\n").unwrap();
+    std::fs::write(
+        folder.join("field-too-fast.expected.json"),
+        r#"{"verdict":"pass","why":"the sixth Ballot within a minute is refused"}"#,
+    )
+    .unwrap();
+    let mut child = Command::new(evm_sim_binary().unwrap())
+        .args(["serve", "--pty", "--exit-with-parent"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("evm-sim serve --pty starts");
+    let mut device = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
+    let result = std::panic::catch_unwind(|| {
+        let mut board = WireTarget::serial(device.trim(), 115_200).expect("connects");
+        let started = std::time::Instant::now();
+        let report = run(std::slice::from_ref(&trace), &mut board, |_| {}).expect("readable");
+        let took = started.elapsed();
+        let judged = &report.traces[0];
+        assert_eq!(judged.status, evm_conformance::report::TraceStatus::AsExpected, "{judged:?}");
+        // 13 hours of trace, 10 s of voting span: about 10 s of real time.
+        assert!(took >= std::time::Duration::from_secs(9), "the presses kept their spacing: {took:?}");
+        // A whole day of 1,500 votes at a real board's pace does not fit 150 s.
+        let day = traces().join("conformance/unit-16-candidates-full-day.jsonl");
+        let report = run(&[day], &mut board, |_| {}).expect("readable");
+        let judged = &report.traces[0];
+        assert_eq!(judged.verdict, evm_conformance::verdict::VerdictKind::NotApplicable, "{judged:?}");
+        let reason = judged.reason.clone().unwrap_or_default();
+        assert!(
+            reason.contains("of real time at the board's 5 votes a minute; --real-time-budget is 2 min 30 s"),
+            "{reason}"
+        );
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&folder);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
