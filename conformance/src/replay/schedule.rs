@@ -63,6 +63,28 @@ fn can_enable_or_record(event: &TraceEvent) -> bool {
     }
 }
 
+/// Whether `event` can record a vote (what the rate rule counts).
+fn can_record(event: &TraceEvent) -> bool {
+    match event {
+        TraceEvent::Unit(input) | TraceEvent::PressCutBeforeBeep(input) => {
+            matches!(input, Input::PressButton { .. } | Input::PressTwoButtons { .. })
+        }
+        TraceEvent::Station { action, .. } => matches!(action, StationAction::MockPollHeld { .. }),
+        _ => false,
+    }
+}
+
+/// Whether `event` can enable a vote (where the rate rule decides).
+fn can_enable(event: &TraceEvent) -> bool {
+    match event {
+        TraceEvent::Unit(Input::Ballot) => true,
+        TraceEvent::Station { action, .. } => {
+            matches!(action, StationAction::BallotPressed { .. } | StationAction::MockPollHeld { .. })
+        }
+        _ => false,
+    }
+}
+
 /// Machine time an event takes after its line: a mock poll's votes.
 fn duration_of(event: &TraceEvent) -> u64 {
     match event {
@@ -150,12 +172,13 @@ pub fn field_schedule(trace: &Trace, profile: &MachineProfile, budget: Duration)
     Ok(FieldSchedule { times, real_time })
 }
 
-/// Two events of the voting span lying within [`TOO_CLOSE_MILLISECONDS`]
-/// of a threshold: real time cannot keep them on their side.
+/// A vote and a later `Ballot` lying within [`TOO_CLOSE_MILLISECONDS`] of
+/// a threshold (the pairs the rate rule compares): real time cannot keep
+/// them on their side.
 fn too_close(span: &[TraceLine], thresholds: &[u64]) -> Result<(), String> {
     let events: Vec<&TraceLine> = span.iter().filter(|line| can_enable_or_record(&line.event)).collect();
-    for (index, earlier) in events.iter().enumerate() {
-        for later in &events[index + 1..] {
+    for (index, earlier) in events.iter().enumerate().filter(|(_, line)| can_record(&line.event)) {
+        for later in events[index + 1..].iter().filter(|line| can_enable(&line.event)) {
             let separation = later.at.milliseconds_since(earlier.at);
             if separation > RATE_WINDOW_MILLISECONDS + TOO_CLOSE_MILLISECONDS {
                 break;
