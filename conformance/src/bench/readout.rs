@@ -148,7 +148,7 @@ pub fn prepared_unit(candidates: u16) -> Result<ControlUnit, ReadoutError> {
 }
 
 fn refused(input: Input, refusal: Refusal) -> ReadoutError {
-    ReadoutError::Refused { input: format!("{input:?}"), refusal }
+    ReadoutError::Refused { input: crate::target::input_in_words(input), refusal }
 }
 
 /// Why the readout bench could not measure: the flags, the target's link,
@@ -191,14 +191,16 @@ pub fn prepare_wire_target(target: &mut WireTarget, candidates: u16) -> Result<P
     let (board_profile, capabilities) =
         match target.call(&Request::Hello { highest_version: evm_sim::protocol::frame::PROTOCOL_VERSION })? {
             Reply::Hello { profile, capabilities, .. } => (profile, capabilities),
-            other => return Err(ReadoutError::Board(format!("hello answered {other:?}"))),
+            other => return Err(ReadoutError::Board(format!("HELLO answered {}", other.describe()))),
         };
     let test_mode = capabilities & capability::TEST_MODE != 0;
     let profile = if test_mode {
         let profile = profile_for(candidates);
         match target.call(&Request::TestStartMachine { profile, defects: Defects::NONE })? {
             Reply::Ok => {}
-            other => return Err(ReadoutError::Board(format!("starting a machine: {other:?}"))),
+            other => {
+                return Err(ReadoutError::Board(format!("starting a machine: the board answered {}", other.describe())))
+            }
         }
         profile
     } else {
@@ -209,7 +211,7 @@ pub fn prepare_wire_target(target: &mut WireTarget, candidates: u16) -> Result<P
         }
         if candidates > board_profile.candidates_max() {
             return Err(ReadoutError::Board(format!(
-                "the board is {:?} with at most {} candidates and has no test mode to change it",
+                "the board is {} with at most {} candidates and has no test mode to change it",
                 board_profile.name,
                 board_profile.candidates_max()
             )));
@@ -223,7 +225,13 @@ pub fn prepare_wire_target(target: &mut WireTarget, candidates: u16) -> Result<P
                     return Err(refused(input, refusal));
                 }
             }
-            other => return Err(ReadoutError::Board(format!("preparing the machine: {input:?} answered {other:?}"))),
+            other => {
+                return Err(ReadoutError::Board(format!(
+                    "preparing the machine: {} answered {}",
+                    crate::target::input_in_words(input),
+                    other.describe()
+                )))
+            }
         }
     }
     Ok(PreparedBoard { profile, candidates, test_mode })
@@ -297,7 +305,7 @@ pub fn run_readout_bench(options: &ReadoutOptions) -> Result<ReadoutReport, Read
             Reply::Nack(NackReason::ResultRefused(refusal)) => {
                 return Err(ReadoutError::Board(format!("the board refused the readout after Result: {refusal}")))
             }
-            other => return Err(ReadoutError::Board(format!("READ_RESULT answered {other:?}"))),
+            other => return Err(ReadoutError::Board(format!("READ_RESULT answered {}", other.describe()))),
         }
         latencies_ns.push(elapsed.as_nanos().min(u128::from(u64::MAX)) as u64);
         reply = Some(answer);

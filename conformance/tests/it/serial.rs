@@ -526,15 +526,9 @@ fn a_board_ends_with_a_harness_killed_outright() {
 #[test]
 fn a_field_board_is_not_given_a_machine_it_is_not() {
     ensure_board_binary();
-    let mut child = Command::new(evm_sim_binary().unwrap())
-        .args(["serve", "--pty", "--exit-with-parent"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("evm-sim serve --pty starts");
-    let mut device = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
+    let (mut child, device) = pty_board(&[]);
     let result = std::panic::catch_unwind(|| {
-        let mut board = WireTarget::serial(device.trim(), 115_200).expect("connects");
+        let mut board = WireTarget::serial(&device, 115_200).expect("connects");
         assert!(!board.offers_test_mode());
         let trace = traces().join("conformance/unit-64-candidates-m3.jsonl");
         let report = run(&[trace], &mut board, |_| {}).expect("readable");
@@ -558,14 +552,8 @@ fn a_field_board_is_not_given_a_machine_it_is_not() {
 #[test]
 fn a_board_that_dies_leaves_its_trace_inconclusive_not_failed() {
     ensure_board_binary();
-    let mut child = Command::new(evm_sim_binary().unwrap())
-        .args(["serve", "--pty", "--test-mode", "--exit-with-parent"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("evm-sim serve --pty starts");
-    let mut device = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
-    let mut board = WireTarget::serial(device.trim(), 115_200).expect("connects");
+    let (mut child, device) = pty_board(&["--test-mode"]);
+    let mut board = WireTarget::serial(&device, 115_200).expect("connects");
     let _ = child.kill();
     let _ = child.wait();
     let trace = traces().join("conformance/unit-16-candidates-full-day.jsonl");
@@ -617,15 +605,9 @@ fn a_field_board_is_paced_in_real_time_on_the_shortest_schedule() {
         r#"{"verdict":"pass","why":"the sixth Ballot within a minute is refused"}"#,
     )
     .unwrap();
-    let mut child = Command::new(evm_sim_binary().unwrap())
-        .args(["serve", "--pty", "--exit-with-parent"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("evm-sim serve --pty starts");
-    let mut device = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
+    let (mut child, device) = pty_board(&[]);
     let result = std::panic::catch_unwind(|| {
-        let mut board = WireTarget::serial(device.trim(), 115_200).expect("connects");
+        let mut board = WireTarget::serial(&device, 115_200).expect("connects");
         let started = std::time::Instant::now();
         let report = run(std::slice::from_ref(&trace), &mut board, |_| {}).expect("readable");
         let took = started.elapsed();
@@ -650,4 +632,18 @@ fn a_field_board_is_paced_in_real_time_on_the_shortest_schedule() {
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// `evm-sim serve --pty` with `flags` in a separate process, and the
+/// pseudo-terminal it serves.
+fn pty_board(flags: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(evm_sim_binary().unwrap())
+        .args(["serve", "--pty", "--exit-with-parent"])
+        .args(flags)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("evm-sim serve --pty starts");
+    let mut device = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
+    (child, device.trim().to_owned())
 }
