@@ -255,6 +255,14 @@ impl Replay<'_> {
     /// Takes a new machine into use; after a fresh poll the earlier ones are
     /// not counted (s.62, s.63).
     fn new_machine(&mut self, trace: &Trace, fresh_poll: bool) -> Result<(), TargetError> {
+        if !self.target.offers_test_mode() {
+            // A field board is one control unit: it cannot become a new one.
+            self.not_applicable = Some(format!(
+                "the trace takes another machine into use; target {} is one control unit with no test mode to start another",
+                self.target.name()
+            ));
+            return Ok(());
+        }
         let mut previous = std::mem::take(&mut self.machine);
         // Kept, so that the counting can take the machine up again.
         previous.reference = Some(std::mem::replace(&mut self.reference, ReferenceUnit::new(self.profile)));

@@ -625,6 +625,17 @@ fn a_field_board_is_paced_in_real_time_on_the_shortest_schedule() {
             reason.contains("of real time at the board's 5 votes a minute; --real-time-budget is 2 min 30 s"),
             "{reason}"
         );
+        // A field board is one control unit: a trace that takes another
+        // into use is not run past that line.
+        let second = folder.join("field-second-machine.jsonl");
+        let mut text = lines[..8].join("\n");
+        text.push_str("\n{\"at\":\"07:00:05\",\"event\":\"new_machine\",\"reason\":\"failure\"}\n");
+        std::fs::write(&second, text).unwrap();
+        std::fs::write(folder.join("field-second-machine.expected.json"), r#"{"verdict":"pass"}"#).unwrap();
+        let report = run(&[second], &mut board, |_| {}).expect("readable");
+        let judged = &report.traces[0];
+        assert_eq!(judged.verdict, evm_conformance::verdict::VerdictKind::NotApplicable, "{judged:?}");
+        assert!(judged.reason.as_deref().unwrap_or("").contains("one control unit"), "{judged:?}");
     });
     let _ = child.kill();
     let _ = child.wait();
