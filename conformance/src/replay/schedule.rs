@@ -151,9 +151,10 @@ pub fn field_schedule(trace: &Trace, profile: &MachineProfile, budget: Duration)
         let inside = span.is_some_and(|(first, last)| index > first && index <= last);
         let ceiling =
             if inside { RATE_WINDOW_MILLISECONDS + THRESHOLD_MARGIN_MILLISECONDS } else { QUICK_STEP_MILLISECONDS };
-        // A mock poll's votes come after its line: the next line after them.
+        // A mock poll's votes take their time after its line: the gap that
+        // follows is measured from them, and shortened like any other.
         let mock_poll = duration_of(&before.event);
-        let step = gap.min(ceiling).max(if mock_poll > 0 { mock_poll + QUICK_STEP_MILLISECONDS } else { 0 });
+        let step = mock_poll + gap.saturating_sub(mock_poll).min(ceiling);
         times.push(times[index - 1].plus_milliseconds(step));
     }
     let last = times.last().copied().unwrap_or(start);
@@ -269,7 +270,17 @@ mod tests {
             (7_200_000, r#""event":"paper_seals_supplied","first_serial":1,"last_serial":5"#),
         ]);
         let schedule = field_schedule(&mock, &MachineProfile::m2(), BUDGET).expect("fits");
-        assert!(schedule.times[2].milliseconds_since(schedule.times[1]) > 5 * MOCK_POLL_SPACING_MILLISECONDS);
+        assert!(schedule.times[2].milliseconds_since(schedule.times[1]) >= 5 * MOCK_POLL_SPACING_MILLISECONDS);
+        // Mock votes left in the machine: a Ballot an hour later is still
+        // more than a minute after them.
+        let left_in = trace_of(&[
+            (0, r#""event":"machine_installed","control_unit":"CU-1""#),
+            (60_000, r#""event":"mock_poll_held","votes":5,"cleared":false"#),
+            (3_600_000, r#""event":"ballot_pressed","elector":1"#),
+        ]);
+        let schedule = field_schedule(&left_in, &MachineProfile::m2(), BUDGET).expect("fits");
+        let after_votes = schedule.times[2].milliseconds_since(schedule.times[1]) - 4 * MOCK_POLL_SPACING_MILLISECONDS;
+        assert!(after_votes >= RATE_WINDOW_MILLISECONDS, "{after_votes} ms after the last mock vote");
     }
 
     #[test]
