@@ -3,6 +3,7 @@
 mod certify;
 mod cli;
 mod corpus;
+mod field_mode;
 mod from_results;
 mod fuzz_corpus;
 mod fuzz_regressions;

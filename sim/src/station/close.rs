@@ -19,6 +19,20 @@ impl PollingStation {
         Ok(())
     }
 
+    /// The machine's record closed with the total it showed, and the poll
+    /// with it, in `phase`.
+    fn end_poll(
+        &mut self,
+        now: Timestamp,
+        total_shown: u32,
+        cause: MachineCloseCause,
+        phase: StationPhase,
+        accepted: &mut Accepted,
+    ) {
+        self.close_machine(now, total_shown, cause, accepted);
+        self.poll_mut().phase = phase;
+    }
+
     /// 39S: the poll closed after the hour; the machine's total recorded.
     pub(super) fn poll_closed(
         &mut self,
@@ -31,8 +45,7 @@ impl PollingStation {
         if !self.current_poll().hour_reached {
             return Err(self.phase_refusal(action, "39Q(1): the poll closes at the hour fixed"));
         }
-        self.close_machine(now, total_shown, MachineCloseCause::PollClosed, accepted);
-        self.poll_mut().phase = StationPhase::Closed;
+        self.end_poll(now, total_shown, MachineCloseCause::PollClosed, StationPhase::Closed, accepted);
         Ok(())
     }
 
@@ -45,8 +58,7 @@ impl PollingStation {
         accepted: &mut Accepted,
     ) -> Result<(), StationRefusal> {
         self.require_phase(action, &[StationPhase::Open], "39W")?;
-        self.close_machine(now, total_shown, MachineCloseCause::BoothCaptured, accepted);
-        self.poll_mut().phase = StationPhase::BoothCaptured;
+        self.end_poll(now, total_shown, MachineCloseCause::BoothCaptured, StationPhase::BoothCaptured, accepted);
         Ok(())
     }
 
@@ -62,8 +74,7 @@ impl PollingStation {
         if self.current_poll().session >= MAX_ADJOURNMENTS {
             return Err(StationRefusal::TooManyAdjournments { maximum: MAX_ADJOURNMENTS });
         }
-        self.close_machine(now, total_shown, MachineCloseCause::Adjourned, accepted);
-        self.poll_mut().phase = StationPhase::Adjourned;
+        self.end_poll(now, total_shown, MachineCloseCause::Adjourned, StationPhase::Adjourned, accepted);
         Ok(())
     }
 
@@ -90,8 +101,7 @@ impl PollingStation {
             }
             poll.compartment = None;
         }
-        self.close_machine(now, total_shown, MachineCloseCause::Failed, accepted);
-        self.poll_mut().phase = StationPhase::MachineFailed;
+        self.end_poll(now, total_shown, MachineCloseCause::Failed, StationPhase::MachineFailed, accepted);
         Ok(())
     }
 

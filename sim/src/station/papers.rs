@@ -351,6 +351,21 @@ impl Poll {
         }
     }
 
+    /// `elector`'s record when its status is one `allowed` accepts, else the
+    /// refusal that says where the elector stands.
+    pub(super) fn elector_where(
+        &self,
+        elector: ElectorNumber,
+        allowed: impl Fn(ElectorStatus) -> bool,
+    ) -> Result<ElectorRecord, StationRefusal> {
+        let record = self.elector(elector)?;
+        if allowed(record.status) {
+            Ok(record)
+        } else {
+            Err(self.status_refusal(elector, record))
+        }
+    }
+
     /// The entry of `elector` in this session, if the elector has one there.
     pub(super) fn entry_in_session(&self, elector: ElectorNumber) -> Result<(u32, EntryProgress), StationRefusal> {
         let record = self.elector(elector)?;

@@ -201,14 +201,10 @@ impl PollingStation {
     ) -> Result<(), StationRefusal> {
         self.require_phase(action, &[StationPhase::Open], "39I")?;
         check_name("the challenger's name", challenger)?;
-        let poll = self.current_poll();
-        let record = poll.elector(elector)?;
         // 39I(1): a deposit "for each such challenge": an elector
         // may be challenged again after an inquiry, and any number
         // of electors in a day.
-        if record.status != ElectorStatus::Identified {
-            return Err(poll.status_refusal(elector, record));
-        }
+        self.current_poll().elector_where(elector, |status| status == ElectorStatus::Identified)?;
         let poll = self.poll_mut();
         let serial = poll.challenges.len() as u32 + 1;
         poll.challenges.push(ChallengeEntry {
@@ -247,11 +243,7 @@ impl PollingStation {
     /// 39J(1): the finger inspected and marked with indelible ink.
     pub(super) fn ink_marked(&mut self, action: &StationAction, elector: ElectorNumber) -> Result<(), StationRefusal> {
         self.require_phase(action, &[StationPhase::Open], "39J")?;
-        let poll = self.current_poll();
-        let record = poll.elector(elector)?;
-        if record.status != ElectorStatus::Identified {
-            return Err(poll.status_refusal(elector, record));
-        }
+        self.current_poll().elector_where(elector, |status| status == ElectorStatus::Identified)?;
         self.poll_mut().elector_mut(elector).status = ElectorStatus::InkMarked;
         Ok(())
     }
@@ -264,11 +256,8 @@ impl PollingStation {
         reason: InkCheckFailure,
     ) -> Result<(), StationRefusal> {
         self.require_phase(action, &[StationPhase::Open], "39J")?;
-        let poll = self.current_poll();
-        let record = poll.elector(elector)?;
-        if !matches!(record.status, ElectorStatus::Identified | ElectorStatus::InkMarked) {
-            return Err(poll.status_refusal(elector, record));
-        }
+        self.current_poll()
+            .elector_where(elector, |status| matches!(status, ElectorStatus::Identified | ElectorStatus::InkMarked))?;
         let poll = self.poll_mut();
         poll.ink_check_failures.push((elector, reason));
         poll.elector_mut(elector).status = ElectorStatus::FailedInkCheck;
@@ -283,11 +272,7 @@ impl PollingStation {
         thumb_impression: bool,
     ) -> Result<(), StationRefusal> {
         self.require_phase(action, &[StationPhase::Open], "39K")?;
-        let poll = self.current_poll();
-        let record = poll.elector(elector)?;
-        if record.status != ElectorStatus::InkMarked {
-            return Err(poll.status_refusal(elector, record));
-        }
+        self.current_poll().elector_where(elector, |status| status == ElectorStatus::InkMarked)?;
         let poll = self.poll_mut();
         let register_serial = poll.register.len() as u32 + 1;
         let session = poll.session;
