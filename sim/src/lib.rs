@@ -12,18 +12,15 @@
 //! 39C–39W, Form 16C, counting to Forms 23 and 24) is [`station::PollingStation`],
 //! driven together with its machines by [`station::PollDay`].
 
-pub mod defects;
-pub mod detachable_memory;
-pub mod display;
 pub mod example;
 pub mod forms;
-pub mod profile;
-pub mod protocol;
-pub mod rule;
 pub mod serve;
 pub mod station;
-pub mod time;
-pub mod unit;
+
+/// The control unit's core lives in `evm-core` (`no_std`, shared with the
+/// reference firmware); its modules are re-exported here under the same
+/// names, so `evm_sim::unit::ControlUnit` is `evm_core::unit::ControlUnit`.
+pub use evm_core::{defects, detachable_memory, display, profile, protocol, rule, time, unit};
 
 pub use defects::{Defect, Defects};
 pub use detachable_memory::{Commissioning, MemoryImage, RetainingUnit, Tampered};

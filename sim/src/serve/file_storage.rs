@@ -44,7 +44,7 @@ impl FileStorage {
 }
 
 fn io(operation: StorageOperation) -> impl FnOnce(std::io::Error) -> StorageFault {
-    move |source| StorageFault::Io { operation, source }
+    move |source| StorageFault::Io { operation, source: Box::new(source) }
 }
 
 impl Storage for FileStorage {

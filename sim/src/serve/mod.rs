@@ -6,6 +6,7 @@
 
 mod file_storage;
 
+pub use evm_core::detachable_memory::serial_number_value;
 pub use file_storage::{FileStorage, PRIVATE_FILE_MODE};
 
 use crate::defects::Defects;
@@ -52,15 +53,6 @@ pub struct ServeOptions {
     pub utc_offset_minutes: i16,
     /// Stop serving when the parent process ends (the board a harness spawned).
     pub exit_with_parent: bool,
-}
-
-/// The unit's number in its memory image: the 64-bit FNV-1a hash of its
-/// serial-number text, as the handshake sends it without the padding
-/// spaces (docs/MEMORY_FORMAT.md: the image binds the memory to this unit).
-pub fn serial_number_value(text: &str) -> u64 {
-    text.trim_end_matches(' ')
-        .bytes()
-        .fold(0xCBF2_9CE4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3))
 }
 
 /// The board's own clock at `wall`: milliseconds since 1970-01-01 00:00 in

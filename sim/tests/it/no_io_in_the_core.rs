@@ -1,8 +1,9 @@
-//! ARCHITECTURE.md's first invariant, checked on the source: the core of
-//! `evm-sim` (the unit, the station, the forms, the protocol codec, the
-//! memory image) never reads a clock, never opens a file, never touches a
-//! descriptor. Only the server (`src/serve/`, with the memory file's store)
-//! and the binary (`src/bin/`) may.
+//! ARCHITECTURE.md's first invariant, checked on the source: the core (the
+//! unit, the protocol codec and the memory image in `evm-core`; the station
+//! and the forms in `evm-sim`) never reads a clock, never opens a file,
+//! never touches a descriptor. Only the server (`sim/src/serve/`, with the
+//! memory file's store) and the binary (`sim/src/bin/`) may. `evm-core` is
+//! also `#![no_std]`, which the compiler holds it to (the firmware's build).
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +27,7 @@ const EDGE_ONLY: &[&str] = &[
     "nix::",
 ];
 
-/// The folders (under `src/`) where the edge lives.
+/// The folders (under `sim/src/`) where the edge lives; `core/src/` has none.
 const EDGE: &[&str] = &["serve", "bin"];
 
 fn sources(folder: &Path, files: &mut Vec<PathBuf>) {
@@ -49,14 +50,14 @@ fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, line)| !line.trim_start().starts_with("//"))
 }
 
-fn violations(source_root: &Path) -> Vec<String> {
+fn violations(source_root: &Path, edge: &[&str]) -> Vec<String> {
     let mut files = Vec::new();
     sources(source_root, &mut files);
     let mut found = Vec::new();
     for file in files {
         let relative = file.strip_prefix(source_root).expect("under src");
         let top = relative.components().next().and_then(|part| part.as_os_str().to_str()).unwrap_or("");
-        if EDGE.contains(&top.trim_end_matches(".rs")) {
+        if edge.contains(&top.trim_end_matches(".rs")) {
             continue;
         }
         let text = std::fs::read_to_string(&file).expect("readable source");
@@ -76,8 +77,12 @@ fn violations(source_root: &Path) -> Vec<String> {
 #[test]
 fn only_the_server_and_its_file_store_touch_clocks_files_and_descriptors() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let found = violations(&root);
+    let found = violations(&root, EDGE);
     assert!(found.is_empty(), "I/O outside src/serve/ and src/bin/:\n{}", found.join("\n"));
+    let shared_core = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src");
+    assert!(shared_core.join("unit").is_dir(), "evm-core's sources beside evm-sim");
+    let found = violations(&shared_core, &[]);
+    assert!(found.is_empty(), "I/O in evm-core:\n{}", found.join("\n"));
 }
 
 #[test]
@@ -87,7 +92,7 @@ fn the_check_catches_a_core_module_that_opens_a_file() {
     std::fs::create_dir_all(folder.join("serve")).unwrap();
     std::fs::write(folder.join("unit/mod.rs"), "fn f() { let _ = std::fs::read(\"votes\"); }\n").unwrap();
     std::fs::write(folder.join("serve/mod.rs"), "fn g() { let _ = std::fs::read(\"votes\"); }\n").unwrap();
-    let found = violations(&folder);
+    let found = violations(&folder, EDGE);
     let _ = std::fs::remove_dir_all(&folder);
     assert_eq!(found, vec![format!("{}:1: std::fs", Path::new("unit/mod.rs").display())]);
 }

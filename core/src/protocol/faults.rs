@@ -2,6 +2,7 @@
 //! and drops, corrupts, duplicates or delays bytes, or cuts the line for a
 //! while. One seed replays every fault.
 
+use crate::prelude::*;
 /// How often each fault strikes, per byte, in parts per million.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FaultRates {

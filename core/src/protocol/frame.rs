@@ -14,6 +14,7 @@
 //! On the wire: the COBS encoding of the frame, then one 0x00.
 
 use super::cobs;
+use crate::prelude::*;
 
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u8 = 1;

@@ -19,10 +19,10 @@ impl Default for VoteMemory {
     }
 }
 
-impl std::fmt::Debug for VoteMemory {
+impl core::fmt::Debug for VoteMemory {
     // Deliberately prints no candidate-wise figure: debug output is an
     // interface too (39E(5)).
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         formatter.debug_struct("VoteMemory").field("total", &self.total).finish_non_exhaustive()
     }
 }

@@ -1,5 +1,6 @@
 //! The control unit with its balloting units, as a pure state machine.
 
+use crate::prelude::*;
 mod inputs;
 pub(crate) mod memory;
 mod rate;

@@ -8,6 +8,7 @@ use super::message::{
 };
 use crate::defects::Defects;
 use crate::detachable_memory::MemoryBackend;
+use crate::prelude::*;
 use crate::profile::MachineProfile;
 use crate::time::Timestamp;
 use crate::unit::{ControlUnit, Event};
@@ -103,6 +104,17 @@ impl Board {
         self.clock_floor = unit.poll_start().max(unit.poll_end()).unwrap_or(Timestamp::ZERO);
         self.unit = unit;
         self.memory = Some(memory);
+        self.test_mode = false;
+        self
+    }
+
+    /// A board whose memory could not be opened at start (an image that
+    /// fails its integrity check, 61G(4), or a fault that reset the board):
+    /// it answers the handshake and state reads and refuses every input with
+    /// `MEMORY_FAULT`, as after a failed write; the memory is left as it is,
+    /// as evidence. No test mode.
+    pub fn with_memory_fault(mut self) -> Board {
+        self.stopped = true;
         self.test_mode = false;
         self
     }

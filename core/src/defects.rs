@@ -2,6 +2,7 @@
 //! break one property each, so that the conformance harness can be proven to
 //! catch every property broken. A conforming unit carries none.
 
+use crate::prelude::*;
 use crate::rule::Property;
 use serde::{Deserialize, Serialize};
 
@@ -141,7 +142,7 @@ impl Defect {
     }
 }
 
-impl std::str::FromStr for Defect {
+impl core::str::FromStr for Defect {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         Defect::ALL.into_iter().find(|defect| defect.name() == text).ok_or_else(|| {

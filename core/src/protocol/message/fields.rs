@@ -4,6 +4,7 @@
 
 use super::MessageError;
 use crate::display::DisplayText;
+use crate::prelude::*;
 use crate::profile::{MachineProfile, ProfileName, BUTTONS_PER_BALLOTING_UNIT, MAX_BALLOTING_UNITS};
 use crate::unit::{ButtonAddress, Input, Lamps};
 
@@ -189,7 +190,7 @@ pub(super) fn encode_display(display: &DisplayText, out: &mut Vec<u8>) {
 pub(super) fn parse_display(reader: &mut Reader<'_>) -> Result<DisplayText, MessageError> {
     let length = usize::from(reader.u8()?);
     let bytes = reader.take(length)?;
-    let text = std::str::from_utf8(bytes).map_err(|_| reader.malformed("display text is not ASCII"))?;
+    let text = core::str::from_utf8(bytes).map_err(|_| reader.malformed("display text is not ASCII"))?;
     if !text.is_ascii() || length > crate::display::DISPLAY_TEXT_CAPACITY {
         return Err(reader.malformed("display text is not ASCII or too long"));
     }

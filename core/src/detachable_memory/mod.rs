@@ -18,24 +18,24 @@
 //!   it returns the reaction with its beep.
 //!
 //! The core here does no I/O: [`MemoryImage`] takes and returns bytes.
-//! The file store is the server's (`crate::serve::FileStorage`, at the
-//! edge); [`SimulatedStorage`] is the fault injector the crash-point tests
+//! The file store is the host simulator's (`evm_sim::serve::FileStorage`,
+//! at the edge); the reference firmware keeps its image in RAM that
+//! survives a reset (docs/FIRMWARE.md); [`SimulatedStorage`] is the fault injector the crash-point tests
 //! use.
 //!
 //! # How a driver uses it (`evm-sim serve --memory FILE`)
 //!
 //! ```no_run
-//! use evm_sim::detachable_memory::{Commissioning, OpenFault, RetainingUnit, SerialNumber, UnitKey};
-//! use evm_sim::serve::FileStorage;
-//! use evm_sim::{Defects, Input, MachineProfile, Timestamp};
+//! use evm_core::detachable_memory::{Commissioning, OpenFault, RetainingUnit, SerialNumber, Storage, UnitKey};
+//! use evm_core::{Defects, Input, MachineProfile, Timestamp};
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // `storage`: on a host `evm_sim::serve::FileStorage::new("unit-1.evm-memory")`.
+//! fn drive<S: Storage + core::fmt::Debug + 'static>(storage: S) -> Result<(), Box<dyn core::error::Error>> {
 //! let commissioning = Commissioning {
 //!     serial_number: SerialNumber(1),
 //!     key: UnitKey::from_bytes([7; 32]),
 //!     profile: MachineProfile::m2(),
 //! };
-//! let storage = FileStorage::new("unit-1.evm-memory");
 //! // At start: read and inspect the image; a unit with no image yet is commissioned.
 //! let mut unit = match RetainingUnit::open(storage, commissioning.clone(), Defects::NONE) {
 //!     Ok(unit) => unit,
@@ -50,8 +50,8 @@
 //!     // The vote is not durable: no beep. Treat it as a power cut: stop, and restart with `open`.
 //!     Err(fault) => return Err(fault.into()),
 //! }
-//! # Ok(())
-//! # }
+//! Ok(())
+//! }
 //! ```
 
 mod image;
@@ -67,6 +67,15 @@ pub use storage::{persist, SimulatedStorage, Storage, StorageFault, StorageOpera
 use crate::defects::Defects;
 use crate::time::Timestamp;
 use crate::unit::{ControlUnit, Input, Reaction};
+
+/// The unit's number in its memory image: the 64-bit FNV-1a hash of its
+/// serial-number text, as the handshake sends it without the padding
+/// spaces (docs/MEMORY_FORMAT.md: the image binds the memory to this unit).
+pub fn serial_number_value(text: &str) -> u64 {
+    text.trim_end_matches(' ')
+        .bytes()
+        .fold(0xCBF2_9CE4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3))
+}
 
 /// Where a unit's memory lives. Two backends:
 ///

@@ -3,6 +3,7 @@
 
 use crate::defects::Defects;
 use crate::display::DisplayText;
+use crate::prelude::*;
 use crate::profile::{MachineProfile, MAX_BALLOT_BUTTONS};
 use crate::rule::Refusal;
 use crate::time::Timestamp;

@@ -54,7 +54,7 @@ pub enum Display {
 impl Display {
     /// The text on the panel.
     pub fn text(&self) -> DisplayText {
-        use std::fmt::Write;
+        use core::fmt::Write;
         let mut text = DisplayText::default();
         // Writes into the fixed buffer cannot fail: it truncates at capacity.
         let _ = match *self {
@@ -111,7 +111,7 @@ impl DisplayText {
     /// A display text from `text`: non-ASCII characters are dropped and the
     /// text is cut at [`DISPLAY_TEXT_CAPACITY`] bytes.
     pub fn from_text(text: &str) -> DisplayText {
-        use std::fmt::Write;
+        use core::fmt::Write;
         let mut display = DisplayText::default();
         let _ = display.write_str(text);
         display
@@ -119,12 +119,12 @@ impl DisplayText {
 
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever written (see `write_str`).
-        std::str::from_utf8(&self.bytes[..self.length as usize]).unwrap_or("")
+        core::str::from_utf8(&self.bytes[..self.length as usize]).unwrap_or("")
     }
 }
 
-impl std::fmt::Write for DisplayText {
-    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+impl core::fmt::Write for DisplayText {
+    fn write_str(&mut self, text: &str) -> core::fmt::Result {
         for byte in text.bytes().filter(u8::is_ascii) {
             if self.length as usize == DISPLAY_TEXT_CAPACITY {
                 return Ok(());
@@ -136,14 +136,14 @@ impl std::fmt::Write for DisplayText {
     }
 }
 
-impl std::fmt::Debug for DisplayText {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for DisplayText {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(formatter, "{:?}", self.as_str())
     }
 }
 
-impl std::fmt::Display for DisplayText {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for DisplayText {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         formatter.write_str(self.as_str())
     }
 }

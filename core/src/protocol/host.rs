@@ -9,7 +9,8 @@
 use super::board::request_frame;
 use super::frame::{Feed, FrameAccumulator, FrameError};
 use super::message::{MessageError, NackReason, Reply, Request};
-use std::time::Duration;
+use crate::prelude::*;
+use core::time::Duration;
 
 /// What arrived from the board.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -264,7 +265,7 @@ impl HostConnection {
 
     /// Feeds bytes read from the link at `now`.
     pub fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
-        let mut received = std::mem::take(&mut self.received);
+        let mut received = core::mem::take(&mut self.received);
         self.session.receive(bytes, &mut received);
         for item in received.drain(..) {
             let Some(call) = self.call.as_mut() else {

@@ -268,7 +268,7 @@ impl ControlUnit {
     }
 
     pub(super) fn press(&mut self, now: Timestamp, first: ButtonAddress, second: Option<ButtonAddress>) -> Reaction {
-        for address in std::iter::once(first).chain(second) {
+        for address in core::iter::once(first).chain(second) {
             let attached =
                 self.position_bit(address.balloting_unit).is_ok_and(|bit| self.attached_positions & bit != 0);
             if !attached {
@@ -286,7 +286,7 @@ impl ControlUnit {
         }
         let ballot_buttons = usize::from(self.ballot_buttons());
         let mut indices = [0usize; 2];
-        for (slot, address) in indices.iter_mut().zip(std::iter::once(first).chain(second)) {
+        for (slot, address) in indices.iter_mut().zip(core::iter::once(first).chain(second)) {
             match address.ballot_index() {
                 Some(index) if index < ballot_buttons => *slot = index,
                 _ => {

@@ -1,5 +1,6 @@
 //! Machine profiles: the capacities that differ between machine generations.
 
+use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Candidate buttons on one balloting unit (practice: 16 on every model).
@@ -25,7 +26,7 @@ pub enum ProfileName {
     M3,
 }
 
-impl std::str::FromStr for ProfileName {
+impl core::str::FromStr for ProfileName {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text {
@@ -51,8 +52,8 @@ pub enum RateRule {
     MinimumInterval,
 }
 
-impl std::fmt::Display for ProfileName {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for ProfileName {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         formatter.write_str(match self {
             ProfileName::M2 => "M2",
             ProfileName::M3 => "M3",

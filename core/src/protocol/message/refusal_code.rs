@@ -2,6 +2,7 @@
 //! arguments, every code with one encoding.
 
 use super::{MessageError, Reader};
+use crate::prelude::*;
 use crate::rule::Refusal;
 
 /// A refusal on the wire: code, then two 16-bit arguments (5 bytes).

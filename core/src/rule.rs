@@ -1,6 +1,7 @@
 //! The properties a conforming unit must never break, and the typed reasons
 //! for which a unit refuses a press. Each names the rule it protects.
 
+use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A property of `shared/DOMAIN.md` section 3. The serialised form is the id
@@ -110,13 +111,13 @@ impl Property {
     }
 }
 
-impl std::fmt::Display for Property {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Property {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         formatter.write_str(self.id())
     }
 }
 
-impl std::str::FromStr for Property {
+impl core::str::FromStr for Property {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         Property::ALL

@@ -52,8 +52,8 @@ impl Timestamp {
     }
 }
 
-impl std::fmt::Display for Timestamp {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Timestamp {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let (hours, minutes, seconds) = self.clock_face();
         write!(formatter, "{hours:02}:{minutes:02}:{seconds:02}")
     }

@@ -63,8 +63,8 @@ const FLAG_RESULT_READ: u8 = 1 << 7;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SerialNumber(pub u64);
 
-impl std::fmt::Display for SerialNumber {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for SerialNumber {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(formatter, "CU-{:010}", self.0)
     }
 }
@@ -98,8 +98,8 @@ impl UnitKey {
     }
 }
 
-impl std::fmt::Debug for UnitKey {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for UnitKey {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         formatter.write_str("UnitKey(..)")
     }
 }
@@ -193,9 +193,9 @@ pub struct MemoryImage {
     length: usize,
 }
 
-impl std::fmt::Debug for MemoryImage {
+impl core::fmt::Debug for MemoryImage {
     // The bytes hold candidate-wise counts: print the length only.
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         formatter.debug_struct("MemoryImage").field("length_bytes", &self.length).finish_non_exhaustive()
     }
 }

@@ -3,6 +3,7 @@
 //! delimit frames and a receiver can resynchronise after noise at the next
 //! 0x00. Overhead: at most one byte per 254, plus one.
 
+use crate::prelude::*;
 /// The most bytes `encode` can produce for `length` input bytes.
 pub const fn encoded_length_max(length: usize) -> usize {
     length + length / 254 + 1
@@ -188,8 +189,8 @@ mod tests {
             for before in [0, 1, 7] {
                 for after in [0, 1, 7] {
                     let mut data = vec![0u8; before];
-                    data.extend(std::iter::repeat_n(0x42, run));
-                    data.extend(std::iter::repeat_n(0, after));
+                    data.extend(core::iter::repeat_n(0x42, run));
+                    data.extend(core::iter::repeat_n(0, after));
                     let mut encoded = Vec::new();
                     encode(&data, &mut encoded);
                     assert_eq!(encoded, textbook(&data), "run {run}, {before} before, {after} after");

@@ -11,7 +11,9 @@
 //! between, either — never a mixture, because the renamed data was flushed
 //! first.
 
-use std::fmt;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
 
 use super::image::MAX_IMAGE_BYTES;
 
@@ -43,8 +45,9 @@ pub enum StorageFault {
     #[error("could not {operation}: {source}")]
     Io {
         operation: StorageOperation,
+        /// The device's own error (on a host, the `std::io::Error`).
         #[source]
-        source: std::io::Error,
+        source: Box<dyn core::error::Error + Send + Sync>,
     },
     /// The simulated power cut of [`SimulatedStorage`].
     #[error("power cut before the unit could {operation}")]
@@ -214,7 +217,7 @@ impl Storage for SimulatedStorage {
             }
             None => Err(StorageFault::Io {
                 operation: StorageOperation::CommitPending,
-                source: std::io::Error::other("no pending image to rename"),
+                source: "no pending image to rename".into(),
             }),
         }
     }

@@ -1,0 +1,35 @@
+//! What the board does when its own code fails: it never goes on with state
+//! it cannot trust, and never fails silently. A hard fault or a panic
+//! prints its cause on the semihosting console (QEMU's stdout; a debugger's
+//! console on a real board), marks the fault in retained RAM and resets the
+//! chip. At the next start the board finds the mark, keeps its memory as it
+//! is and refuses every input with `MEMORY_FAULT` (docs/PROTOCOL.md), as a
+//! control unit shows an error instead of counting on.
+
+use core::fmt::Write;
+use cortex_m_rt::{exception, ExceptionFrame};
+
+use crate::retained;
+
+fn report_and_reset(args: core::fmt::Arguments<'_>) -> ! {
+    cortex_m::interrupt::disable();
+    if let Ok(mut console) = cortex_m_semihosting::hio::hstdout() {
+        let _ = console.write_fmt(args);
+    }
+    retained::mark_fault();
+    cortex_m::peripheral::SCB::sys_reset()
+}
+
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    report_and_reset(format_args!(
+        "evm-firmware: hard fault at pc {:#010x} (lr {:#010x}); resetting with the memory kept\n",
+        frame.pc(),
+        frame.lr()
+    ))
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    report_and_reset(format_args!("evm-firmware: panic: {info}; resetting with the memory kept\n"))
+}

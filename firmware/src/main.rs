@@ -1,0 +1,156 @@
+//! The reference board: evm-core's control unit behind the serial protocol
+//! on a TI LM3S6965 (Cortex-M3), as QEMU's `lm3s6965evb` emulates it.
+//! docs/FIRMWARE.md has the memory map, the interrupt and timing design and
+//! how to port it.
+//!
+//! The main loop sleeps until a byte arrives, feeds what UART0's interrupt
+//! put in the ring buffer to the board with the SysTick clock's `now`, and
+//! sends the board's answer. Everything the unit decides is evm-core's: this
+//! file only wires the chip to it.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod clock;
+mod fault;
+mod retained;
+#[cfg(feature = "footprint")]
+mod stack;
+mod uart;
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::mem::MaybeUninit;
+use cortex_m::peripheral::NVIC;
+use cortex_m_rt::{entry, exception};
+use embedded_alloc::LlffHeap as Heap;
+use evm_core::detachable_memory::{
+    serial_number_value, Commissioning, OpenFault, SealedImage, SerialNumber, UnitKey, SIMULATION_UNIT_KEY,
+};
+use evm_core::protocol::board::Board;
+use evm_core::{Defects, MachineProfile};
+
+/// The serial number the board gives in `HELLO_REPLY` (and binds its
+/// memory image to).
+pub const SERIAL_NUMBER: &str = "EVM-FW-LM3S-0001";
+
+/// The heap evm-core allocates from: a reply, a result's counts, the
+/// memory image, the 64 replies kept for retransmissions.
+const HEAP_BYTES: usize = 24 * 1024;
+
+#[global_allocator]
+static HEAP: Heap = Heap::empty();
+
+static mut HEAP_MEMORY: [MaybeUninit<u8>; HEAP_BYTES] = [MaybeUninit::uninit(); HEAP_BYTES];
+
+/// UART0's line in the interrupt controller.
+#[derive(Clone, Copy)]
+struct Uart0;
+
+// SAFETY: 5 is UART0's interrupt number on the LM3S6965.
+unsafe impl cortex_m::interrupt::InterruptNumber for Uart0 {
+    fn number(self) -> u16 {
+        uart::INTERRUPT_NUMBER
+    }
+}
+
+fn profile() -> MachineProfile {
+    if cfg!(feature = "profile-m3") {
+        MachineProfile::m3()
+    } else {
+        MachineProfile::m2()
+    }
+}
+
+/// The board at start. Test mode: a fresh unit, the host's clock, no
+/// retained memory (like `evm-sim serve --test-mode`). Field: the unit
+/// restarted from its retained image, or commissioned when there is none; a
+/// tampered image, or a reset by a fault, leaves a board that refuses every
+/// input with `MEMORY_FAULT` and keeps its memory as it is.
+fn board_at_start(faulted: bool) -> Board {
+    let profile = profile();
+    let board = Board::new(profile, Defects::NONE, SERIAL_NUMBER, cfg!(feature = "test-mode"));
+    let board = if cfg!(feature = "test-mode") {
+        board
+    } else {
+        let commissioning = Commissioning {
+            serial_number: SerialNumber(serial_number_value(SERIAL_NUMBER)),
+            key: UnitKey::from_bytes(SIMULATION_UNIT_KEY),
+            profile,
+        };
+        // SAFETY: the only reference to the region, taken once.
+        let storage = retained::RetainedStorage::new(unsafe { retained::region() });
+        let opened = match SealedImage::open(storage, commissioning.clone(), Defects::NONE) {
+            Err(OpenFault::NoImage(storage)) => SealedImage::commission(storage, commissioning, Defects::NONE).ok(),
+            Ok(opened) => Some(opened),
+            Err(OpenFault::Tampered(_) | OpenFault::Storage(_)) => None,
+        };
+        match opened {
+            Some((memory, unit)) => board.with_memory(unit, Box::new(memory)),
+            None => board.with_memory_fault(),
+        }
+    };
+    if faulted {
+        board.with_memory_fault()
+    } else {
+        board
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    #[cfg(feature = "footprint")]
+    stack::paint();
+    // SAFETY: called once, before any allocation.
+    unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEMORY) as usize, HEAP_BYTES) };
+    let Some(peripherals) = cortex_m::Peripherals::take() else { panic!("the core peripherals were taken twice") };
+    let faulted = retained::take_fault_mark();
+    let mut board = board_at_start(faulted);
+    uart::init();
+    clock::init(peripherals.SYST);
+    // SAFETY: the handler (DefaultHandler below) touches only the ring buffer.
+    unsafe { NVIC::unmask(Uart0) };
+    let mut chunk = [0u8; 128];
+    let mut out = Vec::with_capacity(512);
+    #[cfg(feature = "footprint")]
+    let mut deepest = 0;
+    loop {
+        // Sleep with interrupts masked: a byte that arrives between the
+        // check and the sleep still wakes it (a pending interrupt ends WFI).
+        cortex_m::interrupt::free(|_| {
+            if !uart::has_received() {
+                cortex_m::asm::wfi();
+            }
+        });
+        let received = uart::take_received(&mut chunk);
+        if received == 0 {
+            continue;
+        }
+        out.clear();
+        board.receive(clock::now(), &chunk[..received], &mut out);
+        uart::send(&out);
+        #[cfg(feature = "footprint")]
+        {
+            let high_water = stack::high_water_bytes();
+            if high_water > deepest {
+                deepest = high_water;
+                cortex_m_semihosting::hprintln!("evm-firmware: stack high-water {} bytes", high_water);
+            }
+        }
+    }
+}
+
+#[exception]
+fn SysTick() {
+    clock::on_tick();
+}
+
+/// Every device interrupt without a vector of its own lands here with its
+/// number; UART0's is the only one enabled.
+#[exception]
+unsafe fn DefaultHandler(interrupt_number: i16) {
+    if interrupt_number == uart::INTERRUPT_NUMBER as i16 {
+        uart::on_interrupt();
+    }
+}

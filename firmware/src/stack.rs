@@ -1,0 +1,47 @@
+//! The stack's high-water mark, for docs/BENCHMARKS.md: at start the free
+//! RAM between the end of the statics and the stack pointer is painted with
+//! a pattern; the deepest byte no longer holding it is how far the stack
+//! ever grew. Built only with the `footprint` feature, which prints each
+//! new mark on the semihosting console.
+
+const PAINT: u32 = 0xA5A5_A5A5;
+/// Left unpainted below the live stack at start (the painting's own frame).
+const MARGIN_BYTES: usize = 256;
+
+extern "C" {
+    /// End of the statics (cortex-m-rt: the start of what it leaves free).
+    static mut __sheap: u32;
+    /// The top of RAM, where the stack starts.
+    static _stack_start: u32;
+}
+
+fn bottom() -> *mut u32 {
+    core::ptr::addr_of_mut!(__sheap)
+}
+
+fn top() -> usize {
+    core::ptr::addr_of!(_stack_start) as usize
+}
+
+/// Paints the free RAM below the live stack.
+pub fn paint() {
+    let limit = cortex_m::register::msp::read() as usize - MARGIN_BYTES;
+    let mut word = bottom();
+    while (word as usize) < limit {
+        // SAFETY: words between the statics and the live stack: free RAM.
+        unsafe {
+            word.write_volatile(PAINT);
+            word = word.add(1);
+        }
+    }
+}
+
+/// The deepest the stack has grown, in bytes from the top of RAM.
+pub fn high_water_bytes() -> usize {
+    let mut word = bottom();
+    // SAFETY: reads of free RAM painted by `paint`.
+    while (word as usize) < top() && unsafe { word.read_volatile() } == PAINT {
+        word = unsafe { word.add(1) };
+    }
+    top() - word as usize
+}
