@@ -23,6 +23,7 @@ pub mod bench;
 pub mod cli;
 pub mod fuzzing;
 pub mod generate;
+pub mod hostile_bytes;
 pub mod interrupt;
 pub mod minimize;
 pub mod reference;

@@ -9,9 +9,7 @@ use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m::peripheral::SYST;
 use evm_core::Timestamp;
 
-/// The core clock after reset: the 12 MHz internal oscillator (QEMU's
-/// `lm3s6965evb` runs SysTick at the same rate).
-pub const CORE_CLOCK_HZ: u32 = 12_000_000;
+use crate::system_clock::SYSTEM_CLOCK_HZ;
 
 /// Milliseconds since power-up, low 32 bits (wraps after 49 days).
 static MILLISECONDS_LOW: AtomicU32 = AtomicU32::new(0);
@@ -20,7 +18,7 @@ static WRAPS: AtomicU32 = AtomicU32::new(0);
 
 pub fn init(mut systick: SYST) {
     systick.set_clock_source(SystClkSource::Core);
-    systick.set_reload(CORE_CLOCK_HZ / 1_000 - 1);
+    systick.set_reload(SYSTEM_CLOCK_HZ / 1_000 - 1);
     systick.clear_current();
     systick.enable_interrupt();
     systick.enable_counter();
@@ -28,6 +26,10 @@ pub fn init(mut systick: SYST) {
 
 /// SysTick's handler: one millisecond more.
 pub fn on_tick() {
+    #[cfg(feature = "calibrate")]
+    if MILLISECONDS_LOW.load(Ordering::Relaxed) % 5_000 == 0 {
+        cortex_m_semihosting::hprintln!("tick {}", MILLISECONDS_LOW.load(Ordering::Relaxed));
+    }
     let after = MILLISECONDS_LOW.load(Ordering::Relaxed).wrapping_add(1);
     if after == 0 {
         WRAPS.fetch_add(1, Ordering::Relaxed);

@@ -14,17 +14,17 @@ extern crate alloc;
 
 mod clock;
 mod fault;
+mod heap;
 mod retained;
+mod system_clock;
 #[cfg(feature = "footprint")]
 mod stack;
 mod uart;
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::mem::MaybeUninit;
 use cortex_m::peripheral::NVIC;
 use cortex_m_rt::{entry, exception};
-use embedded_alloc::LlffHeap as Heap;
 use evm_core::detachable_memory::{
     serial_number_value, Commissioning, OpenFault, SealedImage, SerialNumber, UnitKey, SIMULATION_UNIT_KEY,
 };
@@ -34,15 +34,6 @@ use evm_core::{Defects, MachineProfile};
 /// The serial number the board gives in `HELLO_REPLY` (and binds its
 /// memory image to).
 pub const SERIAL_NUMBER: &str = "EVM-FW-LM3S-0001";
-
-/// The heap evm-core allocates from: a reply, a result's counts, the
-/// memory image, the 64 replies kept for retransmissions.
-const HEAP_BYTES: usize = 24 * 1024;
-
-#[global_allocator]
-static HEAP: Heap = Heap::empty();
-
-static mut HEAP_MEMORY: [MaybeUninit<u8>; HEAP_BYTES] = [MaybeUninit::uninit(); HEAP_BYTES];
 
 /// UART0's line in the interrupt controller.
 #[derive(Clone, Copy)]
@@ -102,11 +93,11 @@ fn board_at_start(faulted: bool) -> Board {
 fn main() -> ! {
     #[cfg(feature = "footprint")]
     stack::paint();
-    // SAFETY: called once, before any allocation.
-    unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEMORY) as usize, HEAP_BYTES) };
+    heap::init();
     let Some(peripherals) = cortex_m::Peripherals::take() else { panic!("the core peripherals were taken twice") };
     let faulted = retained::take_fault_mark();
     let mut board = board_at_start(faulted);
+    system_clock::init();
     uart::init();
     clock::init(peripherals.SYST);
     // SAFETY: the handler (DefaultHandler below) touches only the ring buffer.
@@ -114,7 +105,7 @@ fn main() -> ! {
     let mut chunk = [0u8; 128];
     let mut out = Vec::with_capacity(512);
     #[cfg(feature = "footprint")]
-    let mut deepest = 0;
+    let mut deepest = (0, 0);
     loop {
         // Sleep with interrupts masked: a byte that arrives between the
         // check and the sleep still wakes it (a pending interrupt ends WFI).
@@ -132,10 +123,15 @@ fn main() -> ! {
         uart::send(&out);
         #[cfg(feature = "footprint")]
         {
-            let high_water = stack::high_water_bytes();
-            if high_water > deepest {
-                deepest = high_water;
-                cortex_m_semihosting::hprintln!("evm-firmware: stack high-water {} bytes", high_water);
+            let marks = (stack::high_water_bytes(), heap::peak_bytes());
+            if marks.0 > deepest.0 || marks.1 > deepest.1 {
+                deepest = (deepest.0.max(marks.0), deepest.1.max(marks.1));
+                cortex_m_semihosting::hprintln!(
+                    "evm-firmware: stack high-water {} bytes, heap peak {} of {} bytes",
+                    deepest.0,
+                    deepest.1,
+                    heap::HEAP_BYTES
+                );
             }
         }
     }

@@ -51,9 +51,8 @@ const SYSCTL_RCGC2: usize = 0x400F_E108;
 const GPIO_A_AFSEL: usize = 0x4000_4420;
 const GPIO_A_DEN: usize = 0x4000_451C;
 
-/// The UART's clock: the LM3S6965's 12 MHz precision internal oscillator,
-/// which drives the chip after reset (no PLL is set up).
-pub const UART_CLOCK_HZ: u32 = 12_000_000;
+/// The UART's clock: the system clock.
+const UART_CLOCK_HZ: u32 = crate::system_clock::SYSTEM_CLOCK_HZ;
 pub const BAUD: u32 = 115_200;
 
 /// UART0's interrupt number on the LM3S6965 (vector 21).
@@ -89,7 +88,7 @@ pub fn init() {
     write(GPIO_A_AFSEL, read(GPIO_A_AFSEL) | 0b11);
     write(GPIO_A_DEN, read(GPIO_A_DEN) | 0b11);
     write(CR, 0);
-    // Divisor = clock / (16 × baud) = 6.5104: integer 6, fraction 0.5104 × 64 ≈ 33.
+    // Divisor = clock / (16 × baud) = 27.127: integer 27, fraction 0.127 × 64 ≈ 8.
     let divisor_64ths = (UART_CLOCK_HZ * 4 + BAUD / 2) / BAUD;
     write(IBRD, divisor_64ths / 64);
     write(FBRD, divisor_64ths % 64);

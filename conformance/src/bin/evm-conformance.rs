@@ -237,6 +237,28 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
     },
+    /// Send the fuzz corpora to a board on its wire (raw bytes; a
+    /// board_bytes file as the stream it builds), in pieces, and require a
+    /// HELLO reply after every file: nothing a line delivers may stop a board.
+    ///
+    /// Examples:
+    ///   evm-conformance hostile-bytes --target sim-pty fuzz/corpus/board_bytes fuzz/corpus/frame_decoder
+    ///   evm-conformance hostile-bytes --target serial:/dev/ttyUSB0@115200 --json h.json fuzz/corpus/message_parser
+    ///
+    /// Exit status: 0 the board answered after every file; 1 it stopped
+    /// answering (the file is named); 2 bad usage, no corpus, no board.
+    #[command(verbatim_doc_comment)]
+    HostileBytes {
+        /// The board: sim-pty, serial:PATH@BAUD, tcp:ADDR (a wire: not sim).
+        #[arg(long)]
+        target: String,
+        /// Write the JSON report here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Corpus files or folders.
+        #[arg(required = true, value_name = "CORPUS")]
+        paths: Vec<PathBuf>,
+    },
     /// Measure, never assert: performance figures beside a floor measured in the same run.
     #[command(verbatim_doc_comment)]
     Bench {
@@ -560,6 +582,18 @@ fn main() -> ExitCode {
                     EXIT_MISMATCH
                 } else {
                     EXIT_ALL_MATCH
+                }
+            })
+        }
+        Command::HostileBytes { target, json, paths } => {
+            cli::hostile_bytes(&target, &paths, json.as_deref()).map(|(summary, alive)| {
+                if !quiet {
+                    out_line!("{summary}");
+                }
+                if alive {
+                    EXIT_ALL_MATCH
+                } else {
+                    EXIT_MISMATCH
                 }
             })
         }

@@ -594,6 +594,29 @@ pub fn bench_readout(
     Ok(report.summary())
 }
 
+/// `hostile-bytes`: the fuzz corpora sent to a board on its wire, a
+/// handshake after each file. `Ok((summary, alive))`.
+pub fn hostile_bytes(target: &str, paths: &[PathBuf], json: Option<&Path>) -> Result<(String, bool), UsageError> {
+    if let Some(path) = json {
+        check_writable(path)?;
+    }
+    let files = crate::hostile_bytes::corpus_files(paths).map_err(|error| UsageError(format!("corpus: {error}")))?;
+    if files.is_empty() {
+        return Err(UsageError("no corpus files found in the paths given".to_owned()));
+    }
+    let spec: TargetSpec =
+        target.parse().map_err(|error: crate::target::TargetSpecError| UsageError(error.to_string()))?;
+    let mut wire = spec.open_wire(None).map_err(|error| UsageError(error.to_string()))?;
+    let name = crate::target::Target::name(&wire);
+    let report = crate::hostile_bytes::run(&mut wire, &name, &files, |_| {})
+        .map_err(|error| UsageError(format!("corpus: {error}")))?;
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&report).map_err(|error| UsageError(error.to_string()))?;
+        write_file(path, &(text + "\n"))?;
+    }
+    Ok((report.summary(), report.silenced_by.is_none()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_duration;

@@ -166,6 +166,19 @@ fn board_stream(unstructured: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8
     Ok(stream)
 }
 
+/// The bytes a `board_bytes` input puts on the line: its first byte's bit 1
+/// chooses raw bytes (clear) or a built stream of requests, noise and
+/// resends (set); the rest is the raw bytes or what builds the stream.
+/// `evm-conformance hostile-bytes` sends these to a real board.
+pub fn board_bytes_stream(data: &[u8]) -> Vec<u8> {
+    let Some((&mode, rest)) = data.split_first() else { return Vec::new() };
+    if mode & 2 == 0 {
+        rest.to_vec()
+    } else {
+        board_stream(&mut Unstructured::new(rest)).unwrap_or_default()
+    }
+}
+
 /// Target `board_bytes`: the first byte chooses test mode and the chunking;
 /// the rest builds a stream of requests, noise and resends. The board never
 /// panics; every byte it sends is a well-formed reply frame; the unit
@@ -174,14 +187,9 @@ fn board_stream(unstructured: &mut Unstructured<'_>) -> arbitrary::Result<Vec<u8
 /// the readout (or it repeats, from the de-duplication window, a reply sent
 /// when it would).
 pub fn board_bytes(data: &[u8]) {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some(&mode) = data.first() else { return };
     let test_mode = mode & 1 == 1;
-    let stream = if mode & 2 == 0 {
-        // Raw bytes, as a noisy or hostile line delivers them.
-        rest.to_vec()
-    } else {
-        board_stream(&mut Unstructured::new(rest)).unwrap_or_default()
-    };
+    let stream = board_bytes_stream(data);
     let mut board = Board::new(MachineProfile::m2(), Defects::NONE, "FUZZ-BOARD", test_mode);
     let mut shadow = FrameAccumulator::new();
     let mut now = Timestamp::from_clock(7, 0, 0);

@@ -25,7 +25,7 @@ mod trace;
 mod unit;
 
 pub use capture::capture_reader;
-pub use codec::{board_bytes, frame_decoder, message_parser};
+pub use codec::{board_bytes, board_bytes_stream, frame_decoder, message_parser};
 pub use memory::{fuzz_commissioning, memory_image_loader};
 pub use seeds::seed_inputs;
 pub use station::station_model;

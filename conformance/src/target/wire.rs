@@ -178,6 +178,44 @@ impl WireTarget {
     }
 }
 
+impl WireTarget {
+    /// Sends `bytes` as they are (no frame around them), in pieces of
+    /// `piece_bytes` as a UART's interrupts would cut them, then reads until
+    /// the line has been quiet for `quiet`; returns the bytes received.
+    pub fn send_raw(
+        &mut self,
+        bytes: &[u8],
+        piece_bytes: usize,
+        quiet: std::time::Duration,
+    ) -> Result<usize, TargetError> {
+        for piece in bytes.chunks(piece_bytes.max(1)) {
+            self.transport.send_unframed(piece).map_err(|error| self.link_error(format!("write: {error}")))?;
+        }
+        let mut received = 0;
+        let mut last_byte = Instant::now();
+        while last_byte.elapsed() < quiet {
+            match self.transport.receive(&mut self.buffer) {
+                Ok(0) => {}
+                Ok(read) => {
+                    received += read;
+                    last_byte = Instant::now();
+                }
+                Err(error) => return Err(self.link_error(format!("read: {error}"))),
+            }
+        }
+        Ok(received)
+    }
+
+    /// Says `HELLO` and requires the board's `HELLO_REPLY` (with its
+    /// resends, as every call): the board is alive and speaks the protocol.
+    pub fn handshake(&mut self) -> Result<(), TargetError> {
+        match self.call(&Request::Hello { highest_version: PROTOCOL_VERSION })? {
+            Reply::Hello { .. } => Ok(()),
+            other => Err(self.error(format!("HELLO answered {}", other.describe()))),
+        }
+    }
+}
+
 /// What stands in a wrapper's place for the instant it is rewrapped.
 struct Unplugged;
 

@@ -572,9 +572,11 @@ fn a_board_that_dies_leaves_its_trace_inconclusive_not_failed() {
 /// Issue 13: field mode. A board without test mode reads its own clock, so
 /// the harness waits in real time on the trace's field schedule: an hour
 /// of set-up shrinks to milliseconds, presses too fast on purpose stay too
-/// fast (the board's own clock refuses the sixth `Ballot` in a minute), and
-/// a trace that needs more real time than the budget is not run, with the
-/// reason in words.
+/// fast (the board's own clock refuses the sixth `Ballot` in a minute), a
+/// gap a threshold sees is waited for in real time (a board with a 12 s
+/// minimum interval takes the `Ballot` 13 s after a vote, and refuses the
+/// one 5 s after), and a trace that needs more real time than the budget is
+/// not run, with the reason in words.
 #[test]
 fn a_field_board_is_paced_in_real_time_on_the_shortest_schedule() {
     ensure_board_binary();
@@ -613,8 +615,9 @@ fn a_field_board_is_paced_in_real_time_on_the_shortest_schedule() {
         let took = started.elapsed();
         let judged = &report.traces[0];
         assert_eq!(judged.status, evm_conformance::report::TraceStatus::AsExpected, "{judged:?}");
-        // 13 hours of trace, 10 s of voting span: about 10 s of real time.
-        assert!(took >= std::time::Duration::from_secs(9), "the presses kept their spacing: {took:?}");
+        // 13 hours of trace, 10 s of voting span, no gap a threshold can
+        // see: 20 ms a line.
+        assert!(took < std::time::Duration::from_secs(5), "gaps no threshold sees took {took:?}");
         // A whole day of 1,500 votes at a real board's pace does not fit 150 s.
         let day = traces().join("conformance/unit-16-candidates-full-day.jsonl");
         let report = run(&[day], &mut board, |_| {}).expect("readable");
@@ -639,6 +642,39 @@ fn a_field_board_is_paced_in_real_time_on_the_shortest_schedule() {
     });
     let _ = child.kill();
     let _ = child.wait();
+    if let Err(panic) = result {
+        let _ = std::fs::remove_dir_all(&folder);
+        std::panic::resume_unwind(panic);
+    }
+    // The minimum-interval rule: a gap it sees is waited for.
+    let mut interval = lines[..6].to_vec();
+    interval.extend([
+        r#"{"at":"07:00:00","event":"ballot"}"#.to_owned(),
+        r#"{"at":"07:00:01","event":"press","candidate":1}"#.to_owned(),
+        r#"{"at":"07:00:14","event":"ballot"}"#.to_owned(),
+        r#"{"at":"07:00:15","event":"press","candidate":2}"#.to_owned(),
+        r#"{"at":"07:00:20","event":"ballot"}"#.to_owned(),
+        r#"{"at":"07:00:20","event":"expect","refused":"rate_limited"}"#.to_owned(),
+        r#"{"at":"17:00:00","event":"close"}"#.to_owned(),
+        r#"{"at":"18:00:00","event":"break_result_seal"}"#.to_owned(),
+        r#"{"at":"18:00:01","event":"result"}"#.to_owned(),
+        r#"{"at":"18:00:01","event":"expect_result","counts":[1,1,0],"total":2}"#.to_owned(),
+    ]);
+    let trace = folder.join("field-interval.jsonl");
+    std::fs::write(&trace, interval.join("\n") + "\n").unwrap();
+    std::fs::write(folder.join("field-interval.expected.json"), r#"{"verdict":"pass"}"#).unwrap();
+    let (mut child, device) = pty_board(&["--rate-rule", "minimum-interval"]);
+    let result = std::panic::catch_unwind(|| {
+        let mut board = WireTarget::serial(&device, 115_200).expect("connects");
+        let started = std::time::Instant::now();
+        let report = run(std::slice::from_ref(&trace), &mut board, |_| {}).expect("readable");
+        let took = started.elapsed();
+        assert_eq!(report.traces[0].status, evm_conformance::report::TraceStatus::AsExpected, "{:?}", report.traces[0]);
+        assert!(took >= std::time::Duration::from_secs(13), "the 13 s after a vote were waited for: {took:?}");
+        assert!(took < std::time::Duration::from_secs(30), "and nothing else: {took:?}");
+    });
+    let _ = child.kill();
+    let _ = child.wait();
     let _ = std::fs::remove_dir_all(&folder);
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
@@ -652,9 +688,52 @@ fn pty_board(flags: &[&str]) -> (std::process::Child, String) {
         .args(["serve", "--pty", "--exit-with-parent"])
         .args(flags)
         .stdout(Stdio::piped())
+        // The board's warnings (NACKs to corrupt frames) are expected here.
+        .stderr(Stdio::null())
         .spawn()
         .expect("evm-sim serve --pty starts");
     let mut device = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
     (child, device.trim().to_owned())
+}
+
+fn fuzz_corpus(target: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target)
+}
+
+/// Issue 14: everything the protocol fuzzers keep, sent over a real
+/// pseudo-terminal to a separate board process in pieces, leaves the board
+/// answering `HELLO` after every file (the firmware board gets the same run
+/// in `.ci/run`).
+#[test]
+fn the_fuzz_corpora_leave_a_pty_board_answering_after_every_file() {
+    ensure_board_binary();
+    let (mut child, device) = pty_board(&["--test-mode"]);
+    let mut board = WireTarget::serial(&device, 115_200).expect("connects");
+    let files =
+        evm_conformance::hostile_bytes::corpus_files(&[fuzz_corpus("board_bytes"), fuzz_corpus("frame_decoder")])
+            .expect("the committed corpora");
+    assert!(files.len() > 100, "{} files", files.len());
+    let report = evm_conformance::hostile_bytes::run(&mut board, "sim", &files, |_| {}).expect("readable");
+    let _ = child.kill();
+    assert!(report.silenced_by.is_none(), "{}", report.summary());
+    assert_eq!(report.handshakes, files.len());
+    assert!(report.bytes_received > 0, "the board answered the hostile bytes too");
+}
+
+/// The same check names the file after which a board stopped answering (here
+/// the board process is killed after the first handshake).
+#[test]
+fn a_board_silenced_by_hostile_bytes_is_named_with_the_file() {
+    ensure_board_binary();
+    let (mut child, device) = pty_board(&["--test-mode"]);
+    let mut board = WireTarget::serial(&device, 115_200).expect("connects");
+    let _ = child.kill();
+    let _ = child.wait();
+    let files = evm_conformance::hostile_bytes::corpus_files(&[fuzz_corpus("frame_decoder")]).expect("corpus");
+    let report = evm_conformance::hostile_bytes::run(&mut board, "sim", &files, |_| {}).expect("readable");
+    let silenced = report.silenced_by.as_ref().expect("a dead board is caught");
+    assert_eq!(silenced.file, files[0]);
+    assert_eq!((report.files, report.handshakes), (1, 0));
+    assert!(report.summary().contains("SILENCED: after"), "{}", report.summary());
 }
