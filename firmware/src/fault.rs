@@ -33,3 +33,25 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     report_and_reset(format_args!("evm-firmware: panic: {info}; resetting with the memory kept\n"))
 }
+
+/// The drill of the `fault-drill` build: the bytes `FAULT-DRILL` on the
+/// line (however the interrupts cut them) make the core read where there is
+/// no memory (below SRAM), a bus fault that escalates to the hard fault
+/// above. Never in a poll's build.
+#[cfg(feature = "fault-drill")]
+pub fn drill_if_asked(received: &[u8]) {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    const DRILL: &[u8] = b"FAULT-DRILL";
+    static MATCHED: AtomicUsize = AtomicUsize::new(0);
+    for &byte in received {
+        let matched = MATCHED.load(Ordering::Relaxed);
+        let matched = if byte == DRILL[matched] { matched + 1 } else { usize::from(byte == DRILL[0]) };
+        if matched == DRILL.len() {
+            // SAFETY: none intended: the write is the fault (a stack overflow's).
+            unsafe { core::ptr::write_volatile(0x1FFF_FFF0 as *mut u32, 0xDEAD_BEEF) };
+            cortex_m_semihosting::hprintln!("evm-firmware: the write below SRAM did not fault");
+            cortex_m::asm::udf();
+        }
+        MATCHED.store(matched % DRILL.len(), Ordering::Relaxed);
+    }
+}

@@ -9,9 +9,10 @@ use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use embedded_alloc::LlffHeap;
 
-/// Bytes of heap: the replies kept for retransmissions (64 of at most a
-/// few hundred bytes) dominate.
-pub const HEAP_BYTES: usize = 24 * 1024;
+/// Bytes of heap: the replies kept for retransmissions dominate (64
+/// slots; `READ_RESULT` replies at most 8 KiB of them, the others under 60
+/// bytes each), then the frame being received (at most 2 KiB stuffed).
+pub const HEAP_BYTES: usize = 28 * 1024;
 
 pub struct MeasuredHeap {
     heap: LlffHeap,

@@ -16,9 +16,9 @@ mod clock;
 mod fault;
 mod heap;
 mod retained;
-mod system_clock;
 #[cfg(feature = "footprint")]
 mod stack;
+mod system_clock;
 mod uart;
 
 use alloc::boxed::Box;
@@ -34,6 +34,10 @@ use evm_core::{Defects, MachineProfile};
 /// The serial number the board gives in `HELLO_REPLY` (and binds its
 /// memory image to).
 pub const SERIAL_NUMBER: &str = "EVM-FW-LM3S-0001";
+
+/// `READ_RESULT` replies kept for retransmissions at most (docs/PROTOCOL.md
+/// section 1): 64 results of an M3 (1.6 KB each) would not fit the RAM.
+const RESULT_REPLY_BUDGET_BYTES: usize = 8 * 1024;
 
 /// UART0's line in the interrupt controller.
 #[derive(Clone, Copy)]
@@ -61,7 +65,8 @@ fn profile() -> MachineProfile {
 /// input with `MEMORY_FAULT` and keeps its memory as it is.
 fn board_at_start(faulted: bool) -> Board {
     let profile = profile();
-    let board = Board::new(profile, Defects::NONE, SERIAL_NUMBER, cfg!(feature = "test-mode"));
+    let board = Board::new(profile, Defects::NONE, SERIAL_NUMBER, cfg!(feature = "test-mode"))
+        .with_result_reply_budget(RESULT_REPLY_BUDGET_BYTES);
     let board = if cfg!(feature = "test-mode") {
         board
     } else {
@@ -97,6 +102,8 @@ fn main() -> ! {
     let Some(peripherals) = cortex_m::Peripherals::take() else { panic!("the core peripherals were taken twice") };
     let faulted = retained::take_fault_mark();
     let mut board = board_at_start(faulted);
+    #[cfg(feature = "footprint")]
+    cortex_m_semihosting::hprintln!("evm-firmware: stack high-water {} bytes at start", stack::high_water_bytes());
     system_clock::init();
     uart::init();
     clock::init(peripherals.SYST);
@@ -118,6 +125,8 @@ fn main() -> ! {
         if received == 0 {
             continue;
         }
+        #[cfg(feature = "fault-drill")]
+        fault::drill_if_asked(&chunk[..received]);
         out.clear();
         board.receive(clock::now(), &chunk[..received], &mut out);
         uart::send(&out);

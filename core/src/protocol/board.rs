@@ -23,6 +23,9 @@ struct Remembered {
     /// CRC of the request frame: a reused id with other content is a new request.
     request_crc: u32,
     reply: Vec<u8>,
+    /// A `READ_RESULT`'s reply, which a board short of RAM may forget
+    /// (docs/PROTOCOL.md section 1): the only long reply, and a read.
+    is_result: bool,
 }
 
 /// A simulated board: a control unit behind the protocol.
@@ -59,6 +62,9 @@ pub struct Board {
     accumulator: FrameAccumulator,
     remembered: Vec<Remembered>,
     next_slot: usize,
+    /// At most this many bytes of `READ_RESULT` replies are kept in the
+    /// window (`None`: no limit); the oldest are forgotten first.
+    result_reply_budget: Option<usize>,
     /// Protocol errors seen: corrupt, overfull, malformed frames.
     pub protocol_errors: u64,
 }
@@ -82,6 +88,7 @@ impl Board {
             accumulator: FrameAccumulator::new(),
             remembered: Vec::with_capacity(DEDUPLICATION_WINDOW),
             next_slot: 0,
+            result_reply_budget: None,
             protocol_errors: 0,
         }
     }
@@ -106,6 +113,22 @@ impl Board {
         self.memory = Some(memory);
         self.test_mode = false;
         self
+    }
+
+    /// Keeps at most `bytes` of `READ_RESULT` replies in the de-duplication
+    /// window, forgetting the oldest first (docs/PROTOCOL.md section 1: a
+    /// board short of RAM may; a forgotten `READ_RESULT` resent is executed
+    /// again, which changes nothing). Every other reply keeps its slot. A
+    /// full window of M3 results is 64 × 1.6 KB: more than a small
+    /// microcontroller's RAM (the reference firmware keeps 8 KiB).
+    pub fn with_result_reply_budget(mut self, bytes: usize) -> Board {
+        self.result_reply_budget = Some(bytes);
+        self
+    }
+
+    /// Bytes of replies kept in the de-duplication window.
+    pub fn remembered_reply_bytes(&self) -> usize {
+        self.remembered.iter().map(|entry| entry.reply.len()).sum()
     }
 
     /// A board whose memory could not be opened at start (an image that
@@ -196,9 +219,9 @@ impl Board {
             out.extend(reply_frame(0, &Reply::Nack(NackReason::Malformed)));
             return;
         }
-        if let Some(remembered) =
-            self.remembered.iter().find(|entry| entry.request_id == request_id && entry.request_crc == request_crc)
-        {
+        if let Some(remembered) = self.remembered.iter().find(|entry| {
+            entry.request_id == request_id && entry.request_crc == request_crc && !entry.reply.is_empty()
+        }) {
             out.extend_from_slice(&remembered.reply);
             return;
         }
@@ -215,13 +238,36 @@ impl Board {
         for event in events {
             out.extend(reply_frame(0, &Reply::Event(event)));
         }
-        let remembered = Remembered { request_id, request_crc, reply: wire };
+        let is_result = kind == super::message::kind::READ_RESULT;
+        let remembered = Remembered { request_id, request_crc, reply: wire, is_result };
         if self.remembered.len() < DEDUPLICATION_WINDOW {
             self.remembered.push(remembered);
         } else {
             self.remembered[self.next_slot] = remembered;
         }
         self.next_slot = (self.next_slot + 1) % DEDUPLICATION_WINDOW;
+        self.forget_results_over_budget();
+    }
+
+    /// Forgets the oldest `READ_RESULT` replies until those kept fit the
+    /// budget (a forgotten slot keeps its place, empty: never matched).
+    fn forget_results_over_budget(&mut self) {
+        let Some(budget) = self.result_reply_budget else { return };
+        let mut kept: usize = self.remembered.iter().filter(|entry| entry.is_result).map(|entry| entry.reply.len()).sum();
+        let slots = self.remembered.len();
+        // The oldest slot is the next to be reused (or the first, before the window fills).
+        let oldest = if slots < DEDUPLICATION_WINDOW { 0 } else { self.next_slot };
+        // The newest (the last offset) is never forgotten: its resend is the likely one.
+        for offset in 0..slots.saturating_sub(1) {
+            if kept <= budget {
+                break;
+            }
+            let entry = &mut self.remembered[(oldest + offset) % slots];
+            if entry.is_result && !entry.reply.is_empty() {
+                kept -= entry.reply.len();
+                entry.reply = Vec::new();
+            }
+        }
     }
 
     // Longer than 70 lines on purpose: the board's dispatcher: one arm a request kind
@@ -339,6 +385,58 @@ pub fn request_frame(request_id: u16, request: &Request) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A board short of RAM forgets old `READ_RESULT` replies first and
+    /// never more than its budget of them; an `INPUT` resent from anywhere
+    /// in the window is still answered from memory, not executed again.
+    #[test]
+    fn a_result_reply_budget_forgets_old_results_and_keeps_every_input() {
+        use crate::protocol::message::Request;
+        use crate::unit::Input;
+        let mut board =
+            Board::new(MachineProfile::m3(), Defects::NONE, "EVM-FW", true).with_result_reply_budget(2_000);
+        let mut id = 1u16;
+        let send = |board: &mut Board, request: &Request, id: u16| {
+            let mut out = Vec::new();
+            board.receive(Timestamp::from_clock(7, 0, 0), &request_frame(id, request), &mut out);
+            out
+        };
+        let m3 = MachineProfile::m3();
+        send(&mut board, &Request::TestStartMachine { profile: m3, defects: Defects::NONE }, id);
+        let at = Timestamp::from_clock(7, 0, 0);
+        let mut inputs: Vec<Input> = (1..=24).map(|position| Input::AttachBallotingUnit { position }).collect();
+        inputs.push(Input::PowerOn { held_button: None });
+        inputs.extend([Input::CandSet { candidates: 300 }, Input::SealCandidateSetSection, Input::Close]);
+        inputs.push(Input::Result);
+        let mut first_input = None;
+        for input in inputs {
+            id += 1;
+            let reply = send(&mut board, &Request::Input { at, input }, id);
+            first_input.get_or_insert((id, input, reply));
+        }
+        let mut first_result = None;
+        for _ in 0..10 {
+            id += 1;
+            let reply = send(&mut board, &Request::ReadResult, id);
+            assert!(reply.len() > 1_200, "{} bytes: a result of 300 candidates", reply.len());
+            first_result.get_or_insert((id, reply));
+            let kept: usize = board.remembered.iter().filter(|entry| entry.is_result).map(|entry| entry.reply.len()).sum();
+            assert!(kept <= 2_000, "{kept} bytes of results kept");
+        }
+        // The newest result is remembered: a resend is answered from memory.
+        let newest = board.remembered.iter().rev().find(|entry| entry.is_result).unwrap().reply.clone();
+        assert!(!newest.is_empty());
+        // The oldest result was forgotten: its resend is executed again,
+        // which gives the same bytes (a read).
+        let (old_id, old_reply) = first_result.unwrap();
+        assert!(board.remembered.iter().any(|entry| entry.request_id == old_id && entry.reply.is_empty()));
+        assert_eq!(send(&mut board, &Request::ReadResult, old_id), old_reply);
+        // The first INPUT, from early in the window, is still answered from memory.
+        let (input_id, input, input_reply) = first_input.unwrap();
+        let total_before = board.unit().total();
+        assert_eq!(send(&mut board, &Request::Input { at, input }, input_id), input_reply);
+        assert_eq!(board.unit().total(), total_before);
+    }
 
     #[test]
     fn the_own_clock_never_goes_back_and_never_stands_still() {
