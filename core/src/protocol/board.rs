@@ -219,9 +219,11 @@ impl Board {
             out.extend(reply_frame(0, &Reply::Nack(NackReason::Malformed)));
             return;
         }
-        if let Some(remembered) = self.remembered.iter().find(|entry| {
-            entry.request_id == request_id && entry.request_crc == request_crc && !entry.reply.is_empty()
-        }) {
+        if let Some(remembered) = self
+            .remembered
+            .iter()
+            .find(|entry| entry.request_id == request_id && entry.request_crc == request_crc && !entry.reply.is_empty())
+        {
             out.extend_from_slice(&remembered.reply);
             return;
         }
@@ -253,7 +255,8 @@ impl Board {
     /// budget (a forgotten slot keeps its place, empty: never matched).
     fn forget_results_over_budget(&mut self) {
         let Some(budget) = self.result_reply_budget else { return };
-        let mut kept: usize = self.remembered.iter().filter(|entry| entry.is_result).map(|entry| entry.reply.len()).sum();
+        let mut kept: usize =
+            self.remembered.iter().filter(|entry| entry.is_result).map(|entry| entry.reply.len()).sum();
         let slots = self.remembered.len();
         // The oldest slot is the next to be reused (or the first, before the window fills).
         let oldest = if slots < DEDUPLICATION_WINDOW { 0 } else { self.next_slot };
@@ -393,8 +396,7 @@ mod tests {
     fn a_result_reply_budget_forgets_old_results_and_keeps_every_input() {
         use crate::protocol::message::Request;
         use crate::unit::Input;
-        let mut board =
-            Board::new(MachineProfile::m3(), Defects::NONE, "EVM-FW", true).with_result_reply_budget(2_000);
+        let mut board = Board::new(MachineProfile::m3(), Defects::NONE, "EVM-FW", true).with_result_reply_budget(2_000);
         let mut id = 1u16;
         let send = |board: &mut Board, request: &Request, id: u16| {
             let mut out = Vec::new();
@@ -420,7 +422,8 @@ mod tests {
             let reply = send(&mut board, &Request::ReadResult, id);
             assert!(reply.len() > 1_200, "{} bytes: a result of 300 candidates", reply.len());
             first_result.get_or_insert((id, reply));
-            let kept: usize = board.remembered.iter().filter(|entry| entry.is_result).map(|entry| entry.reply.len()).sum();
+            let kept: usize =
+                board.remembered.iter().filter(|entry| entry.is_result).map(|entry| entry.reply.len()).sum();
             assert!(kept <= 2_000, "{kept} bytes of results kept");
         }
         // The newest result is remembered: a resend is answered from memory.
