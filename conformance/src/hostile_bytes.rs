@@ -39,7 +39,7 @@ pub struct Silenced {
 }
 
 impl HostileBytesReport {
-    /// One line for a terminal.
+    /// For a terminal: the figures, then the outcome on a line of its own.
     pub fn summary(&self) -> String {
         let head = format!(
             "{} corpus files ({} bytes) sent to {}: {} handshakes answered, {} bytes received, {:.1} s",

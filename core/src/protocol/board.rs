@@ -126,11 +126,6 @@ impl Board {
         self
     }
 
-    /// Bytes of replies kept in the de-duplication window.
-    pub fn remembered_reply_bytes(&self) -> usize {
-        self.remembered.iter().map(|entry| entry.reply.len()).sum()
-    }
-
     /// A board whose memory could not be opened at start (an image that
     /// fails its integrity check, 61G(4), or a fault that reset the board):
     /// it answers the handshake and state reads and refuses every input with
