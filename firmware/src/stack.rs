@@ -2,7 +2,8 @@
 //! region below the stack pointer (memory.x: the bottom of SRAM) is painted
 //! with a pattern; the deepest byte no longer holding it is how far the
 //! stack ever grew. Built only with the `footprint` feature, which prints
-//! each new mark on the semihosting console.
+//! each new mark on the semihosting console. Painted again once the board
+//! is built, so that the marks after it are the serving path's alone.
 
 const PAINT: u32 = 0xA5A5_A5A5;
 /// Left unpainted below the live stack at start (the painting's own frame).
