@@ -71,23 +71,52 @@ pub fn stream_of(path: &Path, data: &[u8]) -> Vec<u8> {
     }
 }
 
+/// An I/O error with the path it happened at.
+fn at(path: &Path) -> impl FnOnce(std::io::Error) -> std::io::Error + '_ {
+    move |error| std::io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+}
+
 /// The files of `paths` (files, or folders read one level deep), sorted.
 pub fn corpus_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)?
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(at(path))?
                 .map(|entry| entry.map(|entry| entry.path()))
-                .collect::<std::io::Result<_>>()?;
+                .collect::<std::io::Result<_>>()
+                .map_err(at(path))?;
             inside.retain(|file| file.is_file());
             inside.sort();
             files.extend(inside);
         } else {
-            std::fs::metadata(path)?;
+            std::fs::metadata(path).map_err(at(path))?;
             files.push(path.clone());
         }
     }
     Ok(files)
+}
+
+/// `HELLO`s tried after a file before the board counts as silenced: a board
+/// that answers one with another reply (a late answer to the corpus's own
+/// request with the same id) is asked again.
+const HANDSHAKE_TRIES: usize = 3;
+
+/// `HELLO` until the board answers `HELLO_REPLY`: a reply of another kind
+/// (a late answer to the corpus's own request with the same id) is
+/// drained and asked again; a link that stays down is the board silenced.
+fn handshake(target: &mut WireTarget) -> Result<(), TargetError> {
+    let mut outcome = target.handshake();
+    for _ in 1..HANDSHAKE_TRIES {
+        match &outcome {
+            Err(error) if error.cause == crate::target::FailureCause::Board => {
+                target.send_raw(&[], PIECE_BYTES, QUIET)?;
+                outcome = target.handshake();
+            }
+            _ => break,
+        }
+    }
+    outcome
 }
 
 /// Sends every file to `target`, a handshake after each; stops at the first
@@ -109,7 +138,7 @@ pub fn run(
         elapsed_ms: 0,
     };
     for (index, file) in files.iter().enumerate() {
-        let data = std::fs::read(file)?;
+        let data = std::fs::read(file).map_err(at(file))?;
         let mut stream = stream_of(file, &data);
         // A delimiter ends whatever frame the file left open.
         stream.push(0);
@@ -117,7 +146,7 @@ pub fn run(
         report.bytes_sent += stream.len() as u64;
         let outcome = target.send_raw(&stream, PIECE_BYTES, QUIET).and_then(|received| {
             report.bytes_received += received as u64;
-            target.handshake()
+            handshake(target)
         });
         if let Err(TargetError { message, .. }) = outcome {
             report.silenced_by = Some(Silenced { file: file.clone(), error: message });

@@ -10,7 +10,7 @@
 //!
 //! The crate is `#![no_std]` with `alloc`: a heap of a few kilobytes holds a
 //! frame's reply, a result's counts and the memory image (the firmware's
-//! heap is 16 KiB). Every call takes the input and the time `now` and
+//! heap is 28 KiB, most of it the replies kept for retransmissions). Every call takes the input and the time `now` and
 //! returns what the machine did; nothing here reads a clock, allocates a
 //! descriptor or prints.
 #![no_std]

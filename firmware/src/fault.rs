@@ -1,10 +1,11 @@
 //! What the board does when its own code fails: it never goes on with state
-//! it cannot trust, and never fails silently. A hard fault or a panic
-//! prints its cause on the semihosting console (QEMU's stdout; a debugger's
-//! console on a real board), marks the fault in retained RAM and resets the
-//! chip. At the next start the board finds the mark, keeps its memory as it
-//! is and refuses every input with `MEMORY_FAULT` (docs/PROTOCOL.md), as a
-//! control unit shows an error instead of counting on.
+//! it cannot trust, and never fails silently. A hard fault or a panic marks
+//! the fault in retained RAM, prints its cause on the semihosting console
+//! (QEMU's stdout; a debugger's console on a real board) and resets the
+//! chip. Every later start finds the mark (`retained::fault_mark`), keeps
+//! the memory as it is and refuses every input with `MEMORY_FAULT`
+//! (docs/PROTOCOL.md), as a control unit shows an error instead of counting
+//! on; a fault during a start leaves the image unopened at the next.
 
 use core::fmt::Write;
 use cortex_m_rt::{exception, ExceptionFrame};
@@ -13,10 +14,12 @@ use crate::retained;
 
 fn report_and_reset(args: core::fmt::Arguments<'_>) -> ! {
     cortex_m::interrupt::disable();
+    // Marked first: without a debugger the print's BKPT stops the core, and
+    // whatever resets it later must find the mark.
+    retained::mark_fault();
     if let Ok(mut console) = cortex_m_semihosting::hio::hstdout() {
         let _ = console.write_fmt(args);
     }
-    retained::mark_fault();
     cortex_m::peripheral::SCB::sys_reset()
 }
 
@@ -35,9 +38,10 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 /// The drill of the `fault-drill` build: the bytes `FAULT-DRILL` on the
-/// line (however the interrupts cut them) make the core read where there is
-/// no memory (below SRAM), a bus fault that escalates to the hard fault
-/// above. Never in a poll's build.
+/// line (however the interrupts cut them) make the core write below SRAM,
+/// as an overflowing stack would (a bus fault on silicon; QEMU discards the
+/// write and says so), then execute an undefined instruction: the hard
+/// fault above. Never in a poll's build.
 #[cfg(feature = "fault-drill")]
 pub fn drill_if_asked(received: &[u8]) {
     use core::sync::atomic::{AtomicUsize, Ordering};

@@ -61,19 +61,21 @@ fn profile() -> MachineProfile {
 /// The board at start. Test mode: a fresh unit, the host's clock, no
 /// retained memory (like `evm-sim serve --test-mode`). Field: the unit
 /// restarted from its retained image, or commissioned when there is none; a
-/// tampered image, or a reset by a fault, leaves a board that refuses every
-/// input with `MEMORY_FAULT` and keeps its memory as it is.
+/// tampered image, or any earlier fault of the board's own, leaves a board
+/// that refuses every input with `MEMORY_FAULT` and keeps its memory as it
+/// is (after a fault during a start, without opening the image again).
 ///
 /// Never inlined, like `serve`: opening and sealing images moves several
 /// 1.6 KB copies of the unit's state through the stack (`SealedImage::open`
 /// takes a 14 KB frame), and in `main`'s frame they would stay reserved
 /// for good, under the serving path's own (measured: `main` took 18 KB).
 #[inline(never)]
-fn board_at_start(faulted: bool) -> Board {
+fn board_at_start(fault: retained::FaultMark) -> Board {
     let profile = profile();
     let board = Board::new(profile, Defects::NONE, SERIAL_NUMBER, cfg!(feature = "test-mode"))
         .with_result_reply_budget(RESULT_REPLY_BUDGET_BYTES);
-    let board = if cfg!(feature = "test-mode") {
+    let board = if cfg!(feature = "test-mode") || fault == retained::FaultMark::FaultedAtStart {
+        // A start that faulted is not tried again: the image stays as it is.
         board
     } else {
         let commissioning = Commissioning {
@@ -93,10 +95,10 @@ fn board_at_start(faulted: bool) -> Board {
             None => board.with_memory_fault(),
         }
     };
-    if faulted {
-        board.with_memory_fault()
-    } else {
+    if fault == retained::FaultMark::None {
         board
+    } else {
+        board.with_memory_fault()
     }
 }
 
@@ -106,8 +108,9 @@ fn main() -> ! {
     stack::paint();
     heap::init();
     let Some(peripherals) = cortex_m::Peripherals::take() else { panic!("the core peripherals were taken twice") };
-    let faulted = retained::take_fault_mark();
-    let mut board = board_at_start(faulted);
+    retained::set_starting(true);
+    let mut board = board_at_start(retained::fault_mark());
+    retained::set_starting(false);
     #[cfg(feature = "footprint")]
     {
         cortex_m_semihosting::hprintln!("evm-firmware: stack high-water {} bytes at start", stack::high_water_bytes());

@@ -34,30 +34,68 @@ pub struct RetainedRegion {
     slots: [[u8; MAX_IMAGE_BYTES]; 2],
 }
 
-/// "FALT": the last reset was a fault's.
+/// "FALT": a fault of the board's own reset it; the mark stays for every
+/// later start (a plain reset does not make the state trustworthy again).
 const FAULT_MARKER: u32 = 0x4641_4C54;
+/// "FSTA": a fault while the board was starting: the next start does not
+/// open the image again (it would fault again: a reset loop).
+const FAULT_AT_START_MARKER: u32 = 0x4653_5441;
+/// "STRT": the board is starting (opening its image).
+const STARTING_MARKER: u32 = 0x5354_5254;
 
-/// Set by the fault handler before it resets the board; read and cleared at
-/// the next start (the board then refuses inputs with `MEMORY_FAULT`).
+/// What the last resets left: set by the fault handler, read at start.
+/// Only a loss of power (RAM that held nothing) clears it; on a real unit,
+/// the factory.
 #[link_section = ".uninit.evm_fault"]
 static mut FAULT: MaybeUninit<u32> = MaybeUninit::uninit();
+/// Set while the board starts, cleared once it serves.
+#[link_section = ".uninit.evm_fault"]
+static mut STARTING: MaybeUninit<u32> = MaybeUninit::uninit();
 
-/// Marks that a fault is resetting the board.
+/// What a start finds of earlier faults.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FaultMark {
+    None,
+    /// A fault reset the board: refuse every input, memory kept.
+    Faulted,
+    /// A fault during a start: as `Faulted`, and do not open the image.
+    FaultedAtStart,
+}
+
+fn word(cell: *mut MaybeUninit<u32>) -> *mut u32 {
+    cell.cast::<u32>()
+}
+
+/// Marks that a fault is resetting the board (first thing the fault
+/// handler does: before anything that could stop the core).
 pub fn mark_fault() {
-    // SAFETY: a word of retained RAM, written with one volatile store.
-    unsafe { core::ptr::addr_of_mut!(FAULT).cast::<u32>().write_volatile(FAULT_MARKER) };
+    // SAFETY: words of retained RAM, one volatile access each; any bit
+    // pattern is a valid u32.
+    unsafe {
+        let starting = word(core::ptr::addr_of_mut!(STARTING)).read_volatile() == STARTING_MARKER;
+        let mark = if starting { FAULT_AT_START_MARKER } else { FAULT_MARKER };
+        if word(core::ptr::addr_of_mut!(FAULT)).read_volatile() != FAULT_AT_START_MARKER {
+            word(core::ptr::addr_of_mut!(FAULT)).write_volatile(mark);
+        }
+    }
     cortex_m::asm::dsb();
 }
 
-/// Whether the last reset was a fault's; clears the mark.
-pub fn take_fault_mark() -> bool {
-    // SAFETY: as in `mark_fault`; any bit pattern is a valid u32.
-    unsafe {
-        let marker = core::ptr::addr_of_mut!(FAULT).cast::<u32>();
-        let faulted = marker.read_volatile() == FAULT_MARKER;
-        marker.write_volatile(0);
-        faulted
+/// What earlier faults left (the mark is kept).
+pub fn fault_mark() -> FaultMark {
+    // SAFETY: as in `mark_fault`.
+    match unsafe { word(core::ptr::addr_of_mut!(FAULT)).read_volatile() } {
+        FAULT_MARKER => FaultMark::Faulted,
+        FAULT_AT_START_MARKER => FaultMark::FaultedAtStart,
+        _ => FaultMark::None,
     }
+}
+
+/// The board is starting (`true`) or serving (`false`).
+pub fn set_starting(starting: bool) {
+    // SAFETY: as in `mark_fault`.
+    unsafe { word(core::ptr::addr_of_mut!(STARTING)).write_volatile(if starting { STARTING_MARKER } else { 0 }) };
+    cortex_m::asm::dsb();
 }
 
 #[link_section = ".uninit.evm_retained"]

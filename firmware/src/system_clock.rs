@@ -1,14 +1,17 @@
-//! The system clock: 50 MHz from the PLL, as a real LM3S6965 board is run
-//! and as QEMU's `lm3s6965evb` derives its SysTick rate from the same RCC
-//! register (after reset QEMU runs the core at 200 MHz and a real chip at
-//! its crystal's rate, so the SysTick reload would mean nothing without
-//! this). The sequence is the datasheet's (LM3S6965, 6.3 "PLL"): bypass the
-//! PLL, select the 8 MHz crystal, power the PLL, set the divider, wait for
-//! lock, leave the bypass.
+//! The system clock: 50 MHz from the PLL, as a real LM3S6965 board is run.
+//! QEMU's `lm3s6965evb` derives the core's and SysTick's rate from the same
+//! RCC register, so with the same setting the SysTick reload means 1 ms on
+//! both; left at its reset value the rate is the emulator's choice or the
+//! chip's internal oscillator (±30 %). The sequence is the datasheet's
+//! (LM3S6965, "PLL"; StellarisWare's `SysCtlClockSet`): bypass the PLL,
+//! enable the main oscillator and let it settle, select the 8 MHz crystal,
+//! power the PLL, set the divider, wait for lock, leave the bypass. Checked
+//! under QEMU only.
 
 const RIS: usize = 0x400F_E050;
 const RCC: usize = 0x400F_E060;
 
+const RCC_MOSCDIS: u32 = 1;
 const RCC_BYPASS: u32 = 1 << 11;
 const RCC_USESYSDIV: u32 = 1 << 22;
 const RCC_PWRDN: u32 = 1 << 13;
@@ -22,6 +25,9 @@ const RCC_SYSDIV_50_MHZ: u32 = 3 << 23;
 const RIS_PLL_LOCK: u32 = 1 << 6;
 /// Longest wait for the PLL to lock (about 100 µs on silicon; QEMU locks at once).
 const LOCK_POLLS: u32 = 100_000;
+/// Cycles for the main oscillator to settle once enabled (StellarisWare
+/// waits 524,288 loop iterations at most; a few milliseconds at 12 MHz).
+const OSCILLATOR_SETTLE_CYCLES: u32 = 1_000_000;
 
 /// The core and peripheral clock after [`init`].
 pub const SYSTEM_CLOCK_HZ: u32 = 50_000_000;
@@ -41,6 +47,11 @@ pub fn init() {
     let mut rcc = read(RCC);
     rcc = (rcc | RCC_BYPASS) & !RCC_USESYSDIV;
     write(RCC, rcc);
+    if rcc & RCC_MOSCDIS != 0 {
+        rcc &= !RCC_MOSCDIS;
+        write(RCC, rcc);
+        cortex_m::asm::delay(OSCILLATOR_SETTLE_CYCLES);
+    }
     rcc = (rcc & !(RCC_XTAL_MASK | RCC_OSCSRC_MASK | RCC_PWRDN)) | RCC_XTAL_8_MHZ;
     write(RCC, rcc);
     rcc = (rcc & !RCC_SYSDIV_MASK) | RCC_SYSDIV_50_MHZ | RCC_USESYSDIV;

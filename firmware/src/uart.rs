@@ -1,8 +1,9 @@
 //! UART0 of the LM3S6965 (an ARM PL011 at 0x4000_C000), the protocol's
 //! line. Received bytes are taken by the interrupt handler into a ring
 //! buffer; the main loop drains it and sends its replies by polling the
-//! transmit FIFO (a reply is at most a few hundred bytes; the host waits for
-//! it anyway).
+//! transmit FIFO (a reply is at most 1,554 bytes, a result of 383
+//! candidates: 135 ms at 115,200 baud, while the receive interrupt goes on
+//! filling the ring; the host, stop-and-wait, waits for it anyway).
 //!
 //! # Interrupts and the ring buffer
 //!

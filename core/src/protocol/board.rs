@@ -23,8 +23,10 @@ struct Remembered {
     /// CRC of the request frame: a reused id with other content is a new request.
     request_crc: u32,
     reply: Vec<u8>,
-    /// A `READ_RESULT`'s reply, which a board short of RAM may forget
-    /// (docs/PROTOCOL.md section 1): the only long reply, and a read.
+    /// A `RESULT_REPLY` (a readout given), which a board short of RAM may
+    /// forget (docs/PROTOCOL.md section 1): the only long reply, and once
+    /// given it stays the same until a `Clear`, which needs the unit on
+    /// and the result shown.
     is_result: bool,
 }
 
@@ -235,7 +237,8 @@ impl Board {
         for event in events {
             out.extend(reply_frame(0, &Reply::Event(event)));
         }
-        let is_result = kind == super::message::kind::READ_RESULT;
+        // A result, not a refusal to give one: only a readout may be read again unchanged.
+        let is_result = matches!(reply, Reply::Result { .. });
         let remembered = Remembered { request_id, request_crc, reply: wire, is_result };
         if self.remembered.len() < DEDUPLICATION_WINDOW {
             self.remembered.push(remembered);
