@@ -78,6 +78,8 @@ fn board_at_start(fault: retained::FaultMark) -> Board {
         // A start that faulted is not tried again: the image stays as it is.
         board
     } else {
+        #[cfg(feature = "fault-drill")]
+        fault::start_drill();
         let commissioning = Commissioning {
             serial_number: SerialNumber(serial_number_value(SERIAL_NUMBER)),
             key: UnitKey::from_bytes(SIMULATION_UNIT_KEY),
