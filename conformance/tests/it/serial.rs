@@ -737,3 +737,69 @@ fn a_board_silenced_by_hostile_bytes_is_named_with_the_file() {
     assert_eq!((report.files, report.handshakes), (1, 0));
     assert!(report.summary().contains("SILENCED: after"), "{}", report.summary());
 }
+
+/// Issue 13: a board exported over the network by ser2net (Debian's
+/// package; raw TCP) joins like a local one: the corpus through
+/// `tcp:HOST:PORT` to ser2net, ser2net to a pty board, gives the in-process
+/// verdicts. Skipped, saying so, where ser2net is not installed (`.ci/run`
+/// installs it).
+#[test]
+fn a_board_exported_by_ser2net_gives_the_in_process_verdicts() {
+    let Some(ser2net) =
+        ["/usr/sbin/ser2net", "/usr/bin/ser2net"].into_iter().find(|path| std::path::Path::new(path).exists())
+    else {
+        eprintln!("skipped: ser2net is not installed (apt-get install ser2net)");
+        return;
+    };
+    ensure_board_binary();
+    let (mut board, device) = pty_board(&["--test-mode"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let folder = scratch("ser2net");
+    let config = folder.join("ser2net.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "%YAML 1.1\n---\nconnection: &board\n    accepter: tcp,127.0.0.1,{port}\n    connector: serialdev,{device},115200n81,local\n    options:\n      kickolduser: true\n"
+        ),
+    )
+    .unwrap();
+    let mut exporter = Command::new(ser2net)
+        .args(["-n", "-c"])
+        .arg(&config)
+        .arg("-P")
+        .arg(folder.join("ser2net.pid"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ser2net starts");
+    let result = std::panic::catch_unwind(|| {
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "ser2net never listened on {port}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        // ser2net lets one host in at a time: the probe above has left.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let mut exported = WireTarget::tcp(&format!("127.0.0.1:{port}")).expect("connects through ser2net");
+        let mut local = SimTarget::new();
+        let unit_traces: Vec<PathBuf> =
+            ["unit-crc-sequence", "unit-rate-limit", "defect-vote-after-close", "station-ordinary-day"]
+                .iter()
+                .map(|name| traces().join(format!("conformance/{name}.jsonl")))
+                .collect();
+        let over_ser2net = run(&unit_traces, &mut exported, |_| {}).expect("readable");
+        let in_process = run(&unit_traces, &mut local, |_| {}).expect("readable");
+        assert_eq!(over_ser2net.summary.differs, 0, "{:?}", over_ser2net.summary);
+        for (remote, local) in over_ser2net.traces.iter().zip(&in_process.traces) {
+            assert_eq!((&remote.path, remote.verdict), (&local.path, local.verdict));
+        }
+    });
+    let _ = exporter.kill();
+    let _ = exporter.wait();
+    let _ = board.kill();
+    let _ = board.wait();
+    let _ = std::fs::remove_dir_all(&folder);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
