@@ -2,7 +2,10 @@
 //! `evm-conformance hostile-bytes --target T CORPUS...`. After each file the
 //! board must still answer a `HELLO` (docs/PROTOCOL.md: a corrupt, overlong
 //! or malformed frame is answered `NACK` and forgotten; nothing stops the
-//! board). A file of the `board_bytes` corpus is the stream it builds (well
+//! board), and every byte it sent must be whole, well-formed reply frames
+//! (the in-process fuzzer's oracle, over the wire). The `HELLO` goes over
+//! the same raw path with its own request id, so one decoder reads every
+//! byte the board sends, in order. A file of the `board_bytes` corpus is the stream it builds (well
 //! formed requests, noise, resends: `fuzzing::board_bytes_stream`); any
 //! other file is sent as its raw bytes. The bytes go in pieces of
 //! [`PIECE_BYTES`], so a frame is split across the board's reads (and a
@@ -10,6 +13,10 @@
 
 use crate::target::wire::WireTarget;
 use crate::target::TargetError;
+use evm_sim::protocol::board::request_frame;
+use evm_sim::protocol::frame::PROTOCOL_VERSION;
+use evm_sim::protocol::host::{HostSession, Received};
+use evm_sim::protocol::message::{Reply, Request};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,6 +24,20 @@ use std::time::{Duration, Instant};
 pub const PIECE_BYTES: usize = 61;
 /// The line is quiet this long after a file: the board has answered.
 pub const QUIET: Duration = Duration::from_millis(20);
+/// The request id of the harness's own `HELLO` (the corpora's built
+/// requests use ids 0 to 7).
+pub const HELLO_REQUEST_ID: u16 = 0xFFF0;
+/// `HELLO` sent at most this many times after a file (as every request:
+/// docs/PROTOCOL.md section 1), each followed by up to [`HELLO_WAIT`].
+pub const HELLO_TRIES: usize = 12;
+/// How long one `HELLO` waits for its reply.
+pub const HELLO_WAIT: Duration = Duration::from_millis(250);
+/// Before the first file the line is read and thrown away until quiet this
+/// long: the connection's own `HELLO` may have been resent (a board's first
+/// byte can take a second) and its duplicate answers be in flight, one of
+/// them cut between the connection's reads and these (not a malformed frame
+/// of the board's).
+pub const SETTLE: Duration = Duration::from_millis(400);
 
 /// What a run did.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -27,11 +48,16 @@ pub struct HostileBytesReport {
     pub bytes_received: u64,
     /// `HELLO`s answered, one after each file.
     pub handshakes: usize,
+    /// Frames the board sent that were no well-formed reply.
+    pub malformed_replies: u64,
+    /// The first of them: the file it answered, and what was wrong.
+    pub first_malformed: Option<Silenced>,
     /// The file after which the board stopped answering, and why.
     pub silenced_by: Option<Silenced>,
     pub elapsed_ms: u64,
 }
 
+/// A file, and what the board did wrong after it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Silenced {
     pub file: PathBuf,
@@ -42,22 +68,41 @@ impl HostileBytesReport {
     /// For a terminal: the figures, then the outcome on a line of its own.
     pub fn summary(&self) -> String {
         let head = format!(
-            "{} corpus files ({} bytes) sent to {}: {} handshakes answered, {} bytes received, {:.1} s",
+            "{} corpus files ({} bytes) sent to {}: {} handshakes answered, {} bytes received, {} malformed frames, {:.1} s",
             self.files,
             self.bytes_sent,
             self.target,
             self.handshakes,
             self.bytes_received,
+            self.malformed_replies,
             self.elapsed_ms as f64 / 1000.0
         );
+        let mut text = head;
+        if let Some(malformed) = &self.first_malformed {
+            text.push_str(&format!(
+                "\nMALFORMED: after {} the board sent a frame that is no reply: {}",
+                malformed.file.display(),
+                malformed.error
+            ));
+        }
         match &self.silenced_by {
-            None => format!("{head}\nALIVE: the board answered HELLO after every file."),
-            Some(silenced) => format!(
-                "{head}\nSILENCED: after {} the board did not answer HELLO: {}",
+            None if self.first_malformed.is_none() => {
+                text.push_str("\nALIVE: the board answered HELLO after every file, in well-formed frames only.")
+            }
+            None => {}
+            Some(silenced) => text.push_str(&format!(
+                "\nSILENCED: after {} the board did not answer HELLO: {}",
                 silenced.file.display(),
                 silenced.error
-            ),
+            )),
         }
+        text
+    }
+
+    /// Whether the board passed: it answered after every file, in
+    /// well-formed frames only.
+    pub fn passed(&self) -> bool {
+        self.silenced_by.is_none() && self.malformed_replies == 0
     }
 }
 
@@ -97,30 +142,27 @@ pub fn corpus_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// `HELLO`s tried after a file before the board counts as silenced: a board
-/// that answers one with another reply (a late answer to the corpus's own
-/// request with the same id) is asked again.
-const HANDSHAKE_TRIES: usize = 3;
-
-/// `HELLO` until the board answers `HELLO_REPLY`: a reply of another kind
-/// (a late answer to the corpus's own request with the same id) is
-/// drained and asked again; a link that stays down is the board silenced.
-fn handshake(target: &mut WireTarget) -> Result<(), TargetError> {
-    let mut outcome = target.handshake();
-    for _ in 1..HANDSHAKE_TRIES {
-        match &outcome {
-            Err(error) if error.cause == crate::target::FailureCause::Board => {
-                target.send_raw(&[], PIECE_BYTES, QUIET)?;
-                outcome = target.handshake();
+/// Reads what the board sent: counts the frames that are no reply, and
+/// says whether the harness's `HELLO` was answered.
+fn decode(session: &mut HostSession, bytes: &[u8], file: &Path, report: &mut HostileBytesReport) -> bool {
+    let mut received = Vec::new();
+    session.receive(bytes, &mut received);
+    let mut answered = false;
+    for item in received {
+        match item {
+            Received::Reply { request_id: HELLO_REQUEST_ID, reply: Reply::Hello { .. } } => answered = true,
+            Received::Reply { .. } => {}
+            Received::ProtocolError(error) => {
+                report.malformed_replies += 1;
+                report.first_malformed.get_or_insert(Silenced { file: file.to_path_buf(), error });
             }
-            _ => break,
         }
     }
-    outcome
+    answered
 }
 
-/// Sends every file to `target`, a handshake after each; stops at the first
-/// file after which the board does not answer.
+/// Sends every file to `target`, then `HELLO` until it is answered; stops
+/// at the first file after which the board does not answer.
 pub fn run(
     target: &mut WireTarget,
     name: &str,
@@ -134,9 +176,15 @@ pub fn run(
         bytes_sent: 0,
         bytes_received: 0,
         handshakes: 0,
+        malformed_replies: 0,
+        first_malformed: None,
         silenced_by: None,
         elapsed_ms: 0,
     };
+    let hello = request_frame(HELLO_REQUEST_ID, &Request::Hello { highest_version: PROTOCOL_VERSION });
+    // A link that fails here fails the first file's send below, with the file named.
+    let _ = target.drain(SETTLE);
+    let mut session = HostSession::new();
     for (index, file) in files.iter().enumerate() {
         let data = std::fs::read(file).map_err(at(file))?;
         let mut stream = stream_of(file, &data);
@@ -144,12 +192,31 @@ pub fn run(
         stream.push(0);
         report.files += 1;
         report.bytes_sent += stream.len() as u64;
-        let outcome = target.send_raw(&stream, PIECE_BYTES, QUIET).and_then(|received| {
-            report.bytes_received += received as u64;
-            handshake(target)
-        });
-        if let Err(TargetError { message, .. }) = outcome {
-            report.silenced_by = Some(Silenced { file: file.clone(), error: message });
+        let mut answered = false;
+        let mut failure = None;
+        match target.send_raw(&stream, PIECE_BYTES, QUIET) {
+            Ok(bytes) => {
+                report.bytes_received += bytes.len() as u64;
+                // A HELLO of the corpus's own answered here is not the one after the file.
+                decode(&mut session, &bytes, file, &mut report);
+            }
+            Err(TargetError { message, .. }) => failure = Some(message),
+        }
+        for _ in 0..HELLO_TRIES {
+            if answered || failure.is_some() {
+                break;
+            }
+            match target.send_raw_until(&hello, HELLO_WAIT, QUIET) {
+                Ok(bytes) => {
+                    report.bytes_received += bytes.len() as u64;
+                    answered = decode(&mut session, &bytes, file, &mut report);
+                }
+                Err(TargetError { message, .. }) => failure = Some(message),
+            }
+        }
+        if !answered {
+            let error = failure.unwrap_or_else(|| format!("no HELLO_REPLY to {HELLO_TRIES} HELLOs"));
+            report.silenced_by = Some(Silenced { file: file.clone(), error });
             break;
         }
         report.handshakes += 1;

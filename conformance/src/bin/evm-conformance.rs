@@ -239,14 +239,17 @@ enum Command {
     },
     /// Send the fuzz corpora to a board on its wire (raw bytes; a
     /// board_bytes file as the stream it builds), in pieces, and require a
-    /// HELLO reply after every file: nothing a line delivers may stop a board.
+    /// HELLO reply after every file and nothing but well-formed reply frames:
+    /// nothing a line delivers may stop a board or garble its answers.
+    /// The corpora carry real inputs: never on a board holding a poll's votes.
     ///
     /// Examples:
     ///   evm-conformance hostile-bytes --target sim-pty fuzz/corpus/board_bytes fuzz/corpus/frame_decoder
     ///   evm-conformance hostile-bytes --target serial:/dev/ttyUSB0@115200 --json h.json fuzz/corpus/message_parser
     ///
-    /// Exit status: 0 the board answered after every file; 1 it stopped
-    /// answering (the file is named); 2 bad usage, no corpus, no board.
+    /// Exit status: 0 the board answered after every file, in well-formed
+    /// frames; 1 it stopped answering or sent a malformed frame (the file is
+    /// named); 2 bad usage, no corpus, no board.
     #[command(verbatim_doc_comment)]
     HostileBytes {
         /// The board: sim-pty, serial:PATH@BAUD, tcp:ADDR (a wire: not sim).

@@ -614,7 +614,7 @@ pub fn hostile_bytes(target: &str, paths: &[PathBuf], json: Option<&Path>) -> Re
         let text = serde_json::to_string_pretty(&report).map_err(|error| UsageError(error.to_string()))?;
         write_file(path, &(text + "\n"))?;
     }
-    Ok((report.summary(), report.silenced_by.is_none()))
+    Ok((report.summary(), report.passed()))
 }
 
 #[cfg(test)]

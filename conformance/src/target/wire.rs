@@ -187,31 +187,52 @@ impl WireTarget {
         bytes: &[u8],
         piece_bytes: usize,
         quiet: std::time::Duration,
-    ) -> Result<usize, TargetError> {
+    ) -> Result<Vec<u8>, TargetError> {
         for piece in bytes.chunks(piece_bytes.max(1)) {
             self.transport.send_unframed(piece).map_err(|error| self.link_error(format!("write: {error}")))?;
         }
-        let mut received = 0;
+        self.receive_until(quiet, quiet)
+    }
+
+    /// Sends `bytes` at once, then reads: for up to `wait` until something
+    /// comes, then until the line has been quiet for `quiet`.
+    pub fn send_raw_until(
+        &mut self,
+        bytes: &[u8],
+        wait: std::time::Duration,
+        quiet: std::time::Duration,
+    ) -> Result<Vec<u8>, TargetError> {
+        self.transport.send_unframed(bytes).map_err(|error| self.link_error(format!("write: {error}")))?;
+        self.receive_until(wait, quiet)
+    }
+
+    /// Reads until the line has been quiet for `quiet`; returns what came.
+    pub fn drain(&mut self, quiet: std::time::Duration) -> Result<Vec<u8>, TargetError> {
+        self.receive_until(quiet, quiet)
+    }
+
+    /// Reads until nothing came for `first` (before any byte) or for
+    /// `quiet` (after the last one).
+    fn receive_until(
+        &mut self,
+        first: std::time::Duration,
+        quiet: std::time::Duration,
+    ) -> Result<Vec<u8>, TargetError> {
+        let mut received = Vec::new();
         let mut last_byte = Instant::now();
-        while last_byte.elapsed() < quiet {
+        loop {
+            let limit = if received.is_empty() { first } else { quiet };
+            if last_byte.elapsed() >= limit {
+                return Ok(received);
+            }
             match self.transport.receive(&mut self.buffer) {
                 Ok(0) => {}
                 Ok(read) => {
-                    received += read;
+                    received.extend_from_slice(&self.buffer[..read]);
                     last_byte = Instant::now();
                 }
                 Err(error) => return Err(self.link_error(format!("read: {error}"))),
             }
-        }
-        Ok(received)
-    }
-
-    /// Says `HELLO` and requires the board's `HELLO_REPLY` (with its
-    /// resends, as every call): the board is alive and speaks the protocol.
-    pub fn handshake(&mut self) -> Result<(), TargetError> {
-        match self.call(&Request::Hello { highest_version: PROTOCOL_VERSION })? {
-            Reply::Hello { .. } => Ok(()),
-            other => Err(self.error(format!("HELLO answered {}", other.describe()))),
         }
     }
 }

@@ -716,9 +716,50 @@ fn the_fuzz_corpora_leave_a_pty_board_answering_after_every_file() {
     assert!(files.len() > 100, "{} files", files.len());
     let report = evm_conformance::hostile_bytes::run(&mut board, "sim", &files, |_| {}).expect("readable");
     let _ = child.kill();
-    assert!(report.silenced_by.is_none(), "{}", report.summary());
+    assert!(report.passed(), "{}", report.summary());
     assert_eq!(report.handshakes, files.len());
+    assert_eq!(report.malformed_replies, 0);
     assert!(report.bytes_received > 0, "the board answered the hostile bytes too");
+}
+
+/// A board that answers, but also sends a frame that is no reply, fails the
+/// same check with the file it answered (a board on a real pty pair: the
+/// sans-IO board of evm-core, with a broken block after every answer).
+#[test]
+fn a_board_that_answers_with_a_malformed_frame_fails_hostile_bytes() {
+    use evm_sim::protocol::board::Board;
+    use std::io::{Read, Write};
+    let (mut master, slave) = serialport::TTYPort::pair().expect("a pseudo-terminal pair");
+    let device = serialport::SerialPort::name(&slave).expect("the slave's path");
+    serialport::SerialPort::set_timeout(&mut master, std::time::Duration::from_millis(20)).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_board = stop.clone();
+    let board = std::thread::spawn(move || {
+        let _slave = slave;
+        let mut board = Board::new(evm_sim::MachineProfile::m2(), evm_sim::Defects::NONE, "BROKEN-1", true);
+        let mut buffer = [0u8; 4096];
+        let mut out = Vec::new();
+        while !stop_board.load(std::sync::atomic::Ordering::Relaxed) {
+            let Ok(read) = master.read(&mut buffer) else { continue };
+            out.clear();
+            board.receive(evm_sim::Timestamp::from_clock(7, 0, 0), &buffer[..read], &mut out);
+            if !out.is_empty() {
+                // A block whose CRC cannot hold: stuffed bytes, then the delimiter.
+                out.extend_from_slice(&[0x05, 0x01, 0x02, 0x03, 0x04, 0x00]);
+                let _ = master.write_all(&out);
+            }
+        }
+    });
+    let mut target = WireTarget::serial(&device, 115_200).expect("connects: the HELLO reply comes first");
+    let files = evm_conformance::hostile_bytes::corpus_files(&[fuzz_corpus("frame_decoder")]).expect("corpus");
+    let report = evm_conformance::hostile_bytes::run(&mut target, "broken", &files[..3], |_| {}).expect("readable");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = board.join();
+    assert!(!report.passed(), "{}", report.summary());
+    assert!(report.silenced_by.is_none(), "it answered: {}", report.summary());
+    assert!(report.malformed_replies > 0);
+    assert_eq!(report.first_malformed.as_ref().map(|first| first.file.clone()), Some(files[0].clone()));
+    assert!(report.summary().contains("MALFORMED: after"), "{}", report.summary());
 }
 
 /// The same check names the file after which a board stopped answering (here
