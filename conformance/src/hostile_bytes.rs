@@ -51,15 +51,15 @@ pub struct HostileBytesReport {
     /// Frames the board sent that were no well-formed reply.
     pub malformed_replies: u64,
     /// The first of them: the file it answered, and what was wrong.
-    pub first_malformed: Option<Silenced>,
+    pub first_malformed: Option<FileFault>,
     /// The file after which the board stopped answering, and why.
-    pub silenced_by: Option<Silenced>,
+    pub silenced_by: Option<FileFault>,
     pub elapsed_ms: u64,
 }
 
 /// A file, and what the board did wrong after it.
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct Silenced {
+pub struct FileFault {
     pub file: PathBuf,
     pub error: String,
 }
@@ -154,7 +154,7 @@ fn decode(session: &mut HostSession, bytes: &[u8], file: &Path, report: &mut Hos
             Received::Reply { .. } => {}
             Received::ProtocolError(error) => {
                 report.malformed_replies += 1;
-                report.first_malformed.get_or_insert(Silenced { file: file.to_path_buf(), error });
+                report.first_malformed.get_or_insert(FileFault { file: file.to_path_buf(), error });
             }
         }
     }
@@ -216,7 +216,7 @@ pub fn run(
         }
         if !answered {
             let error = failure.unwrap_or_else(|| format!("no HELLO_REPLY to {HELLO_TRIES} HELLOs"));
-            report.silenced_by = Some(Silenced { file: file.clone(), error });
+            report.silenced_by = Some(FileFault { file: file.clone(), error });
             break;
         }
         report.handshakes += 1;
