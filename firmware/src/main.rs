@@ -15,6 +15,7 @@ extern crate alloc;
 mod clock;
 mod fault;
 mod heap;
+mod register;
 mod retained;
 #[cfg(feature = "footprint")]
 mod stack;

@@ -8,6 +8,7 @@
 //! power the PLL, set the divider, wait for lock, leave the bypass. Checked
 //! under QEMU only.
 
+use crate::register::{read, write};
 const RIS: usize = 0x400F_E050;
 const RCC: usize = 0x400F_E060;
 
@@ -31,16 +32,6 @@ const OSCILLATOR_SETTLE_CYCLES: u32 = 1_000_000;
 
 /// The core and peripheral clock after [`init`].
 pub const SYSTEM_CLOCK_HZ: u32 = 50_000_000;
-
-fn read(register: usize) -> u32 {
-    // SAFETY: a system-control register, always mapped on this chip.
-    unsafe { core::ptr::read_volatile(register as *const u32) }
-}
-
-fn write(register: usize, value: u32) {
-    // SAFETY: as in `read`.
-    unsafe { core::ptr::write_volatile(register as *mut u32, value) }
-}
 
 /// Runs the chip at [`SYSTEM_CLOCK_HZ`].
 pub fn init() {

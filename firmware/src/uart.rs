@@ -19,6 +19,7 @@
 //! A frame split across any number of interrupts is one frame: the
 //! accumulator in evm-core does not care where the bytes were cut.
 
+use crate::register::{read, write};
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 const BASE: usize = 0x4000_C000;
@@ -70,16 +71,6 @@ static HEAD: AtomicUsize = AtomicUsize::new(0);
 /// Bytes taken by the main loop, ever (wraps).
 static TAIL: AtomicUsize = AtomicUsize::new(0);
 static OVERRUNS: AtomicU32 = AtomicU32::new(0);
-
-fn read(register: usize) -> u32 {
-    // SAFETY: a PL011 register of UART0, always mapped on this chip.
-    unsafe { core::ptr::read_volatile(register as *const u32) }
-}
-
-fn write(register: usize, value: u32) {
-    // SAFETY: as in `read`.
-    unsafe { core::ptr::write_volatile(register as *mut u32, value) }
-}
 
 /// Clocks, pins, 115,200 baud 8N1 with FIFOs (without them QEMU takes one
 /// byte at a time), receive interrupts on.

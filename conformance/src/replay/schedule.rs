@@ -187,7 +187,13 @@ pub fn field_schedule(trace: &Trace, profile: &MachineProfile, budget: Duration)
         Some((first, last)) => pair_constraints(lines, first, last, &thresholds),
         None => Vec::new(),
     };
-    let offsets = least_offsets(&steps, &constraints);
+    let Some(offsets) = least_offsets(&steps, &constraints) else {
+        // Cannot happen for a trace's own constraints (its times meet them
+        // all); never run a schedule that breaks one.
+        return Err(
+            "needs a field schedule this harness could not find (a harness fault: please report the trace)".to_owned()
+        );
+    };
     let times: Vec<Timestamp> = offsets.iter().map(|offset| start.plus_milliseconds(*offset)).collect();
     let last = times.last().copied().unwrap_or(start);
     let real_time = Duration::from_millis(last.milliseconds_since(start) + duration_of(&lines[lines.len() - 1].event));
@@ -267,9 +273,9 @@ fn pair_constraints(lines: &[TraceLine], first: usize, last: usize, thresholds: 
 /// The least offsets from the first line (milliseconds) with each line at
 /// least its step after the one before and every constraint met. The
 /// trace's own times meet them all, so the relaxation ends; it is bounded
-/// all the same (a line can move at most once per pass of a
-/// shortest-path relaxation over as many nodes as lines).
-fn least_offsets(steps: &[u64], constraints: &[PairConstraint]) -> Vec<u64> {
+/// all the same (as many passes as lines, as Bellman–Ford), and what it
+/// ends with is checked: `None` if a step or a constraint is not met.
+fn least_offsets(steps: &[u64], constraints: &[PairConstraint]) -> Option<Vec<u64>> {
     let mut floors = vec![0u64; steps.len()];
     let mut at_least_into: Vec<Vec<(usize, u64)>> = vec![Vec::new(); steps.len()];
     for constraint in constraints {
@@ -299,7 +305,19 @@ fn least_offsets(steps: &[u64], constraints: &[PairConstraint]) -> Vec<u64> {
             break;
         }
     }
-    offsets
+    meets(&offsets, steps, constraints).then_some(offsets)
+}
+
+/// Whether `offsets` keep every step and every constraint.
+fn meets(offsets: &[u64], steps: &[u64], constraints: &[PairConstraint]) -> bool {
+    let steps_kept = offsets.windows(2).zip(&steps[1..]).all(|(pair, step)| pair[1] >= pair[0] + step);
+    steps_kept
+        && constraints.iter().all(|constraint| {
+            let (earlier, later) = (offsets[constraint.earlier], offsets[constraint.later]);
+            later >= earlier
+                && constraint.at_least.is_none_or(|at_least| later - earlier >= at_least)
+                && constraint.at_most.is_none_or(|at_most| later - earlier <= at_most)
+        })
 }
 
 /// A vote and a later `Ballot` lying within [`too_close_milliseconds`] of
@@ -456,6 +474,22 @@ mod tests {
         let schedule = field_schedule(&left_in, &MachineProfile::m2(), BUDGET).expect("fits");
         let after_votes = schedule.times[2].milliseconds_since(schedule.times[1]) - 4 * MOCK_POLL_SPACING_MILLISECONDS;
         assert!(after_votes >= RATE_WINDOW_MILLISECONDS, "{after_votes} ms after the last mock vote");
+    }
+
+    /// The solver never hands back a schedule that breaks a constraint: one
+    /// that cannot be met (at least 61 s and at most 59 s apart) is no
+    /// schedule at all.
+    #[test]
+    fn constraints_that_cannot_be_met_give_no_schedule() {
+        let steps = [0, QUICK_STEP_MILLISECONDS, QUICK_STEP_MILLISECONDS];
+        let feasible = [PairConstraint { earlier: 0, later: 2, at_least: Some(61_000), at_most: None }];
+        let offsets = least_offsets(&steps, &feasible).expect("feasible");
+        assert_eq!(offsets, vec![0, QUICK_STEP_MILLISECONDS, 61_000]);
+        let infeasible = [
+            PairConstraint { earlier: 0, later: 2, at_least: Some(61_000), at_most: None },
+            PairConstraint { earlier: 0, later: 2, at_least: None, at_most: Some(59_000) },
+        ];
+        assert_eq!(least_offsets(&steps, &infeasible), None);
     }
 
     #[test]
