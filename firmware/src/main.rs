@@ -132,7 +132,10 @@ fn main() -> ! {
     loop {
         // Sleep with interrupts masked: a byte that arrives between the
         // check and the sleep still wakes it (a pending interrupt ends WFI).
+        // Bytes the interrupt left in the hardware FIFO are taken here too
+        // (SysTick wakes the loop every millisecond).
         cortex_m::interrupt::free(|_| {
+            uart::take_stranded();
             if !uart::has_received() {
                 cortex_m::asm::wfi();
             }

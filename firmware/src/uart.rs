@@ -114,6 +114,18 @@ pub fn on_interrupt() {
     }
 }
 
+/// Takes bytes left in the receive FIFO with no interrupt pending to take
+/// them (an edge missed, e.g. bytes that arrived before `init` cleared the
+/// interrupts, while a host resent to a restarting board): without this
+/// they would wait for more bytes to come. Defensive: no such case was
+/// caught in the act. Call with interrupts masked (it does the handler's
+/// work; one producer at a time).
+pub fn take_stranded() {
+    if read(FR) & FR_RXFE == 0 {
+        on_interrupt();
+    }
+}
+
 /// Moves received bytes into `into`; returns how many.
 pub fn take_received(into: &mut [u8]) -> usize {
     let head = HEAD.load(Ordering::Acquire);
