@@ -10,6 +10,7 @@
 pub mod board_process;
 pub mod capture;
 pub mod in_process;
+pub mod link;
 pub mod spec;
 pub mod transport;
 pub mod wire;

@@ -1,4 +1,5 @@
-//! Byte pipes to a board: a serial device, a TCP stream, and wrappers
+//! Byte pipes to a board: a port on tokio ([`super::link`]: a serial
+//! device, a TCP stream), and wrappers
 //! around any pipe — a seeded fault injector (bytes dropped, corrupted,
 //! duplicated, delayed, cut: smoltcp's `phy::FaultInjector` shape) and a capture of every
 //! frame ([`super::capture`]). The pipes only move bytes; the protocol is
@@ -7,7 +8,6 @@
 use super::capture::{CaptureWriter, Direction};
 use evm_sim::protocol::faults::{FaultInjector, FaultRates};
 use evm_sim::protocol::frame::DELIMITER;
-use std::io::{ErrorKind, Read, Write};
 use std::time::{Duration, Instant};
 
 /// How long one read waits for bytes: the pump's granularity.
@@ -40,53 +40,6 @@ impl Transport for Box<dyn Transport> {
     }
     fn send_unframed(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         (**self).send_unframed(bytes)
-    }
-}
-
-/// A serial device (a board, a USB adapter, a pseudo-terminal).
-pub struct SerialTransport(pub Box<dyn serialport::SerialPort>);
-
-impl SerialTransport {
-    pub fn open(path: &str, baud: u32) -> Result<SerialTransport, serialport::Error> {
-        Ok(SerialTransport(serialport::new(path, baud).timeout(READ_POLL).open()?))
-    }
-}
-
-impl Transport for SerialTransport {
-    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(bytes)?;
-        self.0.flush()
-    }
-    fn receive(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        match self.0.read(buffer) {
-            Err(error) if matches!(error.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) => Ok(0),
-            other => other,
-        }
-    }
-}
-
-/// A TCP stream to a board (ser2net, a board's own stack).
-pub struct TcpTransport(pub std::net::TcpStream);
-
-impl TcpTransport {
-    pub fn connect(address: &str) -> std::io::Result<TcpTransport> {
-        let stream = std::net::TcpStream::connect(address)?;
-        stream.set_read_timeout(Some(READ_POLL))?;
-        stream.set_nodelay(true)?;
-        Ok(TcpTransport(stream))
-    }
-}
-
-impl Transport for TcpTransport {
-    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(bytes)
-    }
-    fn receive(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        match self.0.read(buffer) {
-            Ok(0) => Err(std::io::Error::new(ErrorKind::UnexpectedEof, "the board closed the connection")),
-            Err(error) if matches!(error.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) => Ok(0),
-            other => other,
-        }
     }
 }
 

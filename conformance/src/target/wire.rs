@@ -6,7 +6,8 @@
 //! wrappers around the transport ([`super::transport`]).
 
 use super::board_process::BoardProcess;
-use super::transport::{CapturingTransport, FaultyTransport, SerialTransport, TcpTransport, Transport};
+use super::link;
+use super::transport::{CapturingTransport, FaultyTransport, Transport};
 use super::{FailureCause, Observation, Readout, Target, TargetError};
 use evm_sim::protocol::faults::{FaultRates, SplitMix64};
 use evm_sim::protocol::frame::PROTOCOL_VERSION;
@@ -52,7 +53,7 @@ impl WireTarget {
     /// Connects to a serial device and says hello.
     pub fn serial(path: &str, baud: u32) -> Result<WireTarget, TargetError> {
         let name = format!("serial:{path}@{baud}");
-        let port = SerialTransport::open(path, baud)
+        let port = link::open_serial(path, baud)
             .map_err(|error| TargetError::new(name.clone(), FailureCause::Link, format!("cannot open: {error}")))?;
         WireTarget::connect(name, Box::new(port))
     }
@@ -60,7 +61,7 @@ impl WireTarget {
     /// Connects to a board on TCP and says hello.
     pub fn tcp(address: &str) -> Result<WireTarget, TargetError> {
         let name = format!("tcp:{address}");
-        let stream = TcpTransport::connect(address)
+        let stream = link::connect_tcp(address)
             .map_err(|error| TargetError::new(name.clone(), FailureCause::Link, format!("cannot connect: {error}")))?;
         WireTarget::connect(name, Box::new(stream))
     }
