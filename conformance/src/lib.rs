@@ -12,6 +12,7 @@
 //! - [`report`]: what a run found, and its files (JSON, JUnit XML, HTML).
 //! - [`runner`]: walks folders of traces and wards and judges each.
 //! - [`ward`]: a ward's counting day, Forms 23 and 24.
+//! - [`lab`]: several boards driven at once on tokio, traces leased by what each board can run.
 //! - [`total_display`]: TOTAL-ONLY judged on what the display shows.
 //! - [`generate`]: synthetic days and wards, the built-in scenarios, traces
 //!   from published results.
@@ -25,6 +26,7 @@ pub mod fuzzing;
 pub mod generate;
 pub mod hostile_bytes;
 pub mod interrupt;
+pub mod lab;
 pub mod minimize;
 pub mod reference;
 pub mod replay;

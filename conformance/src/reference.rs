@@ -331,6 +331,21 @@ impl ReferenceUnit {
                 }
                 ok
             }
+            // It erases nothing: only a machine that holds no vote, its
+            // result section open, is readied for another election.
+            Input::FirstLevelCheck => {
+                let ok = self.seal != Seal::Intact && !self.enabled && self.total() == 0;
+                if ok {
+                    self.candidates = 0;
+                    self.candidate_set_sealed = false;
+                    self.counts.clear();
+                    self.seal = Seal::NotFixed;
+                    self.closed = false;
+                    self.result_shown = false;
+                    self.recent_votes.clear();
+                }
+                ok
+            }
             Input::PressButton { address } => {
                 let ok = self.attached.contains(&address.balloting_unit) && !self.closed && self.enabled;
                 match self.entry_of(address) {

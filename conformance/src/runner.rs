@@ -79,6 +79,7 @@ pub fn run_trace(path: &Path, target: &mut dyn Target) -> TraceReport {
         (Ok(_), Err(error)) => (TraceOutcome::error(error.clone()), true),
     };
     let mut report = judge(&path.to_string_lossy(), outcome, expected);
+    report.board = target.identity();
     if malformed {
         report.status = TraceStatus::Malformed;
         report.matches_expected = false;
@@ -94,6 +95,7 @@ pub fn run_trace(path: &Path, target: &mut dyn Target) -> TraceReport {
 pub fn run_trace_in_memory(trace: &Trace, expected: &ExpectedVerdict, target: &mut dyn Target) -> TraceReport {
     let outcome = replay(trace, target);
     let mut report = judge(&trace.path.to_string_lossy(), outcome, Ok(expected.clone()));
+    report.board = target.identity();
     tracing::debug!(trace = %trace.path.display(), verdict = report.verdict.as_str(), as_expected = report.matches_expected, "replayed");
     if !report.matches_expected {
         let around = report.line.unwrap_or(0);
@@ -127,14 +129,23 @@ pub fn run(
     Ok(run_files(&files, target, progress))
 }
 
-/// Replays the trace files `files` in order and builds the run report. A
-/// stop requested by a signal (`crate::interrupt`) ends the run between two
-/// traces, or inside one at its next line: the traces not finished are
-/// reported `interrupted`.
+/// Replays the trace files `files` and builds the run report, in their
+/// order. On a board without test mode, a trace that opens the case (which
+/// leaves the board fail-safe) runs after every other. A stop requested by
+/// a signal (`crate::interrupt`) ends the run between two traces, or inside
+/// one at its next line: the traces not finished are reported
+/// `interrupted`.
 pub fn run_files(files: &[PathBuf], target: &mut dyn Target, mut progress: impl FnMut(Progress<'_>)) -> RunReport {
-    let mut traces = Vec::with_capacity(files.len());
-    for (index, file) in files.iter().enumerate() {
-        progress(Progress { done: index, total: files.len(), current: &file.to_string_lossy() });
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    if !target.offers_test_mode() && target.field_options().allow_fail_safe {
+        let opens_the_case =
+            |file: &PathBuf| parse_trace_file(file).map(|trace| crate::replay::opens_the_case(&trace)).unwrap_or(false);
+        order.sort_by_key(|&index| opens_the_case(&files[index]));
+    }
+    let mut traces: Vec<Option<TraceReport>> = vec![None; files.len()];
+    for (done, &index) in order.iter().enumerate() {
+        let file = &files[index];
+        progress(Progress { done, total: files.len(), current: &file.to_string_lossy() });
         let report = if crate::interrupt::requested() {
             interrupted(&file.to_string_lossy())
         } else {
@@ -149,9 +160,9 @@ pub fn run_files(files: &[PathBuf], target: &mut dyn Target, mut progress: impl 
                 report
             }
         };
-        traces.push(report);
-        let next = files.get(index + 1).map(|next| next.to_string_lossy()).unwrap_or_default();
-        progress(Progress { done: index + 1, total: files.len(), current: &next });
+        traces[index] = Some(report);
+        let next = order.get(done + 1).map(|&next| files[next].to_string_lossy()).unwrap_or_default();
+        progress(Progress { done: done + 1, total: files.len(), current: &next });
     }
-    summarize(target.name(), traces)
+    summarize(target.name(), traces.into_iter().flatten().collect())
 }

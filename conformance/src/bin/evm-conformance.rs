@@ -60,8 +60,9 @@ enum Command {
     #[command(verbatim_doc_comment)]
     Certify {
         /// The machine: sim (in process), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD, tcp:ADDR.
+        /// Repeat it for a lab: the boards run traces at once, each trace on a board that can run it.
         #[arg(long, default_value = "sim")]
-        target: String,
+        target: Vec<String>,
         /// Where the reports go.
         #[arg(long, value_name = "DIR", default_value = "reports")]
         out: PathBuf,
@@ -72,10 +73,8 @@ enum Command {
         /// or a rule such as 39W); repeatable.
         #[arg(long, value_name = "PROPERTY|RULE")]
         only: Vec<String>,
-        /// Field mode (a board without test mode, paced by its own clock):
-        /// the most real time one trace may take (150s, 2m30s, 10m).
-        #[arg(long, value_name = "DURATION", default_value = "2m30s", value_parser = evm_conformance::cli::parse_duration)]
-        real_time_budget: std::time::Duration,
+        #[command(flatten)]
+        field: FieldArguments,
     },
     /// List the harness's vocabulary, one per line, id first.
     ///
@@ -283,8 +282,9 @@ enum Command {
     #[command(verbatim_doc_comment)]
     Run {
         /// The machine: sim (in process), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD, tcp:ADDR.
+        /// Repeat it for a lab: the boards run traces at once, each trace on a board that can run it.
         #[arg(long, default_value = "sim")]
-        target: String,
+        target: Vec<String>,
         /// Only the traces that break this property (an id such as ONE-VOTE,
         /// or a rule such as 39W); repeatable.
         #[arg(long, value_name = "PROPERTY|RULE")]
@@ -298,15 +298,36 @@ enum Command {
         /// Record every frame on the wire here (pcap; serial, tcp and sim-pty targets).
         #[arg(long, value_name = "FILE")]
         capture: Option<PathBuf>,
-        /// Field mode (a board without test mode, paced by its own clock):
-        /// the most real time one trace may take (150s, 2m30s, 10m); a trace
-        /// that needs more is not run, and says how much it needs.
-        #[arg(long, value_name = "DURATION", default_value = "2m30s", value_parser = evm_conformance::cli::parse_duration)]
-        real_time_budget: std::time::Duration,
+        #[command(flatten)]
+        field: FieldArguments,
         /// Trace files (*.jsonl) or folders of them.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+}
+
+/// How traces run on a board without test mode (`run`, `certify`).
+#[derive(clap::Args)]
+struct FieldArguments {
+    /// Field mode (a board without test mode, paced by its own clock):
+    /// the most real time one trace may take (150s, 2m30s, 10m); a trace
+    /// that needs more is not run, and says how much it needs.
+    #[arg(long, value_name = "DURATION", default_value = "2m30s", value_parser = evm_conformance::cli::parse_duration)]
+    real_time_budget: std::time::Duration,
+    /// Field mode: run the traces that open the case, after every other
+    /// trace on their board, which they leave fail-safe until its factory
+    /// clears it (otherwise they are not applicable).
+    #[arg(long)]
+    allow_fail_safe: bool,
+}
+
+impl FieldArguments {
+    fn options(&self) -> evm_conformance::target::FieldOptions {
+        evm_conformance::target::FieldOptions {
+            real_time_budget: self.real_time_budget,
+            allow_fail_safe: self.allow_fail_safe,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -469,10 +490,10 @@ fn main() -> ExitCode {
     });
     let quiet = arguments.quiet;
     let outcome = match arguments.command {
-        Command::Certify { target, out, traces, only, real_time_budget } => {
+        Command::Certify { target, out, traces, only, field } => {
             evm_conformance::cli::listing::select(&only).and_then(|only| {
-                let progress = progress_bar(quiet, &target);
-                cli::certify(&target, &traces, &only, &out, &generated(), real_time_budget, progress).map(
+                let progress = progress_bar(quiet, &target.join(", "));
+                cli::certify(&target, &traces, &only, &out, &generated(), field.options(), progress).map(
                     |certification| {
                         if !quiet {
                             out!("{}", evm_conformance::report::summary(&certification.report));
@@ -617,7 +638,7 @@ fn main() -> ExitCode {
                 EXIT_ALL_MATCH
             })
         }
-        Command::Run { target, only, json, junit, capture, real_time_budget, paths } => {
+        Command::Run { target, only, json, junit, capture, field, paths } => {
             let only = match evm_conformance::cli::listing::select(&only) {
                 Ok(only) => only,
                 Err(error) => {
@@ -632,8 +653,8 @@ fn main() -> ExitCode {
                 json.as_deref(),
                 junit.as_deref(),
                 capture.as_deref(),
-                real_time_budget,
-                progress_bar(quiet, &target),
+                field.options(),
+                progress_bar(quiet, &target.join(", ")),
             )
             .map(|report| {
                 if !quiet {

@@ -112,26 +112,49 @@ pub fn check_writable(path: &Path) -> Result<(), UsageError> {
         .map_err(|error| UsageError(format!("{}: cannot be written: {error}", path.display())))
 }
 
+/// The targets of `run` and `certify`: one, or a lab of several boards
+/// (each parsed, none twice, no in-process unit among several).
+pub fn lab_targets(names: &[String]) -> Result<Vec<TargetSpec>, UsageError> {
+    let specs = names
+        .iter()
+        .map(|name| name.parse().map_err(|error: crate::target::TargetSpecError| UsageError(error.to_string())))
+        .collect::<Result<Vec<TargetSpec>, UsageError>>()?;
+    if specs.len() > 1 {
+        crate::lab::check_targets(&specs).map_err(|error| UsageError(error.to_string()))?;
+    }
+    Ok(specs)
+}
+
 /// Runs the traces under `paths` (those `only` selects) and writes the
-/// requested report files, which are checked writable first.
+/// requested report files, which are checked writable first. Several
+/// targets are a lab ([`crate::lab`]).
 #[allow(clippy::too_many_arguments)]
 pub fn run(
-    target_name: &str,
+    target_names: &[String],
     paths: &[PathBuf],
     only: &[evm_sim::Property],
     json_path: Option<&Path>,
     junit_path: Option<&Path>,
     capture: Option<&Path>,
-    real_time_budget: std::time::Duration,
+    field: crate::target::FieldOptions,
     progress: impl FnMut(runner::Progress<'_>),
 ) -> Result<RunReport, UsageError> {
+    let specs = lab_targets(target_names)?;
     let files = traces_to_run(paths, only)?;
     for path in json_path.into_iter().chain(junit_path).chain(capture) {
         check_writable(path)?;
     }
-    let mut target = target_capturing(target_name, capture)?;
-    target.set_real_time_budget(real_time_budget);
-    let report = runner::run_files(&files, target.as_mut(), progress);
+    let report = if specs.len() > 1 {
+        if capture.is_some() {
+            return Err(UsageError("--capture records one board's wire: give one --target with it".to_owned()));
+        }
+        let work = files.into_iter().map(crate::lab::Work::File).collect();
+        crate::lab::run(&specs, work, field, progress)
+    } else {
+        let mut target = target_capturing(&specs[0].to_string(), capture)?;
+        target.set_field_options(field);
+        runner::run_files(&files, target.as_mut(), progress)
+    };
     if let Some(path) = json_path {
         write_file(path, &report::json(&report))?;
     }
@@ -159,25 +182,35 @@ pub struct Certification {
 /// trace path must exist and hold a trace (`traces_to_run`); the report
 /// files are checked writable before any work.
 pub fn certify(
-    target_name: &str,
+    target_names: &[String],
     trace_paths: &[PathBuf],
     only: &[evm_sim::Property],
     out: &Path,
     generated: &str,
-    real_time_budget: std::time::Duration,
+    field: crate::target::FieldOptions,
     mut progress: impl FnMut(runner::Progress<'_>),
 ) -> Result<Certification, UsageError> {
+    let specs = lab_targets(target_names)?;
     let files = traces_to_run(trace_paths, only)?;
     let reports = vec![out.join("report.json"), out.join("junit.xml"), out.join("report.html")];
     for path in &reports {
         check_writable(path)?;
     }
-    let mut target = target_named(target_name)?;
-    target.set_real_time_budget(real_time_budget);
     let scenarios: Vec<_> = crate::generate::scenarios::builtin_scenarios()
         .into_iter()
         .filter(|scenario| crate::cli::listing::selected(scenario.expected.property, only))
         .collect();
+    if specs.len() > 1 {
+        let work = scenarios
+            .into_iter()
+            .map(|scenario| crate::lab::Work::Scenario(Box::new((scenario.trace, scenario.expected))))
+            .chain(files.into_iter().map(crate::lab::Work::File))
+            .collect();
+        let report = crate::lab::run(&specs, work, field, progress);
+        return write_certification(report, reports, generated);
+    }
+    let mut target = target_named(&specs[0].to_string())?;
+    target.set_field_options(field);
     let total = scenarios.len() + files.len();
     let mut traces = Vec::with_capacity(total);
     for scenario in &scenarios {
@@ -201,11 +234,14 @@ pub fn certify(
     });
     traces.extend(corpus.traces);
     let report = report::summarize(target.name(), traces);
-    let generated = generated.to_owned();
-    let files = reports;
+    write_certification(report, reports, generated)
+}
+
+/// Writes `certify`'s three reports to `files` (JSON, JUnit XML, HTML).
+fn write_certification(report: RunReport, files: Vec<PathBuf>, generated: &str) -> Result<Certification, UsageError> {
     write_file(&files[0], &report::json(&report))?;
     write_file(&files[1], &report::junit(&report))?;
-    write_file(&files[2], &crate::report::html::report_page(&report, &generated))?;
+    write_file(&files[2], &crate::report::html::report_page(&report, generated))?;
     Ok(Certification { report, files })
 }
 

@@ -59,6 +59,7 @@ pub(crate) fn arbitrary_input(unstructured: &mut Unstructured<'_>) -> arbitrary:
         56..=57 => Input::CandSet { candidates: unstructured.int_in_range(0..=40)? },
         58..=59 => Input::SealCandidateSetSection,
         60 => Input::OpenCase,
+        61 => Input::FirstLevelCheck,
         _ => Input::arbitrary(unstructured)?,
     })
 }
@@ -179,9 +180,14 @@ fn check_step(before: &ControlUnit, unit: &ControlUnit, input: Input, reaction: 
     if before.poll_start().is_none() && unit.poll_start().is_some() {
         assert_eq!(before.total(), 0, "ZERO: the poll started with votes in memory");
     }
-    // CANDSET: fixed once sealed.
-    if before.candidate_set_sealed() {
+    // CANDSET: fixed once sealed — until the first-level check readies the
+    // machine for another election, which unseals the section.
+    if before.candidate_set_sealed() && !(input == Input::FirstLevelCheck && reaction.is_accepted()) {
         assert_eq!(unit.candidates(), before.candidates(), "CANDSET: the candidate set changed after its seal");
+    }
+    // RETAIN: the first-level check erases nothing.
+    if input == Input::FirstLevelCheck && reaction.is_accepted() {
+        assert_eq!(before.total(), 0, "RETAIN: the first-level check was accepted with votes in memory");
     }
     // BOOTH-CAPTURE: Close takes a pending enable with it.
     if input == Input::Close && reaction.is_accepted() {

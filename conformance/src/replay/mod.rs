@@ -108,7 +108,15 @@ pub fn replay(trace: &Trace, target: &mut dyn Target) -> TraceOutcome {
 /// the trace's own times.
 fn replay_in_field_mode(trace: &Trace, target: &mut dyn Target) -> TraceOutcome {
     let profile = profile_judged(&trace.header, target.announced_profile());
-    let schedule = match schedule::field_schedule(trace, &profile, target.real_time_budget()) {
+    let options = target.field_options();
+    if opens_the_case(trace) && !options.allow_fail_safe {
+        return TraceOutcome::not_applicable(format!(
+            "the trace opens the case, which leaves target {} (no test mode) fail-safe until its factory clears it; \
+             --allow-fail-safe runs it, after every other trace on its board",
+            target.name()
+        ));
+    }
+    let schedule = match schedule::field_schedule(trace, &profile, options.real_time_budget) {
         Ok(schedule) => schedule,
         Err(reason) => {
             return TraceOutcome::not_applicable(format!(
@@ -136,6 +144,12 @@ fn replay_in_field_mode(trace: &Trace, target: &mut dyn Target) -> TraceOutcome 
         }
     }
     outcome
+}
+
+/// Whether the trace opens the machine's case (`open_case`): a field board
+/// is fail-safe after it until its factory clears it.
+pub fn opens_the_case(trace: &Trace) -> bool {
+    trace.lines.iter().any(|line| matches!(line.event, TraceEvent::Unit(Input::OpenCase)))
 }
 
 fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetError> {

@@ -86,6 +86,7 @@ pub fn judge(path: &str, outcome: TraceOutcome, expected: Result<ExpectedVerdict
         forms: outcome.forms,
         ward: None,
         excerpt: Vec::new(),
+        board: None,
     }
 }
 
@@ -134,7 +135,7 @@ pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
     summary.properties_caught.sort();
     summary.properties_not_exercised =
         Property::ALL.into_iter().filter(|property| !exercised.contains(property)).collect();
-    RunReport { target, traces, summary }
+    RunReport { target, traces, summary, boards: Vec::new() }
 }
 
 /// The report of a trace a signal stopped (or kept from starting).

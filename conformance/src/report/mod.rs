@@ -102,6 +102,9 @@ pub struct TraceReport {
     /// the finding (the header first), numbered.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub excerpt: Vec<(usize, String)>,
+    /// The board that ran it, and how (a board on a wire; absent in process).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub board: Option<crate::target::BoardIdentity>,
 }
 
 impl TraceReport {
@@ -132,6 +135,9 @@ pub struct RunReport {
     pub target: String,
     pub traces: Vec<TraceReport>,
     pub summary: Summary,
+    /// A lab's boards (several `--target`s) and what became of each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub boards: Vec<crate::lab::BoardRecord>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -191,11 +197,13 @@ impl RunReport {
     }
 
     /// The process's exit status (README): 130 interrupted, 2 a malformed
-    /// input, 1 a verdict differs, 0 every applicable verdict as expected.
+    /// input (or a lab board that was not there to use), 1 a verdict
+    /// differs, 0 every applicable verdict as expected.
     pub fn exit_status(&self) -> u8 {
+        let unusable_board = self.boards.iter().any(|board| board.unusable_from_the_start);
         if self.summary.interrupted > 0 {
             crate::report::EXIT_INTERRUPTED
-        } else if self.summary.malformed > 0 || self.nothing_ran() {
+        } else if self.summary.malformed > 0 || self.nothing_ran() || unusable_board {
             crate::report::EXIT_USAGE
         } else if self.summary.differs > 0 {
             crate::report::EXIT_MISMATCH

@@ -7,6 +7,7 @@
 //! and capturing wrappers around any of them, [`capture`]); a simulated
 //! board in a separate process ([`board_process`]).
 
+pub mod between_poll_days;
 pub mod board_process;
 pub mod capture;
 pub mod in_process;
@@ -17,6 +18,7 @@ pub mod wire;
 
 pub use in_process::{SimTarget, MAX_MACHINES_KEPT};
 pub use spec::{TargetSpec, TargetSpecError};
+
 pub use wire::WireTarget;
 
 use evm_sim::display::DisplayText;
@@ -84,6 +86,50 @@ impl TargetError {
     }
 }
 
+/// Which board ran a trace, and how: in every trace's JSON record.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BoardIdentity {
+    /// The port as named (`serial:/dev/ttyUSB0@115200`, `tcp:lab:7433`).
+    pub port: String,
+    /// As its `HELLO_REPLY` gave it.
+    pub serial_number: String,
+    /// `test` (the harness starts each machine) or `field` (the board's
+    /// own machine and clock).
+    pub mode: BoardMode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoardMode {
+    Test,
+    Field,
+}
+
+impl BoardMode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BoardMode::Test => "test",
+            BoardMode::Field => "field",
+        }
+    }
+}
+
+/// How traces run on a board without test mode (`run`, `certify`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldOptions {
+    /// Real time one trace may take (`--real-time-budget`).
+    pub real_time_budget: std::time::Duration,
+    /// Traces that open the case run, last on their board, which they
+    /// leave fail-safe (`--allow-fail-safe`); otherwise `not_applicable`.
+    pub allow_fail_safe: bool,
+}
+
+impl Default for FieldOptions {
+    fn default() -> Self {
+        FieldOptions { real_time_budget: crate::replay::schedule::DEFAULT_REAL_TIME_BUDGET, allow_fail_safe: false }
+    }
+}
+
 /// A voting machine the harness can drive.
 ///
 /// Call contract: `start_machine` before the first `step` of a trace and at
@@ -115,17 +161,21 @@ pub trait Target {
     fn inject_link_faults(&mut self, _rates: evm_sim::protocol::faults::FaultRates, _seed: u64) -> bool {
         false
     }
-    /// Real time a trace may take in field mode (a target without test mode,
-    /// paced by its own clock).
-    fn real_time_budget(&self) -> std::time::Duration {
-        crate::replay::schedule::DEFAULT_REAL_TIME_BUDGET
+    /// How traces run in field mode (a target without test mode, paced by
+    /// its own clock).
+    fn field_options(&self) -> FieldOptions {
+        FieldOptions::default()
     }
-    /// Sets [`real_time_budget`](Target::real_time_budget); ignored by a
-    /// target with test mode.
-    fn set_real_time_budget(&mut self, _budget: std::time::Duration) {}
+    /// Sets [`field_options`](Target::field_options); ignored by a target
+    /// with test mode.
+    fn set_field_options(&mut self, _options: FieldOptions) {}
     /// Requests resent so far (after a timeout or a corrupt frame).
     fn retransmissions(&self) -> u64 {
         0
+    }
+    /// The board behind a wire; `None` in process.
+    fn identity(&self) -> Option<BoardIdentity> {
+        None
     }
     /// A new trace begins: machines of earlier traces are gone.
     fn start_trace(&mut self) {}

@@ -30,11 +30,19 @@ pub struct WireTarget {
     epoch: Instant,
     capabilities: u8,
     board_profile: MachineProfile,
+    /// As the `HELLO_REPLY` gave it, trailing spaces trimmed.
+    serial_number: String,
+    /// Why the board cannot be brought back to a new machine, once the
+    /// procedure between poll days failed: it must leave a lab.
+    unusable: Option<String>,
     buffer: Vec<u8>,
     /// Field mode: when the trace's first input went, and its time; every
     /// later input goes that much later in real time.
     trace_clock: Option<(Instant, Timestamp)>,
-    real_time_budget: std::time::Duration,
+    field_options: super::FieldOptions,
+    /// Field mode: an input has been sent since the board connected, so
+    /// the votes it holds are this harness's to read and clear.
+    inputs_sent: bool,
     /// The spawned board, when this target started one (dropped last).
     board: Option<BoardProcess>,
 }
@@ -85,9 +93,12 @@ impl WireTarget {
             epoch: Instant::now(),
             capabilities: 0,
             board_profile: MachineProfile::m2(),
+            serial_number: String::new(),
+            unusable: None,
             buffer: vec![0; READ_BUFFER_BYTES],
             trace_clock: None,
-            real_time_budget: crate::replay::schedule::DEFAULT_REAL_TIME_BUDGET,
+            field_options: super::FieldOptions::default(),
+            inputs_sent: false,
             board: None,
         };
         let hello = target.call(&Request::Hello { highest_version: PROTOCOL_VERSION });
@@ -103,6 +114,7 @@ impl WireTarget {
                 );
                 target.capabilities = capabilities;
                 target.board_profile = profile;
+                target.serial_number = String::from_utf8_lossy(&serial_number).trim_end().to_owned();
                 Ok(target)
             }
             Reply::Hello { version, .. } => {
@@ -129,6 +141,40 @@ impl WireTarget {
         self.transport.capture_to(path).map_err(|error| {
             TargetError::new(self.name.clone(), FailureCause::Harness, format!("capture {}: {error}", path.display()))
         })
+    }
+
+    /// The handshake again: the board answers `HELLO` with the protocol
+    /// version and serial number it gave when it connected, and a field
+    /// board with the same machine (a test-mode board announces the machine
+    /// the harness last started on it).
+    pub fn health_check(&mut self) -> Result<(), TargetError> {
+        match self.call(&Request::Hello { highest_version: PROTOCOL_VERSION })? {
+            Reply::Hello { version, profile, serial_number, .. } => {
+                let serial_number = String::from_utf8_lossy(&serial_number).trim_end().to_owned();
+                let machine_changed = !self.offers_test_mode() && profile != self.board_profile;
+                if version != PROTOCOL_VERSION || machine_changed || serial_number != self.serial_number {
+                    return Err(self.error(format!(
+                        "answered HELLO as another board: serial number {serial_number:?}, {} (it connected as {:?}, {})",
+                        profile.describe(),
+                        self.serial_number,
+                        self.board_profile.describe()
+                    )));
+                }
+                Ok(())
+            }
+            other => Err(self.error(format!("HELLO answered {}", other.describe()))),
+        }
+    }
+
+    /// Why the board cannot be brought back to a new machine between poll
+    /// days (its procedure failed), if it cannot.
+    pub fn unusable(&self) -> Option<&str> {
+        self.unusable.as_deref()
+    }
+
+    /// The machine the board announced in its `HELLO_REPLY`.
+    pub fn board_profile(&self) -> MachineProfile {
+        self.board_profile
     }
 
     /// Requests resent so far (after a timeout or a corrupt reply).
@@ -276,6 +322,14 @@ impl Target for WireTarget {
         self.connection.retransmissions
     }
 
+    fn identity(&self) -> Option<super::BoardIdentity> {
+        Some(super::BoardIdentity {
+            port: self.name.clone(),
+            serial_number: self.serial_number.clone(),
+            mode: if self.offers_test_mode() { super::BoardMode::Test } else { super::BoardMode::Field },
+        })
+    }
+
     fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
         if self.capabilities & capability::TEST_MODE == 0 {
             if let Some(difference) = profile.difference(&self.board_profile) {
@@ -283,6 +337,12 @@ impl Target for WireTarget {
                     "the trace needs {difference}: the board has no test mode to change its machine ({})",
                     self.board_profile.describe()
                 )));
+            }
+            // A field board keeps yesterday's machine: give the trace a new one.
+            let now = self.trace_clock.map_or(Timestamp::from_milliseconds(0), |(_, first)| first);
+            if let Err(error) = super::between_poll_days::ready_for_next_poll_day(self, now, self.inputs_sent) {
+                self.unusable = Some(error.message.clone());
+                return Err(error);
             }
             return Ok(());
         }
@@ -296,12 +356,12 @@ impl Target for WireTarget {
         self.trace_clock = None;
     }
 
-    fn real_time_budget(&self) -> std::time::Duration {
-        self.real_time_budget
+    fn field_options(&self) -> super::FieldOptions {
+        self.field_options
     }
 
-    fn set_real_time_budget(&mut self, budget: std::time::Duration) {
-        self.real_time_budget = budget;
+    fn set_field_options(&mut self, options: super::FieldOptions) {
+        self.field_options = options;
     }
 
     fn step(&mut self, now: Timestamp, input: evm_sim::Input) -> Result<Observation, TargetError> {
@@ -322,6 +382,7 @@ impl Target for WireTarget {
                 }
             }
         }
+        self.inputs_sent = true;
         match self.call(&Request::Input { at: now, input })? {
             Reply::Input(outcome) => Ok(Observation {
                 refusal: outcome.refusal,

@@ -114,6 +114,7 @@ pub(super) const UNIT_EVENTS: &[&str] = &[
     "power_on",
     "battery_level",
     "open_case",
+    "first_level_check",
     "power_cut",
     "power_restored",
     "cable_pulled",

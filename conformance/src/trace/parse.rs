@@ -122,6 +122,7 @@ enum RawUnitEvent {
         percent: u8,
     },
     OpenCase,
+    FirstLevelCheck,
     // Fault names, as a fault injector or a recorder writes them.
     PowerCut,
     PowerRestored,
@@ -396,5 +397,6 @@ fn unit_input(path: &Path, line: usize, raw: RawUnitEvent, header: &Header) -> R
             Input::BatteryLevel { percent }
         }
         RawUnitEvent::OpenCase => Input::OpenCase,
+        RawUnitEvent::FirstLevelCheck => Input::FirstLevelCheck,
     })
 }

@@ -121,6 +121,7 @@ fn unit_value(header: &Header, input: &Input) -> Value {
         }
         Input::BatteryLevel { percent } => json!({"event": "battery_level", "percent": percent}),
         Input::OpenCase => json!({"event": "open_case"}),
+        Input::FirstLevelCheck => json!({"event": "first_level_check"}),
     }
 }
 

@@ -10,26 +10,12 @@ use evm_conformance::target::{SimTarget, Target};
 use evm_sim::protocol::faults::FaultRates;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Once;
 
 fn traces() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces")
 }
 
-/// `cargo test -p evm-conformance` alone may not have built `evm-sim`: build it.
-fn ensure_board_binary() {
-    static BUILD: Once = Once::new();
-    BUILD.call_once(|| {
-        if evm_sim_binary().is_some() {
-            return;
-        }
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status =
-            Command::new(cargo).args(["build", "-p", "evm-sim", "--bin", "evm-sim"]).status().expect("cargo runs");
-        assert!(status.success(), "building evm-sim failed");
-    });
-    assert!(evm_sim_binary().is_some(), "evm-sim binary not found beside the test executable");
-}
+use super::serial_support::ensure_board_binary;
 
 fn verdicts(target: &mut dyn Target) -> Vec<(String, String, Option<String>, Option<usize>)> {
     let report = run(&[traces()], target, |_| {}).expect("traces readable");

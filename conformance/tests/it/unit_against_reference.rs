@@ -65,6 +65,7 @@ fn input() -> impl Strategy<Value = Input> {
         8 => (0..=40u16).prop_map(|candidates| Input::CandSet { candidates }),
         8 => Just(Input::SealCandidateSetSection),
         1 => Just(Input::OpenCase),
+        2 => Just(Input::FirstLevelCheck),
     ]
 }
 

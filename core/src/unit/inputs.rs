@@ -160,6 +160,34 @@ impl ControlUnit {
         Reaction { refusal: None, events, votes_recorded: 0 }
     }
 
+    /// The first-level check readies a machine that holds no vote for
+    /// another election: it erases nothing, so a machine still holding
+    /// votes (its result unread, or read and not cleared) refuses it, and
+    /// so does one whose result section is sealed.
+    pub(super) fn first_level_check(&mut self) -> Reaction {
+        if self.result_seal == ResultSeal::Intact {
+            return Reaction::refused(Refusal::ResultSealIntact);
+        }
+        if self.ballot_enabled {
+            return Reaction::refused(Refusal::BallotAlreadyEnabled);
+        }
+        if self.memory.total() != 0 {
+            return Reaction::refused(Refusal::VotesInMemory);
+        }
+        self.candidates = 0;
+        self.candidate_set_sealed = false;
+        self.result_seal = ResultSeal::NotFixed;
+        self.closed = false;
+        self.result_shown = false;
+        self.poll_start = None;
+        self.poll_end = None;
+        self.rate_window.reset();
+        self.display = Display::Cleared;
+        let mut events = Events::default();
+        events.push(Event::Cleared);
+        Reaction { refusal: None, events, votes_recorded: 0 }
+    }
+
     pub(super) fn fix_result_seal(&mut self) -> Reaction {
         if self.result_seal == ResultSeal::Intact {
             return Reaction::refused(Refusal::SealAlreadyFixed);

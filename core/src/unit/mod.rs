@@ -369,6 +369,7 @@ impl ControlUnit {
             Input::Close => self.close(now),
             Input::Result => self.result(),
             Input::Clear => self.clear(),
+            Input::FirstLevelCheck => self.first_level_check(),
             Input::PressButton { address } => self.press(now, address, None),
             Input::PressTwoButtons { first, second } => self.press(now, first, Some(second)),
             Input::FixResultSeal

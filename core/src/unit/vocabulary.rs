@@ -81,6 +81,12 @@ pub enum Input {
     BatteryLevel { percent: u8 },
     /// The unit's case is opened: the unit goes fail-safe (M3).
     OpenCase,
+    /// The manufacturer's first-level check before the machine serves
+    /// another election: the candidate set section unsealed and its count
+    /// forgotten, the result section's seal gone. Only on a machine that
+    /// holds no vote (after `Result` and `Clear`) with its result section
+    /// open; it erases nothing (docs/PROTOCOL.md 3.2, section 6).
+    FirstLevelCheck,
 }
 
 /// Why a pending enable was cancelled (it never yields a vote).

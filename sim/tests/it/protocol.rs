@@ -63,6 +63,7 @@ fn vectors() -> Vec<(&'static str, u16, Message)> {
         Input::PowerOn { held_button: Some(address) },
         Input::BatteryLevel { percent: 8 },
         Input::OpenCase,
+        Input::FirstLevelCheck,
     ];
     for (index, input) in inputs.into_iter().enumerate() {
         vectors.push(("input at 07:00:13", 3 + index as u16, Message::Request(Request::Input { at, input })));

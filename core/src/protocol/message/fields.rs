@@ -73,6 +73,7 @@ mod input_code {
     pub const POWER_ON: u8 = 0x0F;
     pub const BATTERY_LEVEL: u8 = 0x10;
     pub const OPEN_CASE: u8 = 0x11;
+    pub const FIRST_LEVEL_CHECK: u8 = 0x12;
 }
 
 pub(super) fn encode_input(input: &Input, out: &mut Vec<u8>) {
@@ -109,6 +110,7 @@ pub(super) fn encode_input(input: &Input, out: &mut Vec<u8>) {
         }
         Input::BatteryLevel { percent } => out.extend_from_slice(&[BATTERY_LEVEL, percent]),
         Input::OpenCase => out.push(OPEN_CASE),
+        Input::FirstLevelCheck => out.push(FIRST_LEVEL_CHECK),
     }
 }
 
@@ -164,6 +166,7 @@ pub(super) fn parse_input(reader: &mut Reader<'_>) -> Result<Input, MessageError
             _ => return Err(reader.malformed("battery level is not 0 to 100")),
         },
         OPEN_CASE => Input::OpenCase,
+        FIRST_LEVEL_CHECK => Input::FirstLevelCheck,
         _ => return Err(reader.malformed("unknown input code")),
     })
 }

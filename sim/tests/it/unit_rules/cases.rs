@@ -487,3 +487,38 @@ fn a_dead_battery_is_a_power_cut_and_a_low_one_asks_for_a_change() {
     bench.accept(Input::PowerOn { held_button: None });
     assert_eq!(bench.unit.display().text().as_str(), "CHANGE BATTERY");
 }
+
+// ------------------------------------------------------- FIRST-LEVEL CHECK --
+
+/// Lawful: after `Result` and `Clear`, the first-level check readies the
+/// machine for another election: a new candidate count is set and sealed,
+/// and the next poll starts from zero.
+#[test]
+fn a_cleared_machine_is_readied_for_another_election() {
+    let mut bench = unit_closed();
+    bench.count();
+    bench.accept(Input::Clear);
+    bench.refuse(Input::CandSet { candidates: 2 }, Refusal::CandidateSetSealed);
+    bench.accept(Input::FirstLevelCheck);
+    assert_eq!(bench.unit.result_seal(), evm_sim::unit::ResultSeal::NotFixed);
+    bench.refuse(Input::Ballot, Refusal::CandidatesNotSet);
+    bench.accept(Input::CandSet { candidates: 2 });
+    bench.accept(Input::SealCandidateSetSection);
+    bench.accept(Input::Total);
+    assert_eq!(bench.unit.total(), 0);
+}
+
+/// Unlawful: the check erases nothing, so a machine holding votes refuses
+/// it — their result unread, read and not cleared, or behind an intact seal.
+#[test]
+fn the_first_level_check_never_erases_a_vote() {
+    let mut bench = unit_closed();
+    assert_eq!(bench.unit.result_seal(), evm_sim::unit::ResultSeal::Intact);
+    bench.refuse(Input::FirstLevelCheck, Refusal::ResultSealIntact);
+    bench.accept(Input::BreakResultSeal);
+    bench.refuse(Input::FirstLevelCheck, Refusal::VotesInMemory);
+    bench.accept(Input::Result);
+    bench.refuse(Input::FirstLevelCheck, Refusal::VotesInMemory);
+    assert_eq!(bench.unit.total(), 3);
+    bench.refuse(Input::CandSet { candidates: 2 }, Refusal::CandidateSetSealed);
+}

@@ -1,0 +1,53 @@
+//! What the tests with board processes share: building `evm-sim`, and
+//! finding and watching the processes a harness spawned.
+
+use evm_conformance::target::board_process::evm_sim_binary;
+use std::process::Command;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+/// `cargo test -p evm-conformance` alone may not have built `evm-sim`: build it.
+pub fn ensure_board_binary() {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        if evm_sim_binary().is_some() {
+            return;
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status =
+            Command::new(cargo).args(["build", "-p", "evm-sim", "--bin", "evm-sim"]).status().expect("cargo runs");
+        assert!(status.success(), "building evm-sim failed");
+    });
+    assert!(evm_sim_binary().is_some(), "evm-sim binary not found beside the test executable");
+}
+
+/// The processes named `name` whose parent is `parent` (from /proc).
+pub fn children_named(parent: u32, name: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let after_name = stat.rsplit_once(')')?.1;
+            let ppid: u32 = after_name.split_whitespace().nth(1)?.parse().ok()?;
+            (ppid == parent && stat.contains(&format!("({name})"))).then_some(pid)
+        })
+        .collect()
+}
+
+/// Whether the process `pid` is gone (or a zombie) within `limit`.
+pub fn ends_within(pid: u32, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')));
+        if !alive {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
