@@ -45,7 +45,9 @@ enum Command {
     /// a target, with a report for the certifying authority.
     ///
     /// Writes DIR/report.json, DIR/junit.xml and DIR/report.html and prints a
-    /// short summary.
+    /// short summary. On one board that offers test mode the corpus runs in
+    /// field mode first (its own machine, real time) and every verdict that
+    /// changes with the mode is reported: field and test must agree.
     ///
     /// Exit status: 0 every trace that ran gave its expected verdict; 1 a
     /// verdict differs; 2 bad usage, a missing or unreadable input, a

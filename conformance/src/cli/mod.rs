@@ -211,11 +211,25 @@ pub fn certify(
     }
     let mut target = target_named(&specs[0].to_string())?;
     target.set_field_options(field);
-    let total = scenarios.len() + files.len();
+    // Field and test must agree: a board that offers test mode first runs
+    // the corpus as a field board would (before any test-mode message, so
+    // that it still is its own machine), then in test mode.
+    let compare_modes = target.offers_test_mode() && target.force_field_mode(true);
+    target.force_field_mode(false);
+    let field_runs = if compare_modes { files.len() } else { 0 };
+    let total = field_runs + scenarios.len() + files.len();
+    let field_pass = compare_modes.then(|| {
+        target.force_field_mode(true);
+        let field_pass = runner::run_files(&files, target.as_mut(), |step| {
+            progress(runner::Progress { done: step.done, total, current: step.current })
+        });
+        target.force_field_mode(false);
+        field_pass
+    });
     let mut traces = Vec::with_capacity(total);
     for scenario in &scenarios {
         let path = scenario.trace.path.to_string_lossy();
-        progress(runner::Progress { done: traces.len(), total, current: &path });
+        progress(runner::Progress { done: field_runs + traces.len(), total, current: &path });
         let report = if crate::interrupt::requested() {
             report::interrupted(&path)
         } else {
@@ -230,10 +244,12 @@ pub fn certify(
         traces.push(report);
     }
     let corpus = runner::run_files(&files, target.as_mut(), |step| {
-        progress(runner::Progress { done: scenarios.len() + step.done, total, current: step.current })
+        progress(runner::Progress { done: field_runs + scenarios.len() + step.done, total, current: step.current })
     });
     traces.extend(corpus.traces);
-    let report = report::summarize(target.name(), traces);
+    let mut report = report::summarize(target.name(), traces);
+    report.mode_comparison =
+        field_pass.map(|field_pass| crate::report::modes::ModeComparison::between(&report, &field_pass));
     write_certification(report, reports, generated)
 }
 

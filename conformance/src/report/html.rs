@@ -26,7 +26,12 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>EVM conformance report: {target}</title>\
          <style>{STYLE}</style></head><body>\n<h1>EVM conformance report</h1>\n\
          <p>Target: <code>{target}</code>. {generated}</p>\n\
-         <p class=\"{class}\">{headline}</p>\n",
+         {modes}<p class=\"{class}\">{headline}</p>\n",
+        modes = report.mode_comparison.as_ref().map_or_else(String::new, |comparison| format!(
+            "<p class=\"{}\">{}</p>\n",
+            if comparison.differing.is_empty() { "ok" } else { "bad" },
+            escape(&comparison.line())
+        )),
         target = escape(&report.target),
         generated = escape(generated),
         class = if all_match { "ok" } else { "bad" },

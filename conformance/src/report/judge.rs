@@ -135,7 +135,7 @@ pub fn summarize(target: String, traces: Vec<TraceReport>) -> RunReport {
     summary.properties_caught.sort();
     summary.properties_not_exercised =
         Property::ALL.into_iter().filter(|property| !exercised.contains(property)).collect();
-    RunReport { target, traces, summary, boards: Vec::new() }
+    RunReport { target, traces, summary, boards: Vec::new(), mode_comparison: None }
 }
 
 /// The report of a trace a signal stopped (or kept from starting).

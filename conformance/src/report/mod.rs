@@ -8,6 +8,7 @@
 pub mod formats;
 pub mod html;
 pub mod judge;
+pub mod modes;
 pub mod terminal;
 
 pub use formats::{json, junit};
@@ -138,6 +139,10 @@ pub struct RunReport {
     /// A lab's boards (several `--target`s) and what became of each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub boards: Vec<crate::lab::BoardRecord>,
+    /// `certify` on a board with test mode: the corpus run again in field
+    /// mode, verdict by verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode_comparison: Option<modes::ModeComparison>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -201,11 +206,12 @@ impl RunReport {
     /// differs, 0 every applicable verdict as expected.
     pub fn exit_status(&self) -> u8 {
         let unusable_board = self.boards.iter().any(|board| board.unusable_from_the_start);
+        let modes_differ = self.mode_comparison.as_ref().is_some_and(|comparison| !comparison.differing.is_empty());
         if self.summary.interrupted > 0 {
             crate::report::EXIT_INTERRUPTED
         } else if self.summary.malformed > 0 || self.nothing_ran() || unusable_board {
             crate::report::EXIT_USAGE
-        } else if self.summary.differs > 0 {
+        } else if self.summary.differs > 0 || modes_differ {
             crate::report::EXIT_MISMATCH
         } else if self.summary.inconclusive > 0 {
             crate::report::EXIT_INCONCLUSIVE

@@ -39,6 +39,13 @@ pub fn headline(report: &RunReport) -> String {
             summary.as_expected + summary.differs
         );
     }
+    if let Some(comparison) = report.mode_comparison.as_ref().filter(|comparison| !comparison.differing.is_empty()) {
+        return format!(
+            "DOES NOT CONFORM: {} of {} traces judged in both modes gave another verdict in field mode than in test mode{unjudged}.",
+            comparison.differing.len(),
+            comparison.compared
+        );
+    }
     if summary.inconclusive > 0 {
         return format!(
             "INCONCLUSIVE: {} of {} traces could not be judged ({}); no verdict on the target. The {} judged gave their expected verdict.",
@@ -113,6 +120,9 @@ pub fn summary(report: &RunReport) -> String {
     };
     let _ = writeln!(text, "properties caught broken: {}", ids(&summary.properties_caught));
     let _ = writeln!(text, "properties not exercised on this target: {}", ids(&summary.properties_not_exercised));
+    if let Some(comparison) = &report.mode_comparison {
+        let _ = writeln!(text, "{}", comparison.line());
+    }
     let _ = writeln!(text, "{}", headline(report));
     text
 }

@@ -173,6 +173,12 @@ pub trait Target {
     fn retransmissions(&self) -> u64 {
         0
     }
+    /// Drives a board that offers test mode as a field board (no test-mode
+    /// message, its one machine, real time) while `on`; `false` for a
+    /// target that cannot (in process: no clock of its own).
+    fn force_field_mode(&mut self, _on: bool) -> bool {
+        false
+    }
     /// The board behind a wire; `None` in process.
     fn identity(&self) -> Option<BoardIdentity> {
         None

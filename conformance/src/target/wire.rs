@@ -40,6 +40,9 @@ pub struct WireTarget {
     /// later input goes that much later in real time.
     trace_clock: Option<(Instant, Timestamp)>,
     field_options: super::FieldOptions,
+    /// Test mode not used although the board offers it
+    /// ([`Target::force_field_mode`]).
+    field_mode_forced: bool,
     /// Field mode: an input has been sent since the board connected, so
     /// the votes it holds are this harness's to read and clear.
     inputs_sent: bool,
@@ -98,6 +101,7 @@ impl WireTarget {
             buffer: vec![0; READ_BUFFER_BYTES],
             trace_clock: None,
             field_options: super::FieldOptions::default(),
+            field_mode_forced: false,
             inputs_sent: false,
             board: None,
         };
@@ -302,11 +306,16 @@ impl Target for WireTarget {
     }
 
     fn can_carry_defects(&self) -> bool {
-        self.capabilities & capability::SEEDED_DEFECTS != 0
+        self.capabilities & capability::SEEDED_DEFECTS != 0 && !self.field_mode_forced
     }
 
     fn offers_test_mode(&self) -> bool {
-        self.capabilities & capability::TEST_MODE != 0
+        self.capabilities & capability::TEST_MODE != 0 && !self.field_mode_forced
+    }
+
+    fn force_field_mode(&mut self, on: bool) -> bool {
+        self.field_mode_forced = on;
+        true
     }
 
     fn announced_profile(&self) -> Option<MachineProfile> {
@@ -331,7 +340,7 @@ impl Target for WireTarget {
     }
 
     fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
-        if self.capabilities & capability::TEST_MODE == 0 {
+        if !self.offers_test_mode() {
             if let Some(difference) = profile.difference(&self.board_profile) {
                 return Err(self.error(format!(
                     "the trace needs {difference}: the board has no test mode to change its machine ({})",

@@ -286,3 +286,65 @@ fn a_lab_that_names_a_board_it_does_not_have_is_exit_2() {
     assert_eq!((missing["state"].as_str(), missing["unusable_from_the_start"].as_bool()), (Some("bad"), Some(true)));
     assert!(missing["reason"].as_str().unwrap().contains("No such file"), "{missing}");
 }
+
+/// Field and test must agree. A board whose own machine shows the result
+/// under an intact seal, but whose test-mode machines are clean (it carries
+/// `--defect result_while_sealed` beside `--test-mode`): `certify` runs the
+/// corpus in field mode too and names the trace whose verdict changed,
+/// in one line, and does not conform (exit 1). A board that behaves the
+/// same in both modes agrees.
+#[test]
+fn certify_catches_a_board_that_behaves_differently_when_tested() {
+    let folder = scratch("modes");
+    let traces = folder.join("traces");
+    std::fs::create_dir_all(&traces).unwrap();
+    // No vote: every gap is 20 ms in field mode.
+    let lines = [
+        r#"{"trace": "evm-poll-day", "version": 1, "profile": "M2", "polling_station": {"number": 1, "name": "School"}, "ward": 1, "candidates": ["A", "B", "C"], "electors_assigned": 100, "defects": [], "provenance": {"source": "hand-written", "description": "Result under an intact seal"}}"#,
+        r#"{"at": "06:00:00", "event": "attach_balloting_unit", "position": 1}"#,
+        r#"{"at": "06:00:10", "event": "power_on"}"#,
+        r#"{"at": "06:00:20", "event": "cand_set", "candidates": 3}"#,
+        r#"{"at": "06:00:30", "event": "seal_candidate_set_section"}"#,
+        r#"{"at": "06:00:40", "event": "fix_result_seal"}"#,
+        r#"{"at": "18:00:00", "event": "close"}"#,
+        r#"{"at": "18:00:10", "event": "result"}"#,
+        r#"{"at": "18:00:20", "event": "expect", "refused": "result_seal_intact"}"#,
+    ];
+    std::fs::write(traces.join("result-under-the-seal.jsonl"), lines.join("\n") + "\n").unwrap();
+    std::fs::write(
+        traces.join("result-under-the-seal.expected.json"),
+        r#"{"verdict": "pass", "why": "39E(5): Result is refused under an intact seal"}"#,
+    )
+    .unwrap();
+    let certify = |board: &Board, out: &str| {
+        harness()
+            .args(["certify", "--target", &board.target(), "--traces"])
+            .arg(&traces)
+            .arg("--out")
+            .arg(folder.join(out))
+            .output()
+            .unwrap()
+    };
+    let cheating = Board::start(&["--test-mode", "--defect", "result_while_sealed"]);
+    let output = certify(&cheating, "cheating");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stdout.contains("FIELD AND TEST DIFFER: 1 of 1 traces")
+            && stdout.contains(
+                "result-under-the-seal.jsonl: pass in test mode, violation SEALED-RESULT at line 8 in field mode"
+            ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("DOES NOT CONFORM: 1 of 1 traces judged in both modes"), "{stdout}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("cheating/report.json")).unwrap()).unwrap();
+    assert_eq!(report["mode_comparison"]["differing"][0]["field_mode"], "violation SEALED-RESULT at line 8");
+    let page = std::fs::read_to_string(folder.join("cheating/report.html")).unwrap();
+    assert!(page.contains("FIELD AND TEST DIFFER"), "the HTML report says so at the top");
+    let honest = Board::start(&["--test-mode"]);
+    let output = certify(&honest, "honest");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("FIELD AND TEST AGREE: the 1 traces judged in both modes"), "{stdout}");
+}
