@@ -61,10 +61,14 @@ enum Command {
     ///   evm-conformance certify --only ONE-VOTE --only 39W
     #[command(verbatim_doc_comment)]
     Certify {
-        /// The machine: sim (in process), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD, tcp:ADDR.
+        /// The machine: sim (in process, the default), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD, tcp:ADDR.
         /// Repeat it for a lab: the boards run traces at once, each trace on a board that can run it.
-        #[arg(long, default_value = "sim")]
+        #[arg(long)]
         target: Vec<String>,
+        /// A lab file: its boards join the lab (TOML, one [[board]] each: name,
+        /// serial and baud or tcp, optional profile and serial_number).
+        #[arg(long, value_name = "FILE")]
+        lab: Option<PathBuf>,
         /// Where the reports go.
         #[arg(long, value_name = "DIR", default_value = "reports")]
         out: PathBuf,
@@ -283,10 +287,14 @@ enum Command {
     /// interrupted.
     #[command(verbatim_doc_comment)]
     Run {
-        /// The machine: sim (in process), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD, tcp:ADDR.
+        /// The machine: sim (in process, the default), sim-pty (spawns evm-sim serve --pty), serial:PATH@BAUD, tcp:ADDR.
         /// Repeat it for a lab: the boards run traces at once, each trace on a board that can run it.
-        #[arg(long, default_value = "sim")]
+        #[arg(long)]
         target: Vec<String>,
+        /// A lab file: its boards join the lab (TOML, one [[board]] each: name,
+        /// serial and baud or tcp, optional profile and serial_number).
+        #[arg(long, value_name = "FILE")]
+        lab: Option<PathBuf>,
         /// Only the traces that break this property (an id such as ONE-VOTE,
         /// or a rule such as 39W); repeatable.
         #[arg(long, value_name = "PROPERTY|RULE")]
@@ -398,6 +406,17 @@ fn profile_parser() -> impl clap::builder::TypedValueParser<Value = evm_sim::Pro
 /// A progress bar on a terminal (traces done, the trace now replaying, the
 /// board) for runs longer than a second; nothing when stderr is not a
 /// terminal or with --quiet.
+/// The boards of a run, for its progress line.
+fn boards_label(targets: &[String], lab: Option<&std::path::Path>) -> String {
+    let mut names: Vec<String> = targets.to_vec();
+    names.extend(lab.map(|path| format!("the lab in {}", path.display())));
+    if names.is_empty() {
+        "sim".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
 fn progress_bar(quiet: bool, target: &str) -> impl FnMut(evm_conformance::runner::Progress<'_>) {
     let started = std::time::Instant::now();
     let mut bar: Option<indicatif::ProgressBar> = None;
@@ -492,11 +511,11 @@ fn main() -> ExitCode {
     });
     let quiet = arguments.quiet;
     let outcome = match arguments.command {
-        Command::Certify { target, out, traces, only, field } => {
-            evm_conformance::cli::listing::select(&only).and_then(|only| {
-                let progress = progress_bar(quiet, &target.join(", "));
-                cli::certify(&target, &traces, &only, &out, &generated(), field.options(), progress).map(
-                    |certification| {
+        Command::Certify { target, lab, out, traces, only, field } => evm_conformance::cli::listing::select(&only)
+            .and_then(|only| {
+                let progress = progress_bar(quiet, &boards_label(&target, lab.as_deref()));
+                cli::certify(&target, lab.as_deref(), &traces, &only, &out, &generated(), field.options(), progress)
+                    .map(|certification| {
                         if !quiet {
                             out!("{}", evm_conformance::report::summary(&certification.report));
                             for file in &certification.files {
@@ -504,10 +523,8 @@ fn main() -> ExitCode {
                             }
                         }
                         certification.report.exit_status()
-                    },
-                )
-            })
-        }
+                    })
+            }),
         Command::Gen {
             from_results: Some(file),
             seed,
@@ -640,7 +657,7 @@ fn main() -> ExitCode {
                 EXIT_ALL_MATCH
             })
         }
-        Command::Run { target, only, json, junit, capture, field, paths } => {
+        Command::Run { target, lab, only, json, junit, capture, field, paths } => {
             let only = match evm_conformance::cli::listing::select(&only) {
                 Ok(only) => only,
                 Err(error) => {
@@ -650,13 +667,14 @@ fn main() -> ExitCode {
             };
             cli::run(
                 &target,
+                lab.as_deref(),
                 &paths,
                 &only,
                 json.as_deref(),
                 junit.as_deref(),
                 capture.as_deref(),
                 field.options(),
-                progress_bar(quiet, &target.join(", ")),
+                progress_bar(quiet, &boards_label(&target, lab.as_deref())),
             )
             .map(|report| {
                 if !quiet {

@@ -112,17 +112,33 @@ pub fn check_writable(path: &Path) -> Result<(), UsageError> {
         .map_err(|error| UsageError(format!("{}: cannot be written: {error}", path.display())))
 }
 
-/// The targets of `run` and `certify`: one, or a lab of several boards
-/// (each parsed, none twice, no in-process unit among several).
-pub fn lab_targets(names: &[String]) -> Result<Vec<TargetSpec>, UsageError> {
-    let specs = names
+/// The boards of `run` and `certify`: the `--target`s (`sim` when none is
+/// given and no lab file), then the lab file's. Several, or any from a lab
+/// file, are a lab (each parsed, none twice, no in-process unit).
+pub struct Boards {
+    pub boards: Vec<crate::lab::LabBoard>,
+    pub lab: bool,
+}
+
+pub fn lab_targets(names: &[String], lab_file: Option<&Path>) -> Result<Boards, UsageError> {
+    let default = [String::from("sim")];
+    let names = if names.is_empty() && lab_file.is_none() { &default[..] } else { names };
+    let mut boards = names
         .iter()
-        .map(|name| name.parse().map_err(|error: crate::target::TargetSpecError| UsageError(error.to_string())))
-        .collect::<Result<Vec<TargetSpec>, UsageError>>()?;
-    if specs.len() > 1 {
-        crate::lab::check_targets(&specs).map_err(|error| UsageError(error.to_string()))?;
+        .map(|name| {
+            name.parse()
+                .map(crate::lab::LabBoard::from_target)
+                .map_err(|error: crate::target::TargetSpecError| UsageError(error.to_string()))
+        })
+        .collect::<Result<Vec<_>, UsageError>>()?;
+    if let Some(path) = lab_file {
+        boards.extend(crate::lab::read_lab_file(path).map_err(|error| UsageError(error.to_string()))?);
     }
-    Ok(specs)
+    let lab = boards.len() > 1 || lab_file.is_some();
+    if lab {
+        crate::lab::check_targets(&boards).map_err(|error| UsageError(error.to_string()))?;
+    }
+    Ok(Boards { boards, lab })
 }
 
 /// Runs the traces under `paths` (those `only` selects) and writes the
@@ -131,6 +147,7 @@ pub fn lab_targets(names: &[String]) -> Result<Vec<TargetSpec>, UsageError> {
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     target_names: &[String],
+    lab_file: Option<&Path>,
     paths: &[PathBuf],
     only: &[evm_sim::Property],
     json_path: Option<&Path>,
@@ -139,19 +156,19 @@ pub fn run(
     field: crate::target::FieldOptions,
     progress: impl FnMut(runner::Progress<'_>),
 ) -> Result<RunReport, UsageError> {
-    let specs = lab_targets(target_names)?;
+    let boards = lab_targets(target_names, lab_file)?;
     let files = traces_to_run(paths, only)?;
     for path in json_path.into_iter().chain(junit_path).chain(capture) {
         check_writable(path)?;
     }
-    let report = if specs.len() > 1 {
+    let report = if boards.lab {
         if capture.is_some() {
             return Err(UsageError("--capture records one board's wire: give one --target with it".to_owned()));
         }
         let work = files.into_iter().map(crate::lab::Work::File).collect();
-        crate::lab::run(&specs, work, field, progress)
+        crate::lab::run(&boards.boards, work, field, progress)
     } else {
-        let mut target = target_capturing(&specs[0].to_string(), capture)?;
+        let mut target = target_capturing(&boards.boards[0].spec.to_string(), capture)?;
         target.set_field_options(field);
         runner::run_files(&files, target.as_mut(), progress)
     };
@@ -183,6 +200,7 @@ pub struct Certification {
 /// files are checked writable before any work.
 pub fn certify(
     target_names: &[String],
+    lab_file: Option<&Path>,
     trace_paths: &[PathBuf],
     only: &[evm_sim::Property],
     out: &Path,
@@ -190,7 +208,7 @@ pub fn certify(
     field: crate::target::FieldOptions,
     mut progress: impl FnMut(runner::Progress<'_>),
 ) -> Result<Certification, UsageError> {
-    let specs = lab_targets(target_names)?;
+    let boards = lab_targets(target_names, lab_file)?;
     let files = traces_to_run(trace_paths, only)?;
     let reports = vec![out.join("report.json"), out.join("junit.xml"), out.join("report.html")];
     for path in &reports {
@@ -200,16 +218,16 @@ pub fn certify(
         .into_iter()
         .filter(|scenario| crate::cli::listing::selected(scenario.expected.property, only))
         .collect();
-    if specs.len() > 1 {
+    if boards.lab {
         let work = scenarios
             .into_iter()
             .map(|scenario| crate::lab::Work::Scenario(Box::new((scenario.trace, scenario.expected))))
             .chain(files.into_iter().map(crate::lab::Work::File))
             .collect();
-        let report = crate::lab::run(&specs, work, field, progress);
+        let report = crate::lab::run(&boards.boards, work, field, progress);
         return write_certification(report, reports, generated);
     }
-    let mut target = target_named(&specs[0].to_string())?;
+    let mut target = target_named(&boards.boards[0].spec.to_string())?;
     target.set_field_options(field);
     // Field and test must agree: a board that offers test mode first runs
     // the corpus as a field board would (before any test-mode message, so

@@ -13,7 +13,10 @@
 //! in the report too. A signal stops the lab: traces in flight stop at
 //! their next line and are `interrupted`, like those not started.
 
+pub mod file;
 pub mod scheduler;
+
+pub use file::{read_lab_file, LabBoard};
 
 use crate::report::{self, RunReport, TraceReport, TraceStatus};
 use crate::runner::Progress;
@@ -87,8 +90,10 @@ pub enum BoardState {
 /// One board of a lab, in the run report.
 #[derive(Clone, Debug, Serialize)]
 pub struct BoardRecord {
-    /// The target as given (`serial:/dev/ttyUSB0@115200`).
+    /// The lab file's name for it, or the target as given.
     pub name: String,
+    /// The target (`serial:/dev/ttyUSB0@115200`, `tcp:lab-host:7433`).
+    pub port: String,
     /// As its `HELLO_REPLY` gave it (empty if it never answered).
     pub serial_number: String,
     /// `test` or `field`; absent if it never answered.
@@ -125,11 +130,12 @@ pub enum LabError {
     InProcess(String),
 }
 
-/// Checks a lab's targets before anything is opened: wire targets only, no
+/// Checks a lab's boards before anything is opened: wire targets only, no
 /// port twice (a serial device under two names counts once).
-pub fn check_targets(specs: &[TargetSpec]) -> Result<(), LabError> {
+pub fn check_targets(boards: &[LabBoard]) -> Result<(), LabError> {
     let mut seen: Vec<String> = Vec::new();
-    for spec in specs {
+    for board in boards {
+        let spec = &board.spec;
         let key = match spec {
             TargetSpec::InProcess => return Err(LabError::InProcess(spec.to_string())),
             // Each `sim-pty` spawns a board of its own.
@@ -151,22 +157,22 @@ pub fn check_targets(specs: &[TargetSpec]) -> Result<(), LabError> {
 /// builds the report, in the order of `work`. `progress` is called on this
 /// thread as traces finish.
 pub fn run(
-    specs: &[TargetSpec],
+    boards: &[LabBoard],
     work: Vec<Work>,
     field: FieldOptions,
     mut progress: impl FnMut(Progress<'_>),
 ) -> RunReport {
     let name = format!(
         "lab of {} boards ({})",
-        specs.len(),
-        specs.iter().map(|spec| spec.to_string()).collect::<Vec<_>>().join(", ")
+        boards.len(),
+        boards.iter().map(|board| board.name.clone()).collect::<Vec<_>>().join(", ")
     );
     let total = work.len();
     let (finished_sender, finished) = std::sync::mpsc::channel::<String>();
     let (result_sender, result) = std::sync::mpsc::sync_channel(1);
-    let specs = specs.to_vec();
+    let boards = boards.to_vec();
     runtime().spawn(async move {
-        let outcome = drive_lab(specs, work, field, finished_sender).await;
+        let outcome = drive_lab(boards, work, field, finished_sender).await;
         let _ = result_sender.send(outcome);
     });
     progress(Progress { done: 0, total, current: "" });
@@ -229,7 +235,7 @@ impl Shared {
 }
 
 async fn drive_lab(
-    specs: Vec<TargetSpec>,
+    specs: Vec<LabBoard>,
     work: Vec<Work>,
     field: FieldOptions,
     finished: std::sync::mpsc::Sender<String>,
@@ -299,23 +305,25 @@ async fn drive_lab(
 
 /// Every board opened and greeted at once; a board that cannot be is in
 /// the lab's records, bad, with the reason.
-async fn open_boards(specs: &[TargetSpec], field: FieldOptions) -> Vec<(BoardRecord, Option<WireTarget>)> {
+async fn open_boards(specs: &[LabBoard], field: FieldOptions) -> Vec<(BoardRecord, Option<WireTarget>)> {
     let opening: Vec<_> = specs
         .iter()
-        .cloned()
-        .map(|spec| tokio::task::spawn_blocking(move || (spec.to_string(), spec.open_wire(None))))
+        .map(|board| {
+            let spec = board.spec.clone();
+            tokio::task::spawn_blocking(move || spec.open_wire(None))
+        })
         .collect();
     let mut boards = Vec::new();
-    for task in opening {
-        let (name, opened) = match task.await {
+    for (task, board) in opening.into_iter().zip(specs) {
+        let opened = match task.await {
             Ok(opened) => opened,
-            Err(error) => (
-                String::from("a board"),
-                Err(crate::target::TargetError::new("a board", FailureCause::Harness, error.to_string())),
-            ),
+            Err(error) => {
+                Err(crate::target::TargetError::new(board.name.clone(), FailureCause::Harness, error.to_string()))
+            }
         };
         let mut record = BoardRecord {
-            name,
+            name: board.name.clone(),
+            port: board.spec.to_string(),
             serial_number: String::new(),
             mode: None,
             machine: None,
@@ -332,6 +340,13 @@ async fn open_boards(specs: &[TargetSpec], field: FieldOptions) -> Vec<(BoardRec
                     record.mode = Some(identity.mode);
                 }
                 record.machine = Some(target.board_profile().describe());
+                if let Some(why) = board.unexpected(target.board_profile().name, &record.serial_number) {
+                    // Not the board the lab file describes: never judged on.
+                    record.unusable_from_the_start = true;
+                    record.bad(format!("{}: {why}", board.name));
+                    boards.push((record, None));
+                    continue;
+                }
                 boards.push((record, Some(target)));
             }
             Err(error) => {

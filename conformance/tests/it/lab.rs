@@ -348,3 +348,38 @@ fn certify_catches_a_board_that_behaves_differently_when_tested() {
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("FIELD AND TEST AGREE: the 1 traces judged in both modes"), "{stdout}");
 }
+
+/// A lab file: its boards join the lab by name; a board that answers with
+/// another serial number than the file expects is not the lab's board and
+/// is never judged on (bad, exit 2), the rest runs; a mistake in the file
+/// is exit 2 naming the board and why.
+#[test]
+fn a_lab_file_names_its_boards_and_an_impostor_is_not_used() {
+    let (good, impostor) = (Board::start(&["--test-mode"]), Board::start(&["--test-mode"]));
+    let out = scratch("lab-file");
+    let lab = out.join("lab.toml");
+    std::fs::write(
+        &lab,
+        format!(
+            "[[board]]\nname = \"bench-1\"\nserial = \"{}\"\nserial_number = \"EVM-SIM-0001\"\n\n\
+             [[board]]\nname = \"bench-2\"\nserial = \"{}\"\nbaud = 115200\nserial_number = \"BEL-0042\"\n",
+            good.device, impostor.device
+        ),
+    )
+    .unwrap();
+    let trace = corpus("unit-crc-sequence.jsonl").display().to_string();
+    let arguments: Vec<String> = vec!["run".into(), "--lab".into(), lab.display().to_string(), trace.clone()];
+    let (status, printed, report) = run_json(&arguments, &out.join("r.json"));
+    assert_eq!(status, Some(2), "{printed}");
+    assert_eq!(traces_of(&report)[0]["status"], "as_expected", "{printed}");
+    assert_eq!(traces_of(&report)[0]["board"]["port"], good.target());
+    let boards = report["boards"].as_array().unwrap();
+    assert_eq!((boards[0]["name"].as_str(), boards[0]["state"].as_str()), (Some("bench-1"), Some("good")));
+    assert_eq!((boards[1]["name"].as_str(), boards[1]["state"].as_str()), (Some("bench-2"), Some("bad")));
+    assert!(boards[1]["reason"].as_str().unwrap().contains("the lab file expects \"BEL-0042\""), "{boards:?}");
+    std::fs::write(&lab, "[[board]]\nname = \"bench-1\"\nserial = \"/dev/x\"\nbaud = \"fast\"\n").unwrap();
+    let output = harness().args(["run", "--lab"]).arg(&lab).arg(&trace).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("lab.toml: board \"bench-1\": baud \"fast\" is not a number above 0"), "{stderr}");
+}
