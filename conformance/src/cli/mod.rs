@@ -198,6 +198,7 @@ pub struct Certification {
 /// the target; `DIR/report.json`, `DIR/junit.xml`, `DIR/report.html`. Every
 /// trace path must exist and hold a trace (`traces_to_run`); the report
 /// files are checked writable before any work.
+#[allow(clippy::too_many_arguments)]
 pub fn certify(
     target_names: &[String],
     lab_file: Option<&Path>,
