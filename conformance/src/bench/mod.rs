@@ -3,6 +3,7 @@
 //! ([`readout`], with its SVG histogram [`readout_svg`]). Each prints its
 //! figures as ratios against a floor measured in the same run.
 
+pub mod lab;
 pub mod readout;
 pub mod readout_report;
 pub mod readout_svg;

@@ -342,6 +342,29 @@ impl FieldArguments {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// A lab's throughput: the traces on 1, 2, 4 … simulated boards at once
+    /// (separate evm-sim processes), traces a minute beside the floor of the
+    /// same run (one board's, times the boards).
+    ///
+    /// Example: evm-conformance bench lab --boards 1 --boards 2 --boards 4 traces/conformance
+    /// Example: evm-conformance bench lab --field --real-time-budget 10s --boards 1 --boards 4 traces/conformance
+    #[command(verbatim_doc_comment)]
+    Lab {
+        /// Boards in the lab; repeatable (one board is always measured, for the floor).
+        #[arg(long, value_name = "N", default_values_t = [1, 2, 4], value_parser = clap::value_parser!(u16).range(1..=64))]
+        boards: Vec<u16>,
+        /// Field boards (evm-sim serve --pty without test mode, paced in real time) instead of test-mode ones.
+        #[arg(long)]
+        field: bool,
+        #[command(flatten)]
+        field_options: FieldArguments,
+        /// Write the rows as JSON here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Trace files (*.jsonl) or folders of them.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
     /// Result-readout latency: READ_RESULT to the complete reply on the host,
     /// p50/p95/p99/max beside the wire floor of the bytes exchanged.
     ///
@@ -590,6 +613,15 @@ fn main() -> ExitCode {
             }
             EXIT_ALL_MATCH
         }),
+        Command::Bench { bench: BenchCommand::Lab { boards, field, field_options, json, paths } } => {
+            let sizes: Vec<usize> = boards.into_iter().map(usize::from).collect();
+            cli::bench_lab(&sizes, field, field_options.options(), &paths, json.as_deref()).map(|table| {
+                if !quiet {
+                    out!("{table}");
+                }
+                EXIT_ALL_MATCH
+            })
+        }
         Command::Bench { bench: BenchCommand::Readout { target, baud, candidates, samples, json, svg } } => {
             cli::bench_readout(&target, baud, candidates, samples, json.as_deref(), svg.as_deref()).map(|summary| {
                 if !quiet {

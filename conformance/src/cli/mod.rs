@@ -665,6 +665,28 @@ pub fn bench_readout(
     Ok(report.summary())
 }
 
+/// `bench lab`: the traces under `paths` on labs of each size; the table,
+/// and the rows as JSON in `json`.
+pub fn bench_lab(
+    sizes: &[usize],
+    field_mode: bool,
+    field: crate::target::FieldOptions,
+    paths: &[PathBuf],
+    json: Option<&Path>,
+) -> Result<String, UsageError> {
+    let files = traces_to_run(paths, &[])?;
+    if let Some(path) = json {
+        check_writable(path)?;
+    }
+    let rows = crate::bench::lab::run_lab_bench(sizes, field_mode, field, &files)
+        .map_err(|error| UsageError(error.to_string()))?;
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&rows).map_err(|error| UsageError(error.to_string()))?;
+        write_file(path, &(text + "\n"))?;
+    }
+    Ok(crate::bench::lab::table(&rows))
+}
+
 /// `hostile-bytes`: the fuzz corpora sent to a board on its wire, a
 /// handshake after each file. `Ok((summary, alive))`.
 pub fn hostile_bytes(target: &str, paths: &[PathBuf], json: Option<&Path>) -> Result<(String, bool), UsageError> {

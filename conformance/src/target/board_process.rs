@@ -42,10 +42,23 @@ impl BoardProcess {
     /// Starts `evm-sim serve --pty --test-mode` (paced like a serial line
     /// of `pace_baud` when given) and waits for its device path.
     pub fn start(pace_baud: Option<u32>) -> Result<BoardProcess, BoardProcessError> {
+        BoardProcess::start_board(pace_baud, true)
+    }
+
+    /// Starts `evm-sim serve --pty`, a field board (no test mode: its own
+    /// machine and clock), and waits for its device path.
+    pub fn start_field() -> Result<BoardProcess, BoardProcessError> {
+        BoardProcess::start_board(None, false)
+    }
+
+    fn start_board(pace_baud: Option<u32>, test_mode: bool) -> Result<BoardProcess, BoardProcessError> {
         let binary = evm_sim_binary().ok_or(BoardProcessError::NoBinary)?;
         let mut command = Command::new(&binary);
         // The board ends with the harness, however the harness ends.
-        command.args(["serve", "--pty", "--test-mode", "--exit-with-parent"]);
+        command.args(["serve", "--pty", "--exit-with-parent"]);
+        if test_mode {
+            command.arg("--test-mode");
+        }
         // The harness reports what the link did; the board's own warning for
         // every corrupt frame (under injected faults, thousands) would drown
         // it. RUST_LOG set by the user still wins.

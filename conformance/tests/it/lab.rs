@@ -383,3 +383,31 @@ fn a_lab_file_names_its_boards_and_an_impostor_is_not_used() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("lab.toml: board \"bench-1\": baud \"fast\" is not a number above 0"), "{stderr}");
 }
+
+/// `bench lab` measures, never asserts: one board is always measured for
+/// the floor, each size is a row with its traces a minute and its ratio to
+/// the floor, and every trace is judged as expected on every lab.
+#[test]
+fn bench_lab_measures_each_size_beside_one_board() {
+    super::serial_support::ensure_board_binary();
+    let out = scratch("bench");
+    let json = out.join("lab.json");
+    let output = harness()
+        .args(["bench", "lab", "--boards", "2", "--json"])
+        .arg(&json)
+        .arg(corpus("unit-crc-sequence.jsonl"))
+        .arg(corpus("unit-ballot-twice.jsonl"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("ratio to floor") && stdout.contains("floor: one board's"), "{stdout}");
+    let rows: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.iter().map(|row| row["boards"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 2]);
+    for row in rows {
+        assert_eq!((row["judged"].as_u64(), row["as_expected"].as_u64()), (Some(2), Some(2)), "{row}");
+        assert!(row["traces_per_minute"].as_f64().unwrap() > 0.0 && row["ratio_to_floor"].as_f64().is_some());
+    }
+    assert_eq!(rows[0]["ratio_to_floor"].as_f64(), Some(1.0));
+}
