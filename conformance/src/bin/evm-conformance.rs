@@ -329,6 +329,12 @@ struct FieldArguments {
     /// clears it (otherwise they are not applicable).
     #[arg(long)]
     allow_fail_safe: bool,
+    /// Field mode, masked as parallel testing on poll day (--masked or
+    /// --masked=SEED): every gap as a person takes it, drawn from SEED
+    /// (default 1), instead of the fastest schedule; no test-mode message
+    /// even to a board that offers test mode. Give a budget to match.
+    #[arg(long, value_name = "SEED", num_args = 0..=1, require_equals = true, default_missing_value = "1")]
+    masked: Option<u64>,
 }
 
 impl FieldArguments {
@@ -336,6 +342,7 @@ impl FieldArguments {
         evm_conformance::target::FieldOptions {
             real_time_budget: self.real_time_budget,
             allow_fail_safe: self.allow_fail_safe,
+            masked: self.masked,
         }
     }
 }

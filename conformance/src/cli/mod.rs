@@ -170,6 +170,8 @@ pub fn run(
     } else {
         let mut target = target_capturing(&boards.boards[0].spec.to_string(), capture)?;
         target.set_field_options(field);
+        // A masked run sends no test-mode message, whatever the board offers.
+        target.force_field_mode(field.masked.is_some());
         runner::run_files(&files, target.as_mut(), progress)
     };
     if let Some(path) = json_path {

@@ -335,6 +335,8 @@ async fn open_boards(specs: &[LabBoard], field: FieldOptions) -> Vec<(BoardRecor
         match opened {
             Ok(mut target) => {
                 target.set_field_options(field);
+                // A masked run sends no test-mode message, whatever the board offers.
+                target.force_field_mode(field.masked.is_some());
                 if let Some(identity) = target.identity() {
                     record.serial_number = identity.serial_number;
                     record.mode = Some(identity.mode);

@@ -116,13 +116,18 @@ fn replay_in_field_mode(trace: &Trace, target: &mut dyn Target) -> TraceOutcome 
             target.name()
         ));
     }
-    let schedule = match schedule::field_schedule(trace, &profile, options.real_time_budget) {
+    let scheduled = match options.masked {
+        Some(seed) => schedule::masked_schedule(trace, &profile, options.real_time_budget, seed),
+        None => schedule::field_schedule(trace, &profile, options.real_time_budget),
+    };
+    let schedule = match scheduled {
         Ok(schedule) => schedule,
         Err(reason) => {
+            let run = if options.masked.is_some() { "a masked field run" } else { "field mode" };
             return TraceOutcome::not_applicable(format!(
-                "in field mode (target {} keeps its own clock) the trace {reason}",
+                "in {run} (target {} keeps its own clock) the trace {reason}",
                 target.name()
-            ))
+            ));
         }
     };
     let mut field = trace.clone();

@@ -156,6 +156,43 @@ pub fn in_words(duration: Duration) -> String {
 /// The field-mode schedule of `trace` on a board of `profile`, or why the
 /// trace cannot run in field mode within `budget` (in words).
 pub fn field_schedule(trace: &Trace, profile: &MachineProfile, budget: Duration) -> Result<FieldSchedule, String> {
+    schedule(trace, profile, budget, None)
+}
+
+/// The masked schedule (`--masked`, parallel testing on poll day): the
+/// field schedule's constraints, with every gap drawn from `seed` as people
+/// take it — an elector 20 to 120 s after the vote before, a press 5 to 20
+/// s after its `Ballot`, anything else 2 to 15 s — but never longer than
+/// the trace's own gap (so that it meets every constraint the trace's own
+/// times meet) and never shorter than the field schedule's. Nothing in its
+/// rhythm says "test".
+pub fn masked_schedule(
+    trace: &Trace,
+    profile: &MachineProfile,
+    budget: Duration,
+    seed: u64,
+) -> Result<FieldSchedule, String> {
+    schedule(trace, profile, budget, Some(evm_sim::protocol::faults::SplitMix64::new(seed)))
+}
+
+/// How long a person takes from `before` to `line`, drawn from `random`.
+fn human_gap(random: &mut evm_sim::protocol::faults::SplitMix64, before: &TraceEvent, line: &TraceEvent) -> u64 {
+    let (least, most) = if can_enable(line) && can_record(before) {
+        (20_000, 120_000)
+    } else if can_record(line) && can_enable(before) {
+        (5_000, 20_000)
+    } else {
+        (2_000, 15_000)
+    };
+    least + random.next_u64() % (most - least + 1)
+}
+
+fn schedule(
+    trace: &Trace,
+    profile: &MachineProfile,
+    budget: Duration,
+    mut human: Option<evm_sim::protocol::faults::SplitMix64>,
+) -> Result<FieldSchedule, String> {
     let lines = &trace.lines;
     let thresholds = thresholds(profile);
     let span = match (
@@ -179,7 +216,12 @@ pub fn field_schedule(trace: &Trace, profile: &MachineProfile, budget: Duration)
                 // A mock poll's votes take their time after its line.
                 let mock_poll = duration_of(&before.event);
                 let gap = line.at.milliseconds_since(before.at);
-                mock_poll + gap.saturating_sub(mock_poll).min(QUICK_STEP_MILLISECONDS)
+                let fastest = mock_poll + gap.saturating_sub(mock_poll).min(QUICK_STEP_MILLISECONDS);
+                match human.as_mut() {
+                    // Never past the trace's own gap: its times meet every constraint.
+                    Some(random) => fastest.max(human_gap(random, &before.event, &line.event).min(gap)),
+                    None => fastest,
+                }
             }
         })
         .collect();
@@ -479,6 +521,39 @@ mod tests {
     /// The solver never hands back a schedule that breaks a constraint: one
     /// that cannot be met (at least 61 s and at most 59 s apart) is no
     /// schedule at all.
+    #[test]
+    fn a_masked_schedule_paces_like_people_and_keeps_every_side() {
+        // Electors an hour apart, a press 13 s after each Ballot.
+        let mut events =
+            vec![(0, r#""event":"attach_balloting_unit","position":1"#), (13_000, r#""event":"power_on""#)];
+        for elector in 0..6u64 {
+            events.push((3_600_000 * (elector + 1), BALLOT));
+            events.push((3_600_000 * (elector + 1) + 13_000, PRESS));
+        }
+        let trace = trace_of(&events);
+        let fastest = field_schedule(&trace, &MachineProfile::m2(), BUDGET).expect("fits");
+        let masked = masked_schedule(&trace, &MachineProfile::m2(), Duration::from_secs(3_600), 7).expect("fits");
+        assert_eq!(masked, masked_schedule(&trace, &MachineProfile::m2(), Duration::from_secs(3_600), 7).unwrap());
+        assert_ne!(masked, masked_schedule(&trace, &MachineProfile::m2(), Duration::from_secs(3_600), 8).unwrap());
+        let gaps = |schedule: &FieldSchedule| -> Vec<u64> {
+            schedule.times.windows(2).map(|pair| pair[1].milliseconds_since(pair[0])).collect()
+        };
+        for (index, (masked_gap, fastest_gap)) in gaps(&masked).iter().zip(gaps(&fastest)).enumerate() {
+            let written = trace.lines[index + 1].at.milliseconds_since(trace.lines[index].at);
+            assert!(*masked_gap >= fastest_gap, "gap {index}: {masked_gap} < {fastest_gap}");
+            if index >= 2 && index % 2 == 0 {
+                // A press after its Ballot: a person's 5 to 13 s (the trace's own 13 s at most).
+                assert!((5_000..=13_000).contains(masked_gap), "press gap {index}: {masked_gap}");
+            }
+            assert!(*masked_gap <= written.max(fastest_gap), "gap {index}: {masked_gap} > {written}");
+        }
+        // Each vote still lies a minute or more before the next Ballot.
+        for vote in (3..trace.lines.len() - 1).step_by(2) {
+            assert!(masked.times[vote + 1].milliseconds_since(masked.times[vote]) >= 60_000);
+        }
+        assert!(masked.real_time > fastest.real_time);
+    }
+
     #[test]
     fn constraints_that_cannot_be_met_give_no_schedule() {
         let steps = [0, QUICK_STEP_MILLISECONDS, QUICK_STEP_MILLISECONDS];

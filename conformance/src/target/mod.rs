@@ -122,11 +122,18 @@ pub struct FieldOptions {
     /// Traces that open the case run, last on their board, which they
     /// leave fail-safe (`--allow-fail-safe`); otherwise `not_applicable`.
     pub allow_fail_safe: bool,
+    /// A masked run (`--masked`): people's pacing drawn from this seed
+    /// instead of the fastest schedule (`replay::schedule::masked_schedule`).
+    pub masked: Option<u64>,
 }
 
 impl Default for FieldOptions {
     fn default() -> Self {
-        FieldOptions { real_time_budget: crate::replay::schedule::DEFAULT_REAL_TIME_BUDGET, allow_fail_safe: false }
+        FieldOptions {
+            real_time_budget: crate::replay::schedule::DEFAULT_REAL_TIME_BUDGET,
+            allow_fail_safe: false,
+            masked: None,
+        }
     }
 }
 

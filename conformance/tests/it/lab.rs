@@ -411,3 +411,31 @@ fn bench_lab_measures_each_size_beside_one_board() {
     }
     assert_eq!(rows[0]["ratio_to_floor"].as_f64(), Some(1.0));
 }
+
+/// `--masked`: a field run paced as people take it — on a board that offers
+/// test mode too, no test-mode message is sent (the record says `field`),
+/// and the gaps are a person's, here the trace's own 1 s each (a person
+/// takes at least 2 s, never longer than the trace), not 20 ms.
+#[test]
+fn a_masked_run_paces_the_board_as_people_do() {
+    let board = Board::start(&["--test-mode"]);
+    let out = scratch("masked");
+    let trace = out.join("set-up.jsonl");
+    let lines = [
+        r#"{"trace": "evm-poll-day", "version": 1, "profile": "M2", "polling_station": {"number": 1, "name": "School"}, "ward": 1, "candidates": ["A", "B", "C"], "electors_assigned": 100, "defects": [], "provenance": {"source": "hand-written", "description": "set-up, a second between steps"}}"#,
+        r#"{"at": "06:00:00", "event": "attach_balloting_unit", "position": 1}"#,
+        r#"{"at": "06:00:01", "event": "power_on"}"#,
+        r#"{"at": "06:00:02", "event": "cand_set", "candidates": 3}"#,
+        r#"{"at": "06:00:03", "event": "seal_candidate_set_section"}"#,
+    ];
+    std::fs::write(&trace, lines.join("\n") + "\n").unwrap();
+    std::fs::write(out.join("set-up.expected.json"), r#"{"verdict": "pass"}"#).unwrap();
+    let started = Instant::now();
+    let arguments: Vec<String> =
+        vec!["run".into(), "--target".into(), board.target(), "--masked=5".into(), trace.display().to_string()];
+    let (status, printed, report) = run_json(&arguments, &out.join("r.json"));
+    let took = started.elapsed();
+    assert_eq!(status, Some(0), "{printed}");
+    assert_eq!(traces_of(&report)[0]["board"]["mode"], "field", "no test-mode message in a masked run");
+    assert!(took >= Duration::from_secs(3), "three gaps of a second each, not 20 ms: {took:?}");
+}
