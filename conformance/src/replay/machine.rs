@@ -173,7 +173,7 @@ impl Replay<'_> {
             let property = match (input, accepted) {
                 (Input::Result, true) => Some(Property::SealedResult),
                 (Input::CandSet { .. }, true) => Some(Property::CandidateSet),
-                (Input::Clear, true) => Some(Property::Retain),
+                (Input::Clear | Input::FirstLevelCheck, true) => Some(Property::Retain),
                 (Input::Ballot, true) if self.reference.is_closed() => Some(Property::Close),
                 (Input::Ballot, true) => Some(Property::OneVote),
                 (Input::Close | Input::DetachBallotingUnit { .. }, false) => Some(Property::BoothCapture),
@@ -198,7 +198,13 @@ impl Replay<'_> {
                 Some(refusal) => format!("refused: {} ({})", refusal.code(), refusal.rule()),
                 None => "accepted".to_owned(),
             };
-            self.violation(property, line, expected_text, observed_text);
+            let mut finding = Finding::violation(property, line.line, describe(line), expected_text, observed_text);
+            if let (None, Some(refusal)) = (property, observed.refusal) {
+                // A refusal the reference did not predict: the machine's own
+                // verdict, in the words of the rule it cited.
+                finding.rule = format!("unexplained refusal (the board cited {})", refusal.rule());
+            }
+            self.find(finding);
             return;
         }
         let reference_busy = self.reference.is_powered() && self.reference.ballot_enabled();

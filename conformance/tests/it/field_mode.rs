@@ -62,3 +62,48 @@ fn a_field_target_gets_the_test_mode_verdict_with_the_trace_s_own_times() {
     assert!(finding.event.starts_with("07:00:02.000 "), "{}", finding.event);
     assert_eq!(finding.event, test_mode.findings[0].event);
 }
+
+/// The simulated unit, refusing every `Total` with a refusal of its own:
+/// a board that refuses what the reference accepts.
+struct RefusesTotal(SimTarget);
+
+impl Target for RefusesTotal {
+    fn name(&self) -> String {
+        "refuses-total".to_owned()
+    }
+    fn can_carry_defects(&self) -> bool {
+        true
+    }
+    fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
+        self.0.start_machine(profile, defects)
+    }
+    fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError> {
+        let mut observation = self.0.step(now, input)?;
+        if input == Input::Total {
+            observation.refusal = Some(evm_sim::Refusal::ResultSealIntact);
+        }
+        Ok(observation)
+    }
+    fn result_readout(&mut self) -> Result<Option<Readout>, TargetError> {
+        self.0.result_readout()
+    }
+}
+
+/// No finding without a property or a rule: a refusal the reference did
+/// not predict is the machine's violation, named as an unexplained refusal
+/// with the rule the board cited; the same trace passes on the unit.
+#[test]
+fn a_refusal_the_reference_did_not_predict_names_the_rule_the_board_cited() {
+    let trace = parse_trace(
+        std::path::Path::new("total.jsonl"),
+        &TRACE.replace(r#""event":"expect","total":2"#, r#""event":"total""#),
+    )
+    .expect("a trace");
+    assert_eq!(replay(&trace, &mut SimTarget::new()).verdict, evm_conformance::verdict::VerdictKind::Pass);
+    let outcome = replay(&trace, &mut RefusesTotal(SimTarget::new()));
+    assert_eq!(outcome.verdict, evm_conformance::verdict::VerdictKind::Violation);
+    let finding = &outcome.findings[0];
+    assert_eq!((finding.line, finding.property), (9, None));
+    assert_eq!(finding.rule, "unexplained refusal (the board cited 39E(5))");
+    assert!(finding.observed.contains("refused: result_seal_intact"), "{}", finding.observed);
+}
