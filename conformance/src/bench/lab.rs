@@ -15,7 +15,8 @@ use std::time::Instant;
 #[derive(Clone, Debug, Serialize)]
 pub struct LabBenchRow {
     pub boards: usize,
-    pub mode: &'static str,
+    /// `test`, `field`, or `mixed` (a given lab of both kinds).
+    pub mode: String,
     pub traces: usize,
     /// Replayed to a verdict (as expected or not).
     pub judged: usize,
@@ -33,13 +34,18 @@ pub struct LabBenchRow {
 pub struct LabBenchError(String);
 
 /// Runs `files` on labs of each size in `sizes` (one board first, for the
-/// floor, whether asked or not).
+/// floor, whether asked or not): the first boards of `lab` when it names
+/// any (a real lab), else simulated boards spawned for each size.
 pub fn run_lab_bench(
     sizes: &[usize],
     field_mode: bool,
     field: FieldOptions,
+    lab: &[LabBoard],
     files: &[PathBuf],
 ) -> Result<Vec<LabBenchRow>, LabBenchError> {
+    if let Some(too_many) = sizes.iter().find(|&&size| !lab.is_empty() && size > lab.len()) {
+        return Err(LabBenchError(format!("a lab of {too_many} boards, but only {} are given", lab.len())));
+    }
     let mut sizes: Vec<usize> = sizes.iter().copied().filter(|&size| size > 0).collect();
     if !sizes.contains(&1) {
         sizes.insert(0, 1);
@@ -48,16 +54,24 @@ pub fn run_lab_bench(
     sizes.dedup();
     let mut rows: Vec<LabBenchRow> = Vec::new();
     for size in sizes {
-        let processes = (0..size)
-            .map(|_| if field_mode { BoardProcess::start_field() } else { BoardProcess::start(None) })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| LabBenchError(error.to_string()))?;
-        let boards: Vec<LabBoard> = processes
-            .iter()
-            .map(|process| {
-                LabBoard::from_target(TargetSpec::Serial { path: process.device.clone(), baud: Some(115_200) })
-            })
-            .collect();
+        let processes = if lab.is_empty() {
+            (0..size)
+                .map(|_| if field_mode { BoardProcess::start_field() } else { BoardProcess::start(None) })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|error| LabBenchError(error.to_string()))?
+        } else {
+            Vec::new()
+        };
+        let boards: Vec<LabBoard> = if lab.is_empty() {
+            processes
+                .iter()
+                .map(|process| {
+                    LabBoard::from_target(TargetSpec::Serial { path: process.device.clone(), baud: Some(115_200) })
+                })
+                .collect()
+        } else {
+            lab[..size].to_vec()
+        };
         let work = files.iter().cloned().map(Work::File).collect();
         let started = Instant::now();
         let report = crate::lab::run(&boards, work, field, |_| {});
@@ -72,7 +86,7 @@ pub fn run_lab_bench(
         let floor = rows.first().map_or(traces_per_minute, |one| one.traces_per_minute) * size as f64;
         rows.push(LabBenchRow {
             boards: size,
-            mode: if field_mode { "field" } else { "test" },
+            mode: lab_mode(&report),
             traces: summary.traces,
             judged,
             as_expected: summary.as_expected,
@@ -83,6 +97,16 @@ pub fn run_lab_bench(
         });
     }
     Ok(rows)
+}
+
+/// The boards' mode, as the lab's records say.
+fn lab_mode(report: &crate::report::RunReport) -> String {
+    let modes: Vec<&str> = report.boards.iter().filter_map(|board| board.mode.map(|mode| mode.as_str())).collect();
+    match modes.first() {
+        Some(first) if modes.iter().all(|mode| mode == first) => (*first).to_owned(),
+        Some(_) => "mixed".to_owned(),
+        None => "none".to_owned(),
+    }
 }
 
 /// The rows as a table for a terminal.

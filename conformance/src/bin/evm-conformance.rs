@@ -355,14 +355,22 @@ enum BenchCommand {
     ///
     /// Example: evm-conformance bench lab --boards 1 --boards 2 --boards 4 traces/conformance
     /// Example: evm-conformance bench lab --field --real-time-budget 10s --boards 1 --boards 4 traces/conformance
+    /// Example: evm-conformance bench lab --lab lab.toml --boards 1 --boards 2 traces/conformance
     #[command(verbatim_doc_comment)]
     Lab {
         /// Boards in the lab; repeatable (one board is always measured, for the floor).
         #[arg(long, value_name = "N", default_values_t = [1, 2, 4], value_parser = clap::value_parser!(u16).range(1..=64))]
         boards: Vec<u16>,
-        /// Field boards (evm-sim serve --pty without test mode, paced in real time) instead of test-mode ones.
+        /// Spawn field boards (evm-sim serve --pty without test mode, paced in real time) instead of test-mode ones.
         #[arg(long)]
         field: bool,
+        /// A real lab's board instead of spawned ones (repeatable): a lab of N
+        /// boards is the first N given.
+        #[arg(long)]
+        target: Vec<String>,
+        /// A lab file's boards instead of spawned ones (after any --target).
+        #[arg(long, value_name = "FILE")]
+        lab: Option<PathBuf>,
         #[command(flatten)]
         field_options: FieldArguments,
         /// Write the rows as JSON here.
@@ -620,9 +628,10 @@ fn main() -> ExitCode {
             }
             EXIT_ALL_MATCH
         }),
-        Command::Bench { bench: BenchCommand::Lab { boards, field, field_options, json, paths } } => {
+        Command::Bench { bench: BenchCommand::Lab { boards, field, target, lab, field_options, json, paths } } => {
             let sizes: Vec<usize> = boards.into_iter().map(usize::from).collect();
-            cli::bench_lab(&sizes, field, field_options.options(), &paths, json.as_deref()).map(|table| {
+            let options = field_options.options();
+            cli::bench_lab(&sizes, field, options, &target, lab.as_deref(), &paths, json.as_deref()).map(|table| {
                 if !quiet {
                     out!("{table}");
                 }

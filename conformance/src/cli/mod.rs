@@ -669,18 +669,29 @@ pub fn bench_readout(
 
 /// `bench lab`: the traces under `paths` on labs of each size; the table,
 /// and the rows as JSON in `json`.
+#[allow(clippy::too_many_arguments)]
 pub fn bench_lab(
     sizes: &[usize],
     field_mode: bool,
     field: crate::target::FieldOptions,
+    target_names: &[String],
+    lab_file: Option<&Path>,
     paths: &[PathBuf],
     json: Option<&Path>,
 ) -> Result<String, UsageError> {
+    let lab = if target_names.is_empty() && lab_file.is_none() {
+        Vec::new()
+    } else {
+        lab_targets(target_names, lab_file)?.boards
+    };
+    if !lab.is_empty() {
+        crate::lab::check_targets(&lab).map_err(|error| UsageError(error.to_string()))?;
+    }
     let files = traces_to_run(paths, &[])?;
     if let Some(path) = json {
         check_writable(path)?;
     }
-    let rows = crate::bench::lab::run_lab_bench(sizes, field_mode, field, &files)
+    let rows = crate::bench::lab::run_lab_bench(sizes, field_mode, field, &lab, &files)
         .map_err(|error| UsageError(error.to_string()))?;
     if let Some(path) = json {
         let text = serde_json::to_string_pretty(&rows).map_err(|error| UsageError(error.to_string()))?;

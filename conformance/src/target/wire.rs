@@ -112,7 +112,7 @@ impl WireTarget {
                 tracing::info!(
                     target = %target.name,
                     serial_number = %String::from_utf8_lossy(&serial_number).trim_end(),
-                    ?profile,
+                    machine = %profile.describe(),
                     capabilities,
                     "board connected"
                 );
