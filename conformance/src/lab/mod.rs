@@ -113,6 +113,15 @@ pub struct BoardRecord {
     pub traces_judged: usize,
 }
 
+impl BoardState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BoardState::Good => "good",
+            BoardState::Bad => "bad",
+        }
+    }
+}
+
 impl BoardRecord {
     fn bad(&mut self, reason: String) {
         tracing::warn!(board = %self.name, %reason, "board leaves the lab");

@@ -62,6 +62,27 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
         summary.violation,
         summary.error,
     );
+    if !report.boards.is_empty() {
+        page.push_str(
+            "<h2>Boards</h2><table><tr><th>board</th><th>port</th><th>serial number</th><th>mode</th><th>machine</th><th>state</th><th>traces judged</th><th>why it left</th></tr>",
+        );
+        for board in &report.boards {
+            let _ = write!(
+                page,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&board.name),
+                escape(&board.port),
+                escape(&board.serial_number),
+                board.mode.map_or("—", |mode| mode.as_str()),
+                escape(board.machine.as_deref().unwrap_or("—")),
+                if board.state == crate::lab::BoardState::Good { "ok" } else { "bad" },
+                board.state.as_str(),
+                board.traces_judged,
+                escape(board.reason.as_deref().unwrap_or("")),
+            );
+        }
+        page.push_str("</table>\n");
+    }
     // Failures first, each linked from the top of the page.
     let failing: Vec<_> = report.traces.iter().filter(|trace| !trace.matches_expected).collect();
     if !failing.is_empty() {
@@ -96,6 +117,15 @@ pub fn report_page(report: &RunReport, generated: &str) -> String {
         );
         if let Some(reason) = &trace.reason {
             let _ = write!(page, "<p>{}</p>", escape(reason));
+        }
+        if let Some(board) = &trace.board {
+            let _ = write!(
+                page,
+                "<p>On <code>{}</code> (serial number {}), {} mode.</p>",
+                escape(&board.port),
+                escape(&board.serial_number),
+                board.mode.as_str()
+            );
         }
         if !trace.findings.is_empty() {
             page.push_str("<table><tr><th>line</th><th>grade</th><th>property</th><th>rule</th><th>event</th><th>expected</th><th>observed</th></tr>");

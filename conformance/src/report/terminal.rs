@@ -120,6 +120,18 @@ pub fn summary(report: &RunReport) -> String {
     };
     let _ = writeln!(text, "properties caught broken: {}", ids(&summary.properties_caught));
     let _ = writeln!(text, "properties not exercised on this target: {}", ids(&summary.properties_not_exercised));
+    for board in &report.boards {
+        let _ = writeln!(
+            text,
+            "board {} ({}{}): {}, {} traces judged{}",
+            board.name,
+            board.port,
+            board.mode.map(|mode| format!(", {} mode", mode.as_str())).unwrap_or_default(),
+            board.state.as_str(),
+            board.traces_judged,
+            board.reason.as_deref().map(|reason| format!(" — {reason}")).unwrap_or_default()
+        );
+    }
     if let Some(comparison) = &report.mode_comparison {
         let _ = writeln!(text, "{}", comparison.line());
     }

@@ -377,6 +377,22 @@ fn a_lab_file_names_its_boards_and_an_impostor_is_not_used() {
     assert_eq!((boards[0]["name"].as_str(), boards[0]["state"].as_str()), (Some("bench-1"), Some("good")));
     assert_eq!((boards[1]["name"].as_str(), boards[1]["state"].as_str()), (Some("bench-2"), Some("bad")));
     assert!(boards[1]["reason"].as_str().unwrap().contains("the lab file expects \"BEL-0042\""), "{boards:?}");
+    assert!(printed.contains("board bench-2 (serial:"), "the summary lists the boards: {printed}");
+    // certify with a lab: the HTML report has the boards and their states.
+    let only_good = out.join("good.toml");
+    std::fs::write(&only_good, format!("[[board]]\nname = \"bench-1\"\nserial = \"{}\"\n", good.device)).unwrap();
+    let certified = harness()
+        .args(["certify", "--quiet", "--lab"])
+        .arg(&only_good)
+        .arg("--traces")
+        .arg(corpus("unit-crc-sequence.jsonl"))
+        .arg("--out")
+        .arg(out.join("certified"))
+        .output()
+        .unwrap();
+    assert_eq!(certified.status.code(), Some(0), "{}", String::from_utf8_lossy(&certified.stderr));
+    let page = std::fs::read_to_string(out.join("certified/report.html")).unwrap();
+    assert!(page.contains("<h2>Boards</h2>") && page.contains("<td>bench-1</td>"), "{page}");
     std::fs::write(&lab, "[[board]]\nname = \"bench-1\"\nserial = \"/dev/x\"\nbaud = \"fast\"\n").unwrap();
     let output = harness().args(["run", "--lab"]).arg(&lab).arg(&trace).output().unwrap();
     assert_eq!(output.status.code(), Some(2));

@@ -216,6 +216,16 @@ impl Board {
             out.extend(reply_frame(0, &Reply::Nack(NackReason::Malformed)));
             return;
         }
+        if kind == super::message::kind::HELLO {
+            // A connection begins: its requests are numbered from 1 again and
+            // must not be taken for resends of an earlier connection's (the
+            // same bytes under the same id would be answered from memory,
+            // unexecuted). So `HELLO` is never answered from memory, and
+            // empties the window (a stop-and-wait host has nothing in flight
+            // before it: a resend of an earlier request precedes it on the line).
+            self.remembered.clear();
+            self.next_slot = 0;
+        }
         if let Some(remembered) = self
             .remembered
             .iter()
@@ -437,6 +447,42 @@ mod tests {
         let total_before = board.unit().total();
         assert_eq!(send(&mut board, &Request::Input { at, input }, input_id), input_reply);
         assert_eq!(board.unit().total(), total_before);
+    }
+
+    /// A second connection numbers its requests from 1 again. Its
+    /// `TEST_START_MACHINE` carries the same bytes under the same id as the
+    /// first connection's: it must start a new machine, not be answered
+    /// from memory (a used machine judged as new: a wrong verdict). The
+    /// connection's `HELLO` empties the window.
+    #[test]
+    fn a_new_connection_is_never_answered_from_the_last_one_s_window() {
+        use crate::protocol::message::Request;
+        use crate::unit::Input;
+        let mut board = Board::new(MachineProfile::m2(), Defects::NONE, "EVM-SIM-0001", true);
+        let at = Timestamp::from_clock(7, 0, 0);
+        let attach = Request::Input { at, input: Input::AttachBallotingUnit { position: 1 } };
+        let start = Request::TestStartMachine { profile: MachineProfile::m2(), defects: Defects::NONE };
+        let connection = |board: &mut Board| -> Vec<u8> {
+            let mut out = Vec::new();
+            for (id, request) in [(1, Request::Hello { highest_version: 1 }), (2, start.clone()), (3, attach.clone())] {
+                out.clear();
+                board.receive(at, &request_frame(id, &request), &mut out);
+            }
+            out
+        };
+        let first = connection(&mut board);
+        // The first connection goes on to attach a second unit.
+        let mut out = Vec::new();
+        let second_unit = Request::Input { at, input: Input::AttachBallotingUnit { position: 2 } };
+        board.receive(at, &request_frame(4, &second_unit), &mut out);
+        assert_eq!(board.unit().attached_positions(), [1, 2]);
+        let second = connection(&mut board);
+        assert_eq!(second, first, "the same answers");
+        assert_eq!(board.unit().attached_positions(), [1], "a new machine, one unit attached");
+        // Within a connection a resend is answered from memory.
+        out.clear();
+        board.receive(at, &request_frame(3, &attach), &mut out);
+        assert_eq!(out, first, "a resend within a connection is still answered from memory");
     }
 
     #[test]
