@@ -182,6 +182,7 @@ INPUTS = {
     0x0F: ("power_on", "<BBB"),
     0x10: ("battery_level", "<B"),
     0x11: ("open_case", ""),
+    0x12: ("first_level_check", ""),
 }
 INPUT_CODES = {name: code for code, (name, _) in INPUTS.items()}
 
@@ -859,6 +860,7 @@ MEANING_INPUTS = {
     "AttachBallotingUnit": "attach_balloting_unit", "DetachBallotingUnit": "detach_balloting_unit",
     "PressButton": "press", "PressTwoButtons": "press_two", "PowerOff": "power_off",
     "PowerOn": "power_on", "BatteryLevel": "battery_level", "OpenCase": "open_case",
+    "FirstLevelCheck": "first_level_check",
 }
 MEANING_SEAL = {"NotFixed": 0, "Intact": 1, "Broken": 2}
 

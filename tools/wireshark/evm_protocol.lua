@@ -92,7 +92,7 @@ local INPUTS = {
     [0x08] = "fix_result_seal", [0x09] = "break_result_seal",
     [0x0A] = "attach_balloting_unit", [0x0B] = "detach_balloting_unit",
     [0x0C] = "press", [0x0D] = "press_two", [0x0E] = "power_off", [0x0F] = "power_on",
-    [0x10] = "battery_level", [0x11] = "open_case",
+    [0x10] = "battery_level", [0x11] = "open_case", [0x12] = "first_level_check",
 }
 -- Argument bytes after the input code.
 local INPUT_ARGS = { [0x01] = 2, [0x0A] = 1, [0x0B] = 1, [0x0C] = 2, [0x0D] = 4, [0x0F] = 3, [0x10] = 1 }
