@@ -223,8 +223,8 @@ add(1, cobs(frame(0x82, 9, bytes([16, 1, 0, 0, 0, 0, 0, 7, 1, 0, 0, 0, 0])))[0] 
     "two_buttons_at_once refusal with an argument")
 # An unknown kind with a good CRC.
 add(1, cobs(frame(0x85, 10, b""))[0] + b"\0", "5", "1", "unknown kind 0x85")
-# An INPUT with an input code this version does not define (0x12).
-add(0, cobs(frame(0x02, 13, struct.pack("<Q", 25213000) + b"\x12"))[0] + b"\0", "5", "1", "unknown input code")
+# An INPUT with an input code this version does not define (0x13).
+add(0, cobs(frame(0x02, 13, struct.pack("<Q", 25213000) + b"\x13"))[0] + b"\0", "5", "1", "unknown input code")
 # An empty block (a lone 0x00): no frame.
 add(1, b"\0", "", "", "empty block")
 # NACKs: result_refused (result_before_close) and corrupt_frame, both good.
@@ -281,7 +281,7 @@ PYTHON
     # The flagged frames carry their expert infos.
     local text
     for text in 'Bad CRC-32' 'Wrong protocol version 2' 'Broken COBS stuffing' 'shorter than 10' \
-        'length field says 2' 'malformed payload' 'Unknown kind 0x85' 'unknown input code 0x12' \
+        'length field says 2' 'malformed payload' 'Unknown kind 0x85' 'unknown input code 0x13' \
         'Empty block (two 0x00 in a row)' 'Trailing empty block 01'; do
         grep -q "$text" "$verbose" || fail "crafted capture: no \"$text\" in the decoded output"
     done
