@@ -455,3 +455,40 @@ fn a_masked_run_paces_the_board_as_people_do() {
     assert_eq!(traces_of(&report)[0]["board"]["mode"], "field", "no test-mode message in a masked run");
     assert!(took >= Duration::from_secs(3), "three gaps of a second each, not 20 ms: {took:?}");
 }
+
+/// A board that cannot be brought back to a new machine leaves the lab with
+/// its reason, and the trace it had goes to another board: here a field
+/// board that arrives holding a vote (the harness clears only votes it
+/// recorded) beside a good one. Every trace is judged, on the good board.
+#[test]
+fn a_board_that_cannot_be_brought_back_leaves_and_its_trace_goes_to_another() {
+    let (holding, good) = (Board::start(&[]), Board::start(&[]));
+    let mut wire = WireTarget::serial(&holding.device, 115_200).expect("connects");
+    let at = Timestamp::from_clock(7, 0, 0);
+    for input in [
+        Input::PowerOn { held_button: None },
+        Input::AttachBallotingUnit { position: 1 },
+        Input::CandSet { candidates: 3 },
+        Input::Ballot,
+        Input::PressButton { address: evm_sim::unit::ButtonAddress { balloting_unit: 1, button: 1 } },
+    ] {
+        wire.step(at, input).expect("the board answers");
+    }
+    drop(wire);
+    let out = scratch("brought-back");
+    let traces = [corpus("unit-two-buttons-one-registered.jsonl"), corpus("unit-cand-set-needs-units.jsonl")];
+    let mut arguments: Vec<String> =
+        ["run", "--target", &holding.target(), "--target", &good.target()].map(str::to_owned).to_vec();
+    arguments.extend(traces.iter().map(|trace| trace.display().to_string()));
+    let (status, printed, report) = run_json(&arguments, &out.join("r.json"));
+    assert_eq!(status, Some(0), "{printed}");
+    for record in traces_of(&report) {
+        assert_eq!(record["status"], "as_expected", "{record}");
+        assert_eq!(record["board"]["port"], good.target(), "{record}");
+    }
+    let boards = report["boards"].as_array().unwrap();
+    assert_eq!(boards[0]["state"], "bad", "{boards:?}");
+    let reason = boards[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("cannot be brought back to a new machine") && reason.contains("holds 1 votes"), "{reason}");
+    assert_eq!(boards[1]["state"], "good");
+}
