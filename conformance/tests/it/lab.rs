@@ -5,6 +5,7 @@
 //! trace inconclusive; a board holding votes from before the run is not
 //! touched; SIGTERM stops the lab cleanly; bad configuration is exit 2.
 
+use super::serial_support::{harness, scratch};
 use evm_conformance::target::board_process::evm_sim_binary;
 use evm_conformance::target::{Target, WireTarget};
 use evm_sim::protocol::message::{Reply, Request};
@@ -17,17 +18,6 @@ use std::time::{Duration, Instant};
 
 fn corpus(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces/conformance").join(name)
-}
-
-fn harness() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_evm-conformance"))
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let folder = std::env::temp_dir().join(format!("evm-lab-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).unwrap();
-    folder
 }
 
 /// A board process and its pseudo-terminal; killed when dropped.

@@ -15,7 +15,7 @@ fn traces() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces")
 }
 
-use super::serial_support::ensure_board_binary;
+use super::serial_support::{ensure_board_binary, harness, scratch};
 
 fn verdicts(target: &mut dyn Target) -> Vec<(String, String, Option<String>, Option<usize>)> {
     let report = run(&[traces()], target, |_| {}).expect("traces readable");
@@ -284,17 +284,6 @@ fn run_with_capture_writes_a_pcap_of_the_session() {
         .unwrap();
     assert_eq!(refused.status.code(), Some(2), "the in-process target has no wire");
     let _ = std::fs::remove_file(capture);
-}
-
-fn harness() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_evm-conformance"))
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let folder = std::env::temp_dir().join(format!("evm-serial-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).unwrap();
-    folder
 }
 
 /// A trace the board cannot run is "not run", never "as expected" nor caught;

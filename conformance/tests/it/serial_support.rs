@@ -2,6 +2,7 @@
 //! finding and watching the processes a harness spawned.
 
 use evm_conformance::target::board_process::evm_sim_binary;
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Once;
 use std::time::{Duration, Instant};
@@ -50,4 +51,17 @@ pub fn ends_within(pid: u32, limit: Duration) -> bool {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The harness binary under test.
+pub fn harness() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_evm-conformance"))
+}
+
+/// An empty scratch folder of this test process, named `name`.
+pub fn scratch(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!("evm-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
 }

@@ -149,6 +149,12 @@ impl ControlUnit {
         if self.defects.contains(Defect::ClearLeavesVote) {
             self.memory.set(0, 1, 1);
         }
+        self.reopen_for_a_poll()
+    }
+
+    /// After `Clear` or the first-level check: open for a poll, no poll
+    /// times, an empty vote-rate window, `CLEARED TOTAL 0000` shown.
+    fn reopen_for_a_poll(&mut self) -> Reaction {
         self.closed = false;
         self.result_shown = false;
         self.poll_start = None;
@@ -177,15 +183,7 @@ impl ControlUnit {
         self.candidates = 0;
         self.candidate_set_sealed = false;
         self.result_seal = ResultSeal::NotFixed;
-        self.closed = false;
-        self.result_shown = false;
-        self.poll_start = None;
-        self.poll_end = None;
-        self.rate_window.reset();
-        self.display = Display::Cleared;
-        let mut events = Events::default();
-        events.push(Event::Cleared);
-        Reaction { refusal: None, events, votes_recorded: 0 }
+        self.reopen_for_a_poll()
     }
 
     pub(super) fn fix_result_seal(&mut self) -> Reaction {

@@ -1,26 +1,9 @@
-//! `evm-conformance`: parses flags, sets up logging and progress, and calls the library.
+//! The command line of `evm-conformance`: every subcommand and flag, as
+//! clap reads them (`--help`, completions). Flags only: what they do is
+//! `evm_conformance::cli`.
 
 use clap::{Parser, Subcommand};
-use evm_conformance::cli::{self, EXIT_ALL_MATCH, EXIT_MISMATCH, EXIT_USAGE};
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::process::ExitCode;
-
-/// Prints to stdout; a reader that has gone (`| head`) is not an error.
-macro_rules! out {
-    ($($argument:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($argument)*);
-    }};
-}
-
-/// As `out!`, with a newline.
-macro_rules! out_line {
-    ($($argument:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($argument)*);
-    }};
-}
 
 #[derive(Parser)]
 #[command(
@@ -28,19 +11,19 @@ macro_rules! out_line {
     version,
     about = "Replays poll-day traces against a voting machine and reports every rule broken"
 )]
-struct Arguments {
+pub struct Arguments {
     /// Print nothing but errors.
     #[arg(long, global = true, conflicts_with = "verbose")]
-    quiet: bool,
+    pub quiet: bool,
     /// Log what the harness does (RUST_LOG overrides).
     #[arg(long, global = true)]
-    verbose: bool,
+    pub verbose: bool,
     #[command(subcommand)]
-    command: Command,
+    pub command: Command,
 }
 
 #[derive(Subcommand)]
-enum Command {
+pub enum Command {
     /// The main job: the built-in scenario suite and the trace corpus against
     /// a target, with a report for the certifying authority.
     ///
@@ -318,27 +301,27 @@ enum Command {
 
 /// How traces run on a board without test mode (`run`, `certify`).
 #[derive(clap::Args)]
-struct FieldArguments {
+pub struct FieldArguments {
     /// Field mode (a board without test mode, paced by its own clock):
     /// the most real time one trace may take (150s, 2m30s, 10m); a trace
     /// that needs more is not run, and says how much it needs.
     #[arg(long, value_name = "DURATION", default_value = "2m30s", value_parser = evm_conformance::cli::parse_duration)]
-    real_time_budget: std::time::Duration,
+    pub real_time_budget: std::time::Duration,
     /// Field mode: run the traces that open the case, after every other
     /// trace on their board, which they leave fail-safe until its factory
     /// clears it (otherwise they are not applicable).
     #[arg(long)]
-    allow_fail_safe: bool,
+    pub allow_fail_safe: bool,
     /// Field mode, masked as parallel testing on poll day (--masked or
     /// --masked=SEED): every gap as a person takes it, drawn from SEED
     /// (default 1), instead of the fastest schedule; no test-mode message
     /// even to a board that offers test mode. Give a budget to match.
     #[arg(long, value_name = "SEED", num_args = 0..=1, require_equals = true, default_missing_value = "1")]
-    masked: Option<u64>,
+    pub masked: Option<u64>,
 }
 
 impl FieldArguments {
-    fn options(&self) -> evm_conformance::target::FieldOptions {
+    pub fn options(&self) -> evm_conformance::target::FieldOptions {
         evm_conformance::target::FieldOptions {
             real_time_budget: self.real_time_budget,
             allow_fail_safe: self.allow_fail_safe,
@@ -348,7 +331,7 @@ impl FieldArguments {
 }
 
 #[derive(Subcommand)]
-enum BenchCommand {
+pub enum BenchCommand {
     /// A lab's throughput: the traces on 1, 2, 4 … simulated boards at once
     /// (separate evm-sim processes), traces a minute beside the floor of the
     /// same run (one board's, times the boards).
@@ -430,7 +413,7 @@ enum BenchCommand {
 }
 
 /// `--profile`: M2 or M3, listed by `--help` and completions.
-fn profile_parser() -> impl clap::builder::TypedValueParser<Value = evm_sim::ProfileName> {
+pub fn profile_parser() -> impl clap::builder::TypedValueParser<Value = evm_sim::ProfileName> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(["M2", "M3"]).map(|name| {
         if name == "M3" {
@@ -439,304 +422,4 @@ fn profile_parser() -> impl clap::builder::TypedValueParser<Value = evm_sim::Pro
             evm_sim::ProfileName::M2
         }
     })
-}
-
-/// A progress bar on a terminal (traces done, the trace now replaying, the
-/// board) for runs longer than a second; nothing when stderr is not a
-/// terminal or with --quiet.
-/// The boards of a run, for its progress line.
-fn boards_label(targets: &[String], lab: Option<&std::path::Path>) -> String {
-    let mut names: Vec<String> = targets.to_vec();
-    names.extend(lab.map(|path| format!("the lab in {}", path.display())));
-    if names.is_empty() {
-        "sim".to_owned()
-    } else {
-        names.join(", ")
-    }
-}
-
-fn progress_bar(quiet: bool, target: &str) -> impl FnMut(evm_conformance::runner::Progress<'_>) {
-    let started = std::time::Instant::now();
-    let mut bar: Option<indicatif::ProgressBar> = None;
-    let enabled = !quiet && std::io::stderr().is_terminal();
-    let target = target.to_owned();
-    move |step| {
-        if !enabled {
-            return;
-        }
-        if bar.is_none() && started.elapsed() > std::time::Duration::from_secs(1) {
-            let new = indicatif::ProgressBar::new(step.total as u64);
-            new.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} traces {elapsed} on {prefix}: {wide_msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            new.set_prefix(target.clone());
-            bar = Some(new);
-        }
-        if let Some(bar) = &bar {
-            bar.set_position(step.done as u64);
-            bar.set_message(step.current.rsplit('/').next().unwrap_or(step.current).to_owned());
-            if step.done == step.total {
-                bar.finish_and_clear();
-            }
-        }
-    }
-}
-
-/// "Generated … at YYYY-MM-DD hh:mm:ss UTC", from the system clock (here, at the edge).
-fn generated() -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or(0);
-    let (days, rest) = ((seconds / 86_400) as i64, seconds % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "Generated by evm-conformance {} at {year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC.",
-        env!("CARGO_PKG_VERSION"),
-        rest / 3_600,
-        rest / 60 % 60,
-        rest % 60
-    )
-}
-
-// Longer than 70 lines on purpose: one arm a subcommand, each only passing its flags to the library
-// (`evm_conformance::cli`); split, the flag-to-call table a reader checks against `--help` would
-// scatter.
-fn main() -> ExitCode {
-    let arguments = match Arguments::try_parse() {
-        Ok(arguments) => arguments,
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { EXIT_ALL_MATCH });
-        }
-    };
-    let level = if arguments.verbose {
-        "debug"
-    } else if arguments.quiet {
-        "error"
-    } else {
-        "warn"
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-    // SIGINT, SIGTERM: a run (`run`, `certify`) stops at the next trace
-    // line, writes the reports of what finished, stops its boards and exits
-    // 130; a second signal, or a signal to any other command, exits 130 at
-    // once (a board it spawned ends with it: `serve --exit-with-parent`).
-    let stops_cleanly = matches!(arguments.command, Command::Run { .. } | Command::Certify { .. });
-    let _ = ctrlc::set_handler(move || {
-        if !stops_cleanly || evm_conformance::interrupt::requested() {
-            std::process::exit(i32::from(cli::EXIT_INTERRUPTED));
-        }
-        evm_conformance::interrupt::request();
-    });
-    let quiet = arguments.quiet;
-    let outcome = match arguments.command {
-        Command::Certify { target, lab, out, traces, only, field } => evm_conformance::cli::listing::select(&only)
-            .and_then(|only| {
-                let progress = progress_bar(quiet, &boards_label(&target, lab.as_deref()));
-                cli::certify(&target, lab.as_deref(), &traces, &only, &out, &generated(), field.options(), progress)
-                    .map(|certification| {
-                        if !quiet {
-                            out!("{}", evm_conformance::report::summary(&certification.report));
-                            for file in &certification.files {
-                                out_line!("wrote {}", file.display());
-                            }
-                        }
-                        certification.report.exit_status()
-                    })
-            }),
-        Command::Gen {
-            from_results: Some(file),
-            seed,
-            out,
-            columns,
-            ignore_columns,
-            layout,
-            election,
-            constituency,
-            assembly_segment,
-            ward,
-            municipality,
-            ..
-        } => {
-            use evm_conformance::generate::from_results::{ColumnMapping, ResultsOptions, Role};
-            let mut options = ResultsOptions::new(seed);
-            options.columns = columns;
-            options
-                .columns
-                .extend(ignore_columns.into_iter().map(|header| ColumnMapping { role: Role::Ignored, header }));
-            options.layout = layout;
-            options.ward = ward;
-            options.municipality = municipality;
-            options.election = match election.as_str() {
-                "assembly-constituency" => evm_sim::Election::AssemblyConstituency { constituency },
-                "municipal-ward" => evm_sim::Election::MunicipalWard,
-                _ => evm_sim::Election::ParliamentarySegment { constituency, assembly_segment },
-            };
-            cli::generate_from_results(&file, &options, &out).map(|(summary, reproduced)| {
-                if !quiet {
-                    eprint!("{summary}");
-                }
-                if reproduced {
-                    EXIT_ALL_MATCH
-                } else {
-                    EXIT_MISMATCH
-                }
-            })
-        }
-        Command::Gen { from_results: None, ward: Some(ward), seed, stations, profile, out, .. } => {
-            cli::generate_ward(seed, ward, stations, profile, &out).map(|(written, folder)| {
-                if !quiet {
-                    eprintln!(
-                        "wrote ward {ward}'s counting day: {written} stations and ward.json (seed {seed}) to {}",
-                        folder.display()
-                    );
-                }
-                EXIT_ALL_MATCH
-            })
-        }
-        Command::Gen { from_results: None, seed, stations, profile, out, .. } => {
-            cli::generate(seed, stations, profile, &out).map(|(written, folder)| {
-                if !quiet {
-                    let to = if out == "-" { "stdout".to_owned() } else { folder.display().to_string() };
-                    eprintln!("wrote {written} synthetic stations (seed {seed}) to {to}");
-                }
-                EXIT_ALL_MATCH
-            })
-        }
-        Command::Minimize { trace, out, target } => cli::minimize(&trace, &out, &target).map(|summary| {
-            if !quiet {
-                out_line!("{summary}");
-            }
-            EXIT_ALL_MATCH
-        }),
-        Command::Bench { bench: BenchCommand::Lab { boards, field, target, lab, field_options, json, paths } } => {
-            let sizes: Vec<usize> = boards.into_iter().map(usize::from).collect();
-            let options = field_options.options();
-            cli::bench_lab(&sizes, field, options, &target, lab.as_deref(), &paths, json.as_deref()).map(|table| {
-                if !quiet {
-                    out!("{table}");
-                }
-                EXIT_ALL_MATCH
-            })
-        }
-        Command::Bench { bench: BenchCommand::Readout { target, baud, candidates, samples, json, svg } } => {
-            cli::bench_readout(&target, baud, candidates, samples, json.as_deref(), svg.as_deref()).map(|summary| {
-                if !quiet {
-                    out_line!("{summary}");
-                }
-                EXIT_ALL_MATCH
-            })
-        }
-        Command::Bench { bench: BenchCommand::Replay { stations, seed, profile, workers, json } } => {
-            cli::bench_replay(stations, seed, profile, workers, json.as_deref(), quiet).map(|summary| {
-                if !quiet {
-                    out_line!("{summary}");
-                }
-                EXIT_ALL_MATCH
-            })
-        }
-        Command::Volume { target, positions, link_faults, seed, hours, rate, defects, profile, json } => {
-            let options = cli::VolumeArguments {
-                target,
-                positions,
-                link_faults,
-                seed,
-                endurance: hours.zip(rate),
-                defects,
-                profile,
-                json,
-            };
-            cli::volume(&options, quiet).map(|(summary, rejected)| {
-                if !quiet {
-                    out!("{summary}");
-                }
-                if rejected {
-                    EXIT_MISMATCH
-                } else {
-                    EXIT_ALL_MATCH
-                }
-            })
-        }
-        Command::HostileBytes { target, json, paths } => {
-            cli::hostile_bytes(&target, &paths, json.as_deref()).map(|(summary, alive)| {
-                if !quiet {
-                    out_line!("{summary}");
-                }
-                if alive {
-                    EXIT_ALL_MATCH
-                } else {
-                    EXIT_MISMATCH
-                }
-            })
-        }
-        Command::List { what } => evm_conformance::cli::listing::list(&what).map(|text| {
-            out!("{text}");
-            EXIT_ALL_MATCH
-        }),
-        Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Arguments::command(), "evm-conformance", &mut std::io::stdout());
-            Ok(EXIT_ALL_MATCH)
-        }
-        Command::CaptureToTrace { capture, out, profile, candidates } => {
-            cli::capture_to_trace(&capture, &out, &profile, candidates).map(|summary| {
-                if !quiet {
-                    eprintln!("{summary}");
-                }
-                EXIT_ALL_MATCH
-            })
-        }
-        Command::Run { target, lab, only, json, junit, capture, field, paths } => {
-            let only = match evm_conformance::cli::listing::select(&only) {
-                Ok(only) => only,
-                Err(error) => {
-                    eprintln!("evm-conformance: {error}");
-                    return ExitCode::from(EXIT_USAGE);
-                }
-            };
-            cli::run(
-                &target,
-                lab.as_deref(),
-                &paths,
-                &only,
-                json.as_deref(),
-                junit.as_deref(),
-                capture.as_deref(),
-                field.options(),
-                progress_bar(quiet, &boards_label(&target, lab.as_deref())),
-            )
-            .map(|report| {
-                if !quiet {
-                    out!("{}", evm_conformance::report::summary(&report));
-                }
-                report.exit_status()
-            })
-        }
-    };
-    match outcome {
-        Ok(status) => ExitCode::from(status),
-        Err(error) => {
-            eprintln!("evm-conformance: {error}");
-            ExitCode::from(EXIT_USAGE)
-        }
-    }
 }
