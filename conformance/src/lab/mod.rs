@@ -162,8 +162,8 @@ pub fn check_targets(boards: &[LabBoard]) -> Result<(), LabError> {
     Ok(())
 }
 
-/// Runs `work` on the boards `specs` (checked with [`check_targets`]) and
-/// builds the report, in the order of `work`. `progress` is called on this
+/// Runs `work` on `boards` (checked with [`check_targets`]) and builds the
+/// report, in the order of `work`. `progress` is called on this
 /// thread as traces finish.
 pub fn run(
     boards: &[LabBoard],
@@ -192,6 +192,16 @@ pub fn run(
     let (traces, boards) = result.recv().expect("the lab's task sends its result before it ends");
     let mut report = report::summarize(name, traces);
     report.boards = boards;
+    report
+}
+
+/// The report of a trace no board left in the lab could run: not judged
+/// (`inconclusive`, the boards' fault), with the lab's boards named.
+fn no_board_left(path: &str, boards: &str) -> TraceReport {
+    let reason = format!("not run: no board of the lab that could run it is left ({boards})");
+    let mut report =
+        report::judge(path, TraceOutcome::inconclusive(FailureCause::Board, reason.clone()), Err(String::new()));
+    report.reason = Some(reason);
     report
 }
 
@@ -230,14 +240,7 @@ impl Shared {
                         self.finish(index, report);
                     }
                 }
-                Ended::NoBoardLeft(index) => {
-                    let path = self.work[index].path();
-                    let outcome = TraceOutcome::inconclusive(
-                        FailureCause::Board,
-                        format!("not run: no board of the lab that could run it is left ({boards})"),
-                    );
-                    self.finish(index, report::judge(&path, outcome, Err("not run".to_owned())));
-                }
+                Ended::NoBoardLeft(index) => self.finish(index, no_board_left(&self.work[index].path(), boards)),
             }
         }
     }
@@ -291,15 +294,8 @@ async fn drive_lab(
     let waiting = shared.scheduler.lock().expect("scheduler").drain_waiting();
     for job in waiting {
         let path = shared.work[job.index].path();
-        let report = if crate::interrupt::requested() {
-            report::interrupted(&path)
-        } else {
-            let outcome = TraceOutcome::inconclusive(
-                FailureCause::Board,
-                format!("not run: no board of the lab that could run it is left ({board_names})"),
-            );
-            report::judge(&path, outcome, Err("not run".to_owned()))
-        };
+        let report =
+            if crate::interrupt::requested() { report::interrupted(&path) } else { no_board_left(&path, &board_names) };
         shared.finish(job.index, report);
     }
     shared.collect_ended(&board_names);

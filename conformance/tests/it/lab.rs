@@ -53,6 +53,23 @@ impl Drop for Board {
     }
 }
 
+/// A poll's vote on `board`, recorded by hand before any run: 3
+/// candidates, the section sealed, one vote for the second.
+fn hold_a_vote(board: &Board) {
+    let mut wire = WireTarget::serial(&board.device, 115_200).expect("connects");
+    let at = Timestamp::from_clock(7, 0, 0);
+    for input in [
+        Input::PowerOn { held_button: None },
+        Input::AttachBallotingUnit { position: 1 },
+        Input::CandSet { candidates: 3 },
+        Input::SealCandidateSetSection,
+        Input::Ballot,
+        Input::PressButton { address: evm_sim::unit::ButtonAddress { balloting_unit: 1, button: 2 } },
+    ] {
+        wire.step(at, input).expect("the board answers");
+    }
+}
+
 fn run_json(arguments: &[String], json: &std::path::Path) -> (Option<i32>, String, Value) {
     let output = harness().args(arguments).arg("--json").arg(json).output().unwrap();
     let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
@@ -177,19 +194,7 @@ fn a_board_killed_mid_trace_leaves_the_lab_and_the_rest_run_on() {
 #[test]
 fn a_field_board_holding_votes_from_before_the_run_is_not_touched() {
     let board = Board::start(&[]);
-    let mut wire = WireTarget::serial(&board.device, 115_200).expect("connects");
-    let at = Timestamp::from_clock(7, 0, 0);
-    for input in [
-        Input::PowerOn { held_button: None },
-        Input::AttachBallotingUnit { position: 1 },
-        Input::CandSet { candidates: 3 },
-        Input::SealCandidateSetSection,
-        Input::Ballot,
-        Input::PressButton { address: evm_sim::unit::ButtonAddress { balloting_unit: 1, button: 2 } },
-    ] {
-        wire.step(at, input).expect("the board answers");
-    }
-    drop(wire);
+    hold_a_vote(&board);
     let out = scratch("holding");
     let arguments: Vec<String> =
         vec!["run".into(), "--target".into(), board.target(), corpus("unit-crc-sequence.jsonl").display().to_string()];
@@ -453,18 +458,7 @@ fn a_masked_run_paces_the_board_as_people_do() {
 #[test]
 fn a_board_that_cannot_be_brought_back_leaves_and_its_trace_goes_to_another() {
     let (holding, good) = (Board::start(&[]), Board::start(&[]));
-    let mut wire = WireTarget::serial(&holding.device, 115_200).expect("connects");
-    let at = Timestamp::from_clock(7, 0, 0);
-    for input in [
-        Input::PowerOn { held_button: None },
-        Input::AttachBallotingUnit { position: 1 },
-        Input::CandSet { candidates: 3 },
-        Input::Ballot,
-        Input::PressButton { address: evm_sim::unit::ButtonAddress { balloting_unit: 1, button: 1 } },
-    ] {
-        wire.step(at, input).expect("the board answers");
-    }
-    drop(wire);
+    hold_a_vote(&holding);
     let out = scratch("brought-back");
     let traces = [corpus("unit-two-buttons-one-registered.jsonl"), corpus("unit-cand-set-needs-units.jsonl")];
     let mut arguments: Vec<String> =
@@ -481,4 +475,29 @@ fn a_board_that_cannot_be_brought_back_leaves_and_its_trace_goes_to_another() {
     let reason = boards[0]["reason"].as_str().unwrap();
     assert!(reason.contains("cannot be brought back to a new machine") && reason.contains("holds 1 votes"), "{reason}");
     assert_eq!(boards[1]["state"], "good");
+}
+
+/// A lab whose only board leaves it: the traces it had and those not yet
+/// leased are not judged — inconclusive, the boards named — never a pass.
+#[test]
+fn when_no_board_is_left_the_traces_are_not_judged() {
+    let holding = Board::start(&[]);
+    hold_a_vote(&holding);
+    let out = scratch("no-board-left");
+    let lab = out.join("lab.toml");
+    std::fs::write(&lab, format!("[[board]]\nname = \"only\"\nserial = \"{}\"\n", holding.device)).unwrap();
+    let arguments: Vec<String> = vec![
+        "run".into(),
+        "--lab".into(),
+        lab.display().to_string(),
+        corpus("unit-cand-set-needs-units.jsonl").display().to_string(),
+        corpus("unit-two-buttons-one-registered.jsonl").display().to_string(),
+    ];
+    let (status, printed, report) = run_json(&arguments, &out.join("r.json"));
+    assert_eq!(status, Some(3), "{printed}");
+    for record in traces_of(&report) {
+        assert_eq!((record["status"].as_str(), record["cause"].as_str()), (Some("inconclusive"), Some("board")));
+        assert_eq!(record["reason"], "not run: no board of the lab that could run it is left (only)", "{record}");
+    }
+    assert_eq!(report["boards"][0]["state"], "bad");
 }
