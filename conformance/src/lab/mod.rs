@@ -262,9 +262,12 @@ async fn drive_lab(
         records.push(record);
     }
     let classes: Vec<String> = boards.iter().map(|(_, target)| class_of(target)).collect();
+    // Only with --allow-fail-safe does a case-opening trace run on a field
+    // board (else it is not applicable at once): only then is its place
+    // worth a second parse of every trace.
     let jobs = work.iter().enumerate().map(|(index, work)| Job {
         index,
-        opens_the_case: work.opens_the_case(),
+        opens_the_case: field.allow_fail_safe && work.opens_the_case(),
         not_applicable: Vec::new(),
     });
     let count = work.len();

@@ -109,16 +109,16 @@ impl WireTarget {
         target.transport.stop_keeping();
         match hello? {
             Reply::Hello { version, profile, capabilities, serial_number } if version == PROTOCOL_VERSION => {
+                target.serial_number = serial_number_text(&serial_number);
                 tracing::info!(
                     target = %target.name,
-                    serial_number = %String::from_utf8_lossy(&serial_number).trim_end(),
+                    serial_number = %target.serial_number,
                     machine = %profile.describe(),
                     capabilities,
                     "board connected"
                 );
                 target.capabilities = capabilities;
                 target.board_profile = profile;
-                target.serial_number = String::from_utf8_lossy(&serial_number).trim_end().to_owned();
                 Ok(target)
             }
             Reply::Hello { version, .. } => {
@@ -154,7 +154,7 @@ impl WireTarget {
     pub fn health_check(&mut self) -> Result<(), TargetError> {
         match self.call(&Request::Hello { highest_version: PROTOCOL_VERSION })? {
             Reply::Hello { version, profile, serial_number, .. } => {
-                let serial_number = String::from_utf8_lossy(&serial_number).trim_end().to_owned();
+                let serial_number = serial_number_text(&serial_number);
                 let machine_changed = !self.offers_test_mode() && profile != self.board_profile;
                 if version != PROTOCOL_VERSION || machine_changed || serial_number != self.serial_number {
                     return Err(self.error(format!(
@@ -286,6 +286,11 @@ impl WireTarget {
             }
         }
     }
+}
+
+/// A `HELLO_REPLY`'s serial number as text, its trailing spaces trimmed.
+fn serial_number_text(serial_number: &[u8]) -> String {
+    String::from_utf8_lossy(serial_number).trim_end().to_owned()
 }
 
 /// What stands in a wrapper's place for the instant it is rewrapped.

@@ -107,3 +107,50 @@ fn a_refusal_the_reference_did_not_predict_names_the_rule_the_board_cited() {
     assert_eq!(finding.rule, "unexplained refusal (the board cited 39E(5))");
     assert!(finding.observed.contains("refused: result_seal_intact"), "{}", finding.observed);
 }
+
+/// The simulated unit, answering "accepted" to a first-level check it
+/// refused: a board that claims to ready a machine still holding votes.
+struct AcceptsEveryCheck(SimTarget);
+
+impl Target for AcceptsEveryCheck {
+    fn name(&self) -> String {
+        "accepts-every-check".to_owned()
+    }
+    fn can_carry_defects(&self) -> bool {
+        true
+    }
+    fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
+        self.0.start_machine(profile, defects)
+    }
+    fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError> {
+        let mut observation = self.0.step(now, input)?;
+        if input == Input::FirstLevelCheck {
+            observation.refusal = None;
+        }
+        Ok(observation)
+    }
+    fn result_readout(&mut self) -> Result<Option<Readout>, TargetError> {
+        self.0.result_readout()
+    }
+}
+
+/// The first-level check erases nothing (61N: the result is kept). Lawful
+/// day: after the result is read but not cleared, the check is refused and
+/// the day passes. Unlawful: a machine that takes the check with the vote
+/// still in memory breaks RETAIN at that line.
+#[test]
+fn a_first_level_check_taken_with_votes_in_memory_breaks_retain() {
+    let text = TRACE.replace(
+        r#"{"at":"07:00:02","event":"expect","total":2}"#,
+        r#"{"at":"17:00:00","event":"close"}
+{"at":"18:00:00","event":"break_result_seal"}
+{"at":"18:00:01","event":"result"}
+{"at":"18:00:02","event":"first_level_check"}"#,
+    );
+    let trace = parse_trace(std::path::Path::new("check.jsonl"), &text).expect("a trace");
+    assert_eq!(replay(&trace, &mut SimTarget::new()).verdict, evm_conformance::verdict::VerdictKind::Pass);
+    let outcome = replay(&trace, &mut AcceptsEveryCheck(SimTarget::new()));
+    assert_eq!(outcome.verdict, evm_conformance::verdict::VerdictKind::Violation);
+    let finding = &outcome.findings[0];
+    assert_eq!((finding.line, finding.property), (12, Some(evm_sim::Property::Retain)), "{finding:?}");
+}

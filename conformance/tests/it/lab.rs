@@ -6,7 +6,6 @@
 //! touched; SIGTERM stops the lab cleanly; bad configuration is exit 2.
 
 use super::serial_support::{harness, scratch};
-use evm_conformance::target::board_process::evm_sim_binary;
 use evm_conformance::target::{Target, WireTarget};
 use evm_sim::protocol::message::{Reply, Request};
 use evm_sim::unit::Input;
@@ -28,17 +27,8 @@ struct Board {
 
 impl Board {
     fn start(flags: &[&str]) -> Board {
-        super::serial_support::ensure_board_binary();
-        let mut child = Command::new(evm_sim_binary().unwrap())
-            .args(["serve", "--pty", "--exit-with-parent"])
-            .args(flags)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("evm-sim serve --pty starts");
-        let mut device = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
-        Board { child, device: device.trim().to_owned() }
+        let (child, device) = super::serial_support::pty_board(flags);
+        Board { child, device }
     }
 
     fn target(&self) -> String {

@@ -15,7 +15,7 @@ fn traces() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../traces")
 }
 
-use super::serial_support::{ensure_board_binary, harness, scratch};
+use super::serial_support::{ensure_board_binary, harness, pty_board, scratch};
 
 fn verdicts(target: &mut dyn Target) -> Vec<(String, String, Option<String>, Option<usize>)> {
     let report = run(&[traces()], target, |_| {}).expect("traces readable");
@@ -654,22 +654,6 @@ fn a_field_board_is_paced_in_real_time_on_the_shortest_schedule() {
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
-}
-
-/// `evm-sim serve --pty` with `flags` in a separate process, and the
-/// pseudo-terminal it serves.
-fn pty_board(flags: &[&str]) -> (std::process::Child, String) {
-    let mut child = Command::new(evm_sim_binary().unwrap())
-        .args(["serve", "--pty", "--exit-with-parent"])
-        .args(flags)
-        .stdout(Stdio::piped())
-        // The board's warnings (NACKs to corrupt frames) are expected here.
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("evm-sim serve --pty starts");
-    let mut device = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
-    (child, device.trim().to_owned())
 }
 
 fn fuzz_corpus(target: &str) -> PathBuf {

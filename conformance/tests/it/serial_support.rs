@@ -3,7 +3,7 @@
 
 use evm_conformance::target::board_process::evm_sim_binary;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
@@ -64,4 +64,21 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&folder);
     std::fs::create_dir_all(&folder).unwrap();
     folder
+}
+
+/// `evm-sim serve --pty` with `flags` in a separate process, and the
+/// pseudo-terminal it serves. The board's warnings (NACKs to corrupt
+/// frames) are expected in these tests: its stderr is dropped.
+pub fn pty_board(flags: &[&str]) -> (Child, String) {
+    ensure_board_binary();
+    let mut child = Command::new(evm_sim_binary().unwrap())
+        .args(["serve", "--pty", "--exit-with-parent"])
+        .args(flags)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("evm-sim serve --pty starts");
+    let mut device = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut device).unwrap();
+    (child, device.trim().to_owned())
 }
