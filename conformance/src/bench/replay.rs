@@ -5,12 +5,14 @@
 //! measured in the same run (the same stations' machine inputs stepped
 //! through a bare unit, with no check).
 
-use crate::generate::synthetic_station;
-use crate::replay::replay;
+use crate::generate::{plan_synthetic_station, synthetic_station};
+use crate::replay::{Forms, LineByLine};
 use crate::target::SimTarget;
-use crate::trace::TraceEvent;
+use crate::trace::{Trace, TraceEvent};
 use crate::verdict::VerdictKind;
-use evm_sim::{ControlUnit, ProfileName};
+use evm_sim::station::road::{self, MachinePort, Pressed, StationPort};
+use evm_sim::unit::Input;
+use evm_sim::{ControlUnit, ProfileName, StationAction, Timestamp};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
@@ -42,9 +44,14 @@ pub struct ReplayBenchReport {
     /// Stations whose verdict was not the expected `pass` (0 on a conforming unit).
     pub stations_not_as_expected: u64,
     /// The floor: the same stations' machine inputs (the first
-    /// `FLOOR_SAMPLE_STATIONS`) stepped through a bare unit on one thread —
-    /// no reference, no station, no check — in stations per second.
+    /// `FLOOR_SAMPLE_STATIONS`) — every input the day presses, those of the
+    /// station actions by the one road and the unit lines — stepped through
+    /// a bare unit on one thread (no reference, no papers, no check), in
+    /// stations per second.
     pub floor_stations_per_s: f64,
+    /// Votes the floor's bare units recorded: the sample's votes and its
+    /// mock polls' (a floor whose unit records nothing measures refusals).
+    pub floor_votes: u64,
     /// stations_per_s ÷ (floor_stations_per_s × workers): the share of the
     /// bare machine's speed that the full checks keep.
     pub ratio_to_floor: f64,
@@ -63,24 +70,109 @@ pub fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kilobytes| kilobytes / 1024.0)
 }
 
-fn floor_stations_per_s(seed: u64, profile: ProfileName, stations: u32) -> f64 {
-    // One trace at a time, so the floor does not raise the peak memory;
-    // only the stepping is timed.
+/// One step of the floor: a machine input, or another machine taken into
+/// use (a day that installs a second machine, 39V).
+enum FloorStep {
+    NewMachine,
+    Press(Timestamp, Input),
+}
+
+/// Records the inputs the one road presses on a control unit for a day's
+/// lines, stepping a bare unit so that the road's choices (the total shown,
+/// the units to detach) are the machine's own. The papers hear nothing.
+struct InputRecorder {
+    unit: ControlUnit,
+    used: bool,
+    steps: Vec<FloorStep>,
+}
+
+impl MachinePort for InputRecorder {
+    type Error = std::convert::Infallible;
+
+    fn press(&mut self, now: Timestamp, input: Input) -> Result<Pressed, Self::Error> {
+        self.steps.push(FloorStep::Press(now, input));
+        self.used = true;
+        Ok(Pressed::of_reaction(&self.unit.step(now, input)))
+    }
+
+    fn is_powered(&self) -> bool {
+        self.unit.is_powered()
+    }
+
+    fn attached_positions(&self) -> Vec<u8> {
+        self.unit.attached_positions()
+    }
+
+    fn total(&self) -> u32 {
+        self.unit.total()
+    }
+}
+
+impl StationPort for InputRecorder {
+    fn record(&mut self, _now: Timestamp, _action: &StationAction) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    fn no_total_shown(&mut self, _input: Input, _pressed: Pressed) -> Result<u32, Self::Error> {
+        Ok(self.unit.total())
+    }
+}
+
+/// Every machine input of a day, in order: the inputs each station action
+/// presses by the one road (`set_up` at `machine_installed`, the mock poll,
+/// `Ballot` at `ballot_pressed`, `Total` at the opening, `Close` and the
+/// detaching at the close…) and each unit line; a new machine where the
+/// replay takes one into use. (Counting lines are not in the national
+/// replay's days.)
+fn machine_inputs_of_the_day(trace: &Trace) -> Vec<FloorStep> {
+    let header = &trace.header;
+    let ballot = road::Ballot::new(&header.profile, header.candidate_count());
+    let mut recorder = InputRecorder { unit: ControlUnit::new(header.profile), used: false, steps: Vec::new() };
+    for line in &trace.lines {
+        let outcome = match &line.event {
+            TraceEvent::Unit(input) => road::press(&mut recorder, line.at, *input).map(|_| ()),
+            TraceEvent::Station { action, set_up, .. } => {
+                if matches!(action, StationAction::MachineInstalled { .. }) && recorder.used {
+                    recorder.steps.push(FloorStep::NewMachine);
+                    recorder.unit = ControlUnit::new(header.profile);
+                    recorder.used = false;
+                }
+                if road::touches_the_machine(action) {
+                    let set_up = set_up.as_deref().cloned().unwrap_or_default();
+                    road::act(&mut recorder, line.at, action, ballot, &set_up).map(|_| ())
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        };
+        let Ok(()) = outcome;
+    }
+    recorder.steps
+}
+
+/// The floor on the first `stations` stations: each day's machine inputs
+/// stepped through a bare unit on one thread, no reference, no papers, no
+/// check. Returns (stations a second, votes the bare units recorded).
+fn floor_stations_per_s(seed: u64, profile: ProfileName, stations: u32) -> (f64, u64) {
+    // One day at a time, so the floor does not raise the peak memory; only
+    // the stepping is timed.
     let mut stepping = std::time::Duration::ZERO;
     let mut votes = 0u64;
     for index in 0..stations {
         let trace = synthetic_station(seed, index, profile).trace;
+        let steps = machine_inputs_of_the_day(&trace);
         let started = Instant::now();
         let mut unit = ControlUnit::new(trace.header.profile);
-        for line in &trace.lines {
-            if let TraceEvent::Unit(input) = line.event {
-                votes += u64::from(unit.step(line.at, input).votes_recorded());
+        for step in &steps {
+            match *step {
+                FloorStep::NewMachine => unit = ControlUnit::new(trace.header.profile),
+                FloorStep::Press(at, input) => votes += u64::from(unit.step(at, input).votes_recorded()),
             }
         }
         stepping += started.elapsed();
     }
-    std::hint::black_box(votes);
-    f64::from(stations) / stepping.as_secs_f64().max(1e-9)
+    (f64::from(stations) / stepping.as_secs_f64().max(1e-9), std::hint::black_box(votes))
 }
 
 /// Generates and replays `options.stations` stations; `progress` gets
@@ -107,9 +199,12 @@ pub fn run_replay_bench(options: &ReplayBenchOptions, progress: impl Fn(u64, u64
                     if index >= options.stations {
                         break;
                     }
-                    let station = synthetic_station(options.seed, index, options.profile);
-                    let outcome = replay(&station.trace, &mut target);
-                    local_votes += station.votes;
+                    // Streamed: each line judged as the generator makes it.
+                    let (header, day) = plan_synthetic_station(options.seed, index, options.profile);
+                    let mut judged = LineByLine::start(&header, &mut target);
+                    let figures = day.write(|line| judged.line(&line));
+                    let outcome = judged.finish(Forms::Skipped);
+                    local_votes += figures.votes;
                     local_events += outcome.events as u64;
                     if outcome.verdict != VerdictKind::Pass {
                         local_mismatches += 1;
@@ -128,7 +223,8 @@ pub fn run_replay_bench(options: &ReplayBenchOptions, progress: impl Fn(u64, u64
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
     progress(u64::from(options.stations), u64::from(options.stations));
     let events = events.load(Ordering::Relaxed);
-    let floor = floor_stations_per_s(options.seed, options.profile, options.stations.min(FLOOR_SAMPLE_STATIONS));
+    let (floor, floor_votes) =
+        floor_stations_per_s(options.seed, options.profile, options.stations.min(FLOOR_SAMPLE_STATIONS));
     let events_per_s = events as f64 / seconds;
     let stations_per_s = f64::from(options.stations) / seconds;
     ReplayBenchReport {
@@ -143,6 +239,33 @@ pub fn run_replay_bench(options: &ReplayBenchOptions, progress: impl Fn(u64, u64
         peak_rss_mb: peak_rss_mb(),
         stations_not_as_expected: mismatches.load(Ordering::Relaxed),
         floor_stations_per_s: floor,
+        floor_votes,
         ratio_to_floor: stations_per_s / (floor * workers as f64).max(1e-9),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The floor runs the day: its bare units record every vote of the
+    /// sample's days and of their mock polls. A floor that stepped only the
+    /// unit lines (its unit never switched on) recorded none.
+    #[test]
+    fn the_floor_records_the_days_votes() {
+        let stations = 30;
+        let (_, floor_votes) = floor_stations_per_s(7, ProfileName::M2, stations);
+        let mut expected = 0u64;
+        for index in 0..stations {
+            let station = synthetic_station(7, index, ProfileName::M2);
+            expected += station.votes;
+            for line in &station.trace.lines {
+                if let TraceEvent::Station { action: StationAction::MockPollHeld { votes, .. }, .. } = line.event {
+                    expected += u64::from(votes);
+                }
+            }
+        }
+        assert!(expected > u64::from(stations) * 300, "the sample's days record votes: {expected}");
+        assert_eq!(floor_votes, expected);
     }
 }

@@ -72,18 +72,24 @@ pub struct CountingPlace {
 /// Counting tables of a synthetic counting hall.
 pub const COUNTING_TABLES: u32 = 4;
 
-struct Day {
-    header: Header,
-    lines: Vec<TraceLine>,
+/// A day being written: each line goes to `sink` as it is made, so a
+/// replay can judge it without the day ever being held whole.
+struct Day<Sink: FnMut(TraceLine)> {
+    sink: Sink,
+    /// The number of the next line in the trace file (the header is line 1).
+    next_line: usize,
+    ward: u32,
+    number: u32,
     now: Timestamp,
     votes: u64,
 }
 
-impl Day {
+impl<Sink: FnMut(TraceLine)> Day<Sink> {
     fn at(&mut self, at: Timestamp, event: TraceEvent) {
         self.now = self.now.max(at);
-        let line = self.lines.len() + 2;
-        self.lines.push(TraceLine { line, at: self.now, event });
+        let line = self.next_line;
+        self.next_line += 1;
+        (self.sink)(TraceLine { line, at: self.now, event });
     }
     fn after(&mut self, milliseconds: u64, event: TraceEvent) {
         let at = self.now.plus_milliseconds(milliseconds);
@@ -212,80 +218,128 @@ struct Tally {
     companions: u32,
 }
 
-// Longer than 70 lines on purpose: the day's frame in its order (set-up, who comes, the close, the
-// count); each step is a call.
-fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<CountingPlace>) -> SyntheticStation {
+/// A synthetic station's poll day before it is written: its header is
+/// known, its lines are made by [`PlannedDay::write`] one at a time (a
+/// national replay judges each as it is made; `gen` collects them).
+pub struct PlannedDay {
+    index: u32,
+    counting: Option<CountingPlace>,
+    ballot: WardBallot,
+    random: SplitMix64,
+    electors_assigned: u32,
+    turnout_percent: u64,
+}
+
+/// What a written day left: the votes recorded on its machines (mock polls
+/// excluded) and the counts per ballot entry of the machine counted last.
+pub struct DayFigures {
+    pub votes: u64,
+    pub counts: Vec<u32>,
+}
+
+/// The station `index` (0-based) of the synthetic election seeded `seed`,
+/// planned: its header, and the day to write line by line. The lines are
+/// those of [`synthetic_station`], byte for byte.
+pub fn plan_synthetic_station(seed: u64, index: u32, profile: ProfileName) -> (Header, PlannedDay) {
+    plan_station_day(seed, index, profile, None)
+}
+
+fn plan_station_day(
+    seed: u64,
+    index: u32,
+    profile: ProfileName,
+    counting: Option<CountingPlace>,
+) -> (Header, PlannedDay) {
     let ward = index / STATIONS_PER_WARD + 1;
-    let number = index % STATIONS_PER_WARD + 1;
     let ballot = WardBallot::of_ward(seed, ward);
     let mut random = SplitMix64::new(seed ^ u64::from(index).wrapping_mul(0x9FB2_1C65_1E98_DF25) ^ 0x5EED);
     let electors_assigned = 300 + below(&mut random, u64::from(MAX_ELECTORS - 299)) as u32;
     let turnout_percent = 65 + below(&mut random, 26);
     let header = synthetic_header(seed, index, profile, ballot.candidates, electors_assigned);
-    // About six lines an elector who comes, plus the day's frame: reserved
-    // once (growing a vector of thousands of lines copied it again and again).
-    let expected_lines = (u64::from(electors_assigned) * turnout_percent / 100 * 6 + 64) as usize;
-    let mut day =
-        Day { header, lines: Vec::with_capacity(expected_lines), now: Timestamp::from_clock(5, 30, 0), votes: 0 };
-    let control_unit = format!("CU-{ward}-{number}");
-    day.prepare_the_poll(index, &control_unit);
+    (header, PlannedDay { index, counting, ballot, random, electors_assigned, turnout_percent })
+}
 
-    // Who comes, in what order.
-    let coming = (u64::from(electors_assigned) * turnout_percent / 100) as u32;
-    let mut order: Vec<u32> = (1..=electors_assigned).collect();
-    for slot in (1..order.len()).rev() {
-        let other = below(&mut random, slot as u64 + 1) as usize;
-        order.swap(slot, other);
-    }
-    order.truncate(coming as usize);
-    let mut adjourned_after =
-        chance(&mut random, Rates::ADJOURNED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
-    let mut captured_after =
-        chance(&mut random, Rates::BOOTH_CAPTURED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
-    if counting.is_some() {
-        // A ward's counting day counts each station's one machine.
-        adjourned_after = None;
-        captured_after = None;
-    }
-    let pace = (10 * 3_600_000 / u64::from(coming.max(1))).max(13_000);
-    let mut tally = Tally {
-        counts: vec![0; ballot.entries()],
-        machine_counts: Vec::new(),
-        voted: Vec::new(),
-        tendered_papers: 0,
-        companions: 0,
-    };
-    for (position, &elector) in order.iter().enumerate() {
-        if captured_after == Some(position as u32) {
-            day.station(pace, StationAction::BoothCaptured { total_shown: 0 });
-            tally.machine_counts.push(std::mem::take(&mut tally.counts));
-            break;
-        }
-        if adjourned_after == Some(position as u32) {
-            day.adjourn(pace, index, &control_unit);
-            tally.machine_counts.push(std::mem::replace(&mut tally.counts, vec![0; ballot.entries()]));
-        }
-        day.elector_comes(&mut random, pace, index, elector, &ballot, &mut tally);
-    }
-    if captured_after.is_none() {
-        let close_hour = if adjourned_after.is_some() { 41 } else { 17 };
-        day.close(close_hour);
-        tally.machine_counts.push(std::mem::take(&mut tally.counts));
-        let last = tally.machine_counts.last().cloned().unwrap_or_default();
-        match counting {
-            Some(place) => day.count_at_the_table(place, index, &control_unit, last),
-            None => day.read_the_result(last),
-        }
-    }
+fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<CountingPlace>) -> SyntheticStation {
+    let (header, day) = plan_station_day(seed, index, profile, counting);
+    // Reserved once (growing a vector of thousands of lines copied it
+    // again and again).
+    let mut lines = Vec::with_capacity(day.expected_lines());
+    let figures = day.write(|line| lines.push(line));
     let expected = ExpectedVerdict::pass_tallying("a synthetic day run by the rules: every account tallies");
-    let votes = day.votes;
     let path = format!("synthetic/seed-{seed}/station-{index:07}.jsonl");
-    let counts = tally.machine_counts.last().cloned().unwrap_or_default();
     SyntheticStation {
-        trace: Trace { path: path.into(), header: day.header, lines: day.lines },
+        trace: Trace { path: path.into(), header, lines },
         expected,
-        votes,
-        counts,
+        votes: figures.votes,
+        counts: figures.counts,
+    }
+}
+
+impl PlannedDay {
+    /// About six lines an elector who comes, plus the day's frame.
+    pub fn expected_lines(&self) -> usize {
+        (u64::from(self.electors_assigned) * self.turnout_percent / 100 * 6 + 64) as usize
+    }
+
+    /// Writes the day to `sink`, line by line, in order.
+    // Longer than 70 lines on purpose: the day's frame in its order (set-up, who comes, the close, the
+    // count); each step is a call.
+    pub fn write(self, sink: impl FnMut(TraceLine)) -> DayFigures {
+        let PlannedDay { index, counting, ballot, mut random, electors_assigned, turnout_percent } = self;
+        let ward = index / STATIONS_PER_WARD + 1;
+        let number = index % STATIONS_PER_WARD + 1;
+        let mut day = Day { sink, next_line: 2, ward, number, now: Timestamp::from_clock(5, 30, 0), votes: 0 };
+        let control_unit = format!("CU-{ward}-{number}");
+        day.prepare_the_poll(index, &control_unit);
+
+        // Who comes, in what order.
+        let coming = (u64::from(electors_assigned) * turnout_percent / 100) as u32;
+        let mut order: Vec<u32> = (1..=electors_assigned).collect();
+        for slot in (1..order.len()).rev() {
+            let other = below(&mut random, slot as u64 + 1) as usize;
+            order.swap(slot, other);
+        }
+        order.truncate(coming as usize);
+        let mut adjourned_after =
+            chance(&mut random, Rates::ADJOURNED_STATION).then(|| below(&mut random, u64::from(coming.max(1))) as u32);
+        let mut captured_after = chance(&mut random, Rates::BOOTH_CAPTURED_STATION)
+            .then(|| below(&mut random, u64::from(coming.max(1))) as u32);
+        if counting.is_some() {
+            // A ward's counting day counts each station's one machine.
+            adjourned_after = None;
+            captured_after = None;
+        }
+        let pace = (10 * 3_600_000 / u64::from(coming.max(1))).max(13_000);
+        let mut tally = Tally {
+            counts: vec![0; ballot.entries()],
+            machine_counts: Vec::new(),
+            voted: Vec::new(),
+            tendered_papers: 0,
+            companions: 0,
+        };
+        for (position, &elector) in order.iter().enumerate() {
+            if captured_after == Some(position as u32) {
+                day.station(pace, StationAction::BoothCaptured { total_shown: 0 });
+                tally.machine_counts.push(std::mem::take(&mut tally.counts));
+                break;
+            }
+            if adjourned_after == Some(position as u32) {
+                day.adjourn(pace, index, &control_unit);
+                tally.machine_counts.push(std::mem::replace(&mut tally.counts, vec![0; ballot.entries()]));
+            }
+            day.elector_comes(&mut random, pace, index, elector, &ballot, &mut tally);
+        }
+        if captured_after.is_none() {
+            let close_hour = if adjourned_after.is_some() { 41 } else { 17 };
+            day.close(close_hour);
+            tally.machine_counts.push(std::mem::take(&mut tally.counts));
+            let last = tally.machine_counts.last().cloned().unwrap_or_default();
+            match counting {
+                Some(place) => day.count_at_the_table(place, index, &control_unit, last),
+                None => day.read_the_result(last),
+            }
+        }
+        DayFigures { votes: day.votes, counts: tally.machine_counts.pop().unwrap_or_default() }
     }
 }
 
@@ -317,7 +371,7 @@ fn synthetic_header(seed: u64, index: u32, profile: ProfileName, candidates: u16
     }
 }
 
-impl Day {
+impl<Sink: FnMut(TraceLine)> Day<Sink> {
     fn station_at(&mut self, at: Timestamp, action: StationAction) {
         self.at(at, TraceEvent::Station { action, total_shown: None, set_up: None, polling_station: None });
     }
@@ -488,8 +542,7 @@ impl Day {
                 counting(CountingEvent::ObserverCheck { control_unit: control_unit.clone(), counts, total }),
             );
         }
-        let ward_number = self.header.ward.unwrap_or(0);
-        let number = self.header.polling_station.number;
+        let (ward_number, number) = (self.ward, self.number);
         self.after(
             60_000,
             counting(CountingEvent::MachineResealed {

@@ -5,7 +5,7 @@
 
 use super::{describe, MachineInReplay, Replay};
 use crate::target::{Readout, TargetError};
-use crate::trace::{BoxParticulars, CountingEvent, Trace, TraceLine, WrittenItemSix};
+use crate::trace::{BoxParticulars, CountingEvent, Header, TraceLine, WrittenItemSix};
 use crate::verdict::{Finding, FindingKind};
 use evm_sim::station::StationPhase;
 use evm_sim::unit::Input;
@@ -49,7 +49,7 @@ impl Replay<'_> {
     // (docs/TRACE_FORMAT.md section 3.6).
     pub(super) fn counting_event(
         &mut self,
-        trace: &Trace,
+        header: &Header,
         line: &TraceLine,
         event: &CountingEvent,
     ) -> Result<(), TargetError> {
@@ -138,7 +138,7 @@ impl Replay<'_> {
                 }
             }
             CountingEvent::MachineResealed { r#box, .. } => {
-                self.machine_resealed(trace, line, r#box);
+                self.machine_resealed(header, line, r#box);
             }
         }
         Ok(())
@@ -270,14 +270,14 @@ impl Replay<'_> {
         }
     }
 
-    fn machine_resealed(&mut self, trace: &Trace, line: &TraceLine, particulars: &BoxParticulars) {
+    fn machine_resealed(&mut self, header: &Header, line: &TraceLine, particulars: &BoxParticulars) {
         let control_unit = self.machine.control_unit.clone();
         let mut wrong = Vec::new();
         if particulars.control_unit != control_unit {
             wrong.push(format!("control unit {} on the box", particulars.control_unit));
         }
         // (b): every station the unit served, and no other.
-        let mut served = trace.header.station_numbers();
+        let mut served = header.station_numbers();
         served.sort_unstable();
         let mut on_the_box = particulars.polling_stations.clone();
         on_the_box.sort_unstable();
@@ -286,10 +286,10 @@ impl Replay<'_> {
             let list = |numbers: &[u32]| numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
             wrong.push(format!("polling stations {} on the box, the unit served {}", list(&on_the_box), list(&served)));
         }
-        if !trace.header.date_of_poll.is_empty() && particulars.date_of_poll != trace.header.date_of_poll {
+        if !header.date_of_poll.is_empty() && particulars.date_of_poll != header.date_of_poll {
             wrong.push(format!(
                 "date of poll {} on the box, the poll was {}",
-                particulars.date_of_poll, trace.header.date_of_poll
+                particulars.date_of_poll, header.date_of_poll
             ));
         }
         if !self.machine.counting.result_read {

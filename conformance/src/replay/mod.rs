@@ -74,14 +74,8 @@ struct Replay<'target> {
 
 /// Replays `trace` against `target`.
 pub fn replay(trace: &Trace, target: &mut dyn Target) -> TraceOutcome {
-    if !trace.header.defects.is_empty() && !target.can_carry_defects() {
-        let names: Vec<String> =
-            trace.header.defects.iter().map(|defect| serde_json::to_string(&defect).unwrap_or_default()).collect();
-        return TraceOutcome::not_applicable(format!(
-            "the trace needs seeded defects [{}] that target {} cannot carry",
-            names.join(", "),
-            target.name()
-        ));
+    if let Some(outcome) = defects_not_carried(&trace.header, target) {
+        return outcome;
     }
     if !target.offers_test_mode() {
         if let Some(board) = target.announced_profile() {
@@ -157,48 +151,148 @@ pub fn opens_the_case(trace: &Trace) -> bool {
     trace.lines.iter().any(|line| matches!(line.event, TraceEvent::Unit(Input::OpenCase)))
 }
 
+/// The trace needs seeded defects the target cannot carry: not applicable.
+fn defects_not_carried(header: &Header, target: &dyn Target) -> Option<TraceOutcome> {
+    if header.defects.is_empty() || target.can_carry_defects() {
+        return None;
+    }
+    let names: Vec<String> =
+        header.defects.iter().map(|defect| serde_json::to_string(&defect).unwrap_or_default()).collect();
+    Some(TraceOutcome::not_applicable(format!(
+        "the trace needs seeded defects [{}] that target {} cannot carry",
+        names.join(", "),
+        target.name()
+    )))
+}
+
 fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetError> {
-    let profile = profile_judged(&trace.header, target.announced_profile());
-    target.start_trace();
-    target.start_machine(profile, trace.header.defects)?;
-    let mut replay = Replay {
-        profile,
-        target,
-        reference: ReferenceUnit::new(profile),
-        findings: Vec::new(),
-        enable_pending_at_close: false,
-        last_observation: None,
-        machine: MachineInReplay { counted: true, ..MachineInReplay::default() },
-        machines: Vec::new(),
-        events: 0,
-        stations: Vec::new(),
-        machine_used: false,
-        account_line: 0,
-        account_lines: std::collections::BTreeMap::new(),
-        written_accounts: std::collections::BTreeMap::new(),
-        machines_started: 1,
-        not_applicable: None,
-    };
+    let mut replay = Replay::start(&trace.header, target)?;
     for line in &trace.lines {
         if crate::interrupt::requested() {
             // A signal: stop here; the runner reports the trace `interrupted`.
             break;
         }
-        replay.line(trace, line)?;
+        replay.line(&trace.header, line)?;
         if let Some(reason) = replay.not_applicable.take() {
             return Ok(TraceOutcome::not_applicable(reason));
         }
     }
-    replay.part_two_against_written_accounts();
-    let station_count = replay.station_count();
-    replay.machines.push(std::mem::take(&mut replay.machine));
-    let account = replay.account_of_votes();
-    let forms = replay.forms(&trace.header);
-    let events = replay.events;
-    let mut outcome = TraceOutcome::from_findings(replay.findings, account, events);
-    outcome.forms = forms;
-    outcome.station_count = station_count;
-    Ok(outcome)
+    Ok(replay.finish(&trace.header, Forms::Written))
+}
+
+/// Whether a replay writes out the forms (Form 16C Part I and Part II as
+/// text, for the reports). The checks never read them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forms {
+    Written,
+    Skipped,
+}
+
+/// A replay fed one line at a time, as a generator makes the day
+/// ([`crate::generate::PlannedDay::write`]): the checks of [`replay`],
+/// line for line, without the trace ever held whole. The trace's times are
+/// the target's clock, so the target must offer test mode; on a field
+/// board the trace is `not_applicable` (field mode schedules the whole
+/// trace before its first line).
+pub struct LineByLine<'header, 'target> {
+    header: &'header Header,
+    replay: Option<Replay<'target>>,
+    /// The outcome, once the replay has ended before its last line.
+    ended: Option<TraceOutcome>,
+}
+
+impl<'header, 'target> LineByLine<'header, 'target> {
+    pub fn start(header: &'header Header, target: &'target mut dyn Target) -> Self {
+        let ended = defects_not_carried(header, target).or_else(|| {
+            (!target.offers_test_mode()).then(|| {
+                TraceOutcome::not_applicable(format!(
+                    "a trace replayed line by line needs a target with test mode; target {} keeps its own clock",
+                    target.name()
+                ))
+            })
+        });
+        if ended.is_some() {
+            return LineByLine { header, replay: None, ended };
+        }
+        match Replay::start(header, target) {
+            Ok(replay) => LineByLine { header, replay: Some(replay), ended: None },
+            Err(error) => LineByLine {
+                header,
+                replay: None,
+                ended: Some(TraceOutcome::inconclusive(error.cause, error.to_string())),
+            },
+        }
+    }
+
+    /// Judges the next line (lines after the replay ended are ignored, as
+    /// [`replay`] stops at the line that ended it).
+    pub fn line(&mut self, line: &TraceLine) {
+        let Some(replay) = self.replay.as_mut() else { return };
+        if crate::interrupt::requested() {
+            // A signal: the lines after it are not judged, as in `replay`.
+            return;
+        }
+        let ended = match replay.line(self.header, line) {
+            Err(error) => Some(TraceOutcome::inconclusive(error.cause, error.to_string())),
+            Ok(()) => replay.not_applicable.take().map(TraceOutcome::not_applicable),
+        };
+        if ended.is_some() {
+            self.ended = ended;
+            self.replay = None;
+        }
+    }
+
+    /// The outcome, after the last line.
+    pub fn finish(self, forms: Forms) -> TraceOutcome {
+        match (self.ended, self.replay) {
+            (Some(outcome), _) => outcome,
+            (None, Some(replay)) => replay.finish(self.header, forms),
+            (None, None) => TraceOutcome::inconclusive(crate::target::FailureCause::Harness, "no replay".to_owned()),
+        }
+    }
+}
+
+impl<'target> Replay<'target> {
+    /// A replay of a trace with `header`, its first machine started.
+    fn start(header: &Header, target: &'target mut dyn Target) -> Result<Replay<'target>, TargetError> {
+        let profile = profile_judged(header, target.announced_profile());
+        target.start_trace();
+        target.start_machine(profile, header.defects)?;
+        Ok(Replay {
+            profile,
+            target,
+            reference: ReferenceUnit::new(profile),
+            findings: Vec::new(),
+            enable_pending_at_close: false,
+            last_observation: None,
+            machine: MachineInReplay { counted: true, ..MachineInReplay::default() },
+            machines: Vec::new(),
+            events: 0,
+            stations: Vec::new(),
+            machine_used: false,
+            account_line: 0,
+            account_lines: std::collections::BTreeMap::new(),
+            written_accounts: std::collections::BTreeMap::new(),
+            machines_started: 1,
+            not_applicable: None,
+        })
+    }
+
+    /// After the last line: the accounts, and the forms if asked for.
+    fn finish(mut self, header: &Header, forms: Forms) -> TraceOutcome {
+        self.part_two_against_written_accounts();
+        let station_count = self.station_count();
+        self.machines.push(std::mem::take(&mut self.machine));
+        let account = self.account_of_votes();
+        let forms = match forms {
+            Forms::Written => self.forms(header),
+            Forms::Skipped => Vec::new(),
+        };
+        let mut outcome = TraceOutcome::from_findings(self.findings, account, self.events);
+        outcome.forms = forms;
+        outcome.station_count = station_count;
+        outcome
+    }
 }
 
 /// The profile a trace is replayed and judged with: the header's, with the
@@ -252,28 +346,28 @@ impl Replay<'_> {
         self.find(Finding::violation(property, line.line, describe(line), expected, observed));
     }
 
-    fn line(&mut self, trace: &Trace, line: &TraceLine) -> Result<(), TargetError> {
+    fn line(&mut self, header: &Header, line: &TraceLine) -> Result<(), TargetError> {
         self.events += 1;
         match &line.event {
             TraceEvent::Unit(input) => {
-                road::press(&mut port::Judged::new(self, trace, line, None), line.at, *input)?;
+                road::press(&mut port::Judged::new(self, header, line, None), line.at, *input)?;
             }
-            TraceEvent::PressCutBeforeBeep(input) => self.press_cut_before_beep(trace, line, *input)?,
+            TraceEvent::PressCutBeforeBeep(input) => self.press_cut_before_beep(header, line, *input)?,
             TraceEvent::Expect(expectation) => self.expect(line, expectation),
             TraceEvent::ExpectResult { counts, total } => self.expect_result(line, counts, *total),
-            TraceEvent::NewMachine { reason } => self.new_machine(trace, *reason == MachineChange::FreshPoll)?,
+            TraceEvent::NewMachine { reason } => self.new_machine(header, *reason == MachineChange::FreshPoll)?,
             TraceEvent::LinkNoise { bytes, seed } => self.target.link_noise(*bytes, *seed)?,
             TraceEvent::Station { action, total_shown, set_up, .. } => {
-                self.station_action(trace, line, action, *total_shown, set_up.as_deref())?
+                self.station_action(header, line, action, *total_shown, set_up.as_deref())?
             }
-            TraceEvent::Counting(event) => self.counting_event(trace, line, event)?,
+            TraceEvent::Counting(event) => self.counting_event(header, line, event)?,
         }
         Ok(())
     }
 
     /// Takes a new machine into use; after a fresh poll the earlier ones are
     /// not counted (s.62, s.63).
-    fn new_machine(&mut self, trace: &Trace, fresh_poll: bool) -> Result<(), TargetError> {
+    fn new_machine(&mut self, header: &Header, fresh_poll: bool) -> Result<(), TargetError> {
         if !self.target.offers_test_mode() {
             // A field board is one control unit: it cannot become a new one.
             self.not_applicable = Some(format!(
@@ -292,7 +386,7 @@ impl Replay<'_> {
         self.machine =
             MachineInReplay { counted: true, target_index: self.machines_started, ..MachineInReplay::default() };
         self.machines_started += 1;
-        self.target.start_machine(self.profile, trace.header.defects)?;
+        self.target.start_machine(self.profile, header.defects)?;
         self.enable_pending_at_close = false;
         self.last_observation = None;
         self.machine_used = false;

@@ -71,8 +71,7 @@ impl Replay<'_> {
     /// refusal is a procedural finding of the rule it names (the trace says
     /// the officers did what the rules forbid); an irregularity is graded
     /// by [`irregularity`](Self::irregularity).
-    pub(super) fn apply_to_station(&mut self, trace: &Trace, line: &TraceLine, action: &StationAction) {
-        let header = &trace.header;
+    pub(super) fn apply_to_station(&mut self, header: &Header, line: &TraceLine, action: &StationAction) {
         if self.stations.is_empty() {
             match polling_stations(header) {
                 Ok(stations) => self.stations = stations,
@@ -205,7 +204,7 @@ impl Replay<'_> {
     /// checks (the seals at the opening, 39B(4)(b) and 39E(3)).
     pub(super) fn station_action(
         &mut self,
-        trace: &Trace,
+        header: &Header,
         line: &TraceLine,
         action: &StationAction,
         total_shown: Option<u32>,
@@ -214,7 +213,7 @@ impl Replay<'_> {
         match action {
             StationAction::MachineInstalled { control_unit } => {
                 if self.machine_used {
-                    self.new_machine(trace, false)?;
+                    self.new_machine(header, false)?;
                 }
                 self.machine.control_unit = control_unit.clone();
             }
@@ -227,13 +226,12 @@ impl Replay<'_> {
         }
         if !road::touches_the_machine(action) {
             // The road only records it: straight to the papers.
-            self.apply_to_station(trace, line, action);
+            self.apply_to_station(header, line, action);
             return Ok(());
         }
-        let header = &trace.header;
         let ballot = road::Ballot::new(&header.profile, header.candidate_count());
         let set_up = set_up.cloned().unwrap_or_default();
-        let mut port = super::port::Judged::new(self, trace, line, total_shown);
+        let mut port = super::port::Judged::new(self, header, line, total_shown);
         road::act(&mut port, line.at, action, ballot, &set_up)?;
         if let StationAction::MockPollHeld { cleared: true, .. } = action {
             self.machine.readout = None;

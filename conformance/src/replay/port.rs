@@ -9,7 +9,7 @@ use evm_sim::station::road::MachinePort;
 /// One trace line's port onto the replay.
 pub(super) struct Judged<'replay, 'target, 'trace> {
     replay: &'replay mut Replay<'target>,
-    trace: &'trace Trace,
+    header: &'trace Header,
     line: &'trace TraceLine,
     /// The total the line says the machine showed, if it says one:
     /// compared with what the machine showed (39R).
@@ -19,11 +19,11 @@ pub(super) struct Judged<'replay, 'target, 'trace> {
 impl<'replay, 'target, 'trace> Judged<'replay, 'target, 'trace> {
     pub(super) fn new(
         replay: &'replay mut Replay<'target>,
-        trace: &'trace Trace,
+        header: &'trace Header,
         line: &'trace TraceLine,
         written_total: Option<u32>,
     ) -> Self {
-        Judged { replay, trace, line, written_total }
+        Judged { replay, header, line, written_total }
     }
 }
 
@@ -83,7 +83,7 @@ impl StationPort for Judged<'_, '_, '_> {
             }
             _ => {}
         }
-        replay.apply_to_station(self.trace, self.line, action);
+        replay.apply_to_station(self.header, self.line, action);
         Ok(())
     }
 

@@ -80,7 +80,7 @@ impl Target for SimTarget {
             refusal: reaction.refusal,
             votes_recorded: reaction.votes_recorded(),
             candidate_disclosed,
-            display: unit.display().text(),
+            display: super::ObservedDisplay::Model(unit.display()),
             lamps: unit.lamps(),
             total: unit.total(),
         })

@@ -21,7 +21,7 @@ pub use spec::{TargetSpec, TargetSpecError};
 
 pub use wire::WireTarget;
 
-use evm_sim::display::DisplayText;
+use evm_sim::display::{Display, DisplayText};
 use evm_sim::unit::{Input, Lamps};
 use evm_sim::{Defects, MachineProfile, Refusal, Timestamp};
 
@@ -32,10 +32,29 @@ pub struct Observation {
     pub votes_recorded: u32,
     /// The unit disclosed a vote's candidate outside the compartment.
     pub candidate_disclosed: bool,
-    pub display: DisplayText,
+    pub display: ObservedDisplay,
     pub lamps: Lamps,
     /// What `Total` would show now.
     pub total: u32,
+}
+
+/// What the display showed after an input: the text a board sent, or the
+/// in-process model's display, whose text is written only when a check
+/// reads it (`Total` and observation points; most inputs need no text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObservedDisplay {
+    Text(DisplayText),
+    Model(Display),
+}
+
+impl ObservedDisplay {
+    /// The text on the panel.
+    pub fn text(&self) -> DisplayText {
+        match self {
+            ObservedDisplay::Text(text) => *text,
+            ObservedDisplay::Model(display) => display.text(),
+        }
+    }
 }
 
 /// The candidate-wise result after `Result`.

@@ -402,7 +402,7 @@ impl Target for WireTarget {
                 refusal: outcome.refusal,
                 votes_recorded: u32::from(outcome.votes_recorded),
                 candidate_disclosed: outcome.candidate_disclosed,
-                display: outcome.display,
+                display: super::ObservedDisplay::Text(outcome.display),
                 lamps: outcome.lamps,
                 total: outcome.total,
             }),

@@ -91,3 +91,57 @@ fn every_station_of_a_large_synthetic_election_passes() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The national replay judges each line as the generator makes it
+/// (`LineByLine`): the outcome is the whole trace's, line for line — on
+/// lawful days, on an adjourned and a captured day, and on a board that
+/// drops a vote now and then (the same violation at the same line).
+#[test]
+fn a_day_judged_as_it_is_generated_gets_the_whole_traces_outcome() {
+    use evm_conformance::generate::plan_synthetic_station;
+    use evm_conformance::replay::{replay, Forms, LineByLine};
+    use evm_conformance::verdict::VerdictKind;
+    use evm_sim::Defect;
+    let seed = 7;
+    // Stations 0..12, and days that adjourn (2_802) and are captured
+    // (3_371) with seed 7 (checked below).
+    let indices: Vec<u32> = (0..12).chain([2_802, 3_371]).collect();
+    for defective in [false, true] {
+        for &index in &indices {
+            let mut whole = synthetic_station(seed, index, ProfileName::M2);
+            let (mut header, day) = plan_synthetic_station(seed, index, ProfileName::M2);
+            if defective {
+                whole.trace.header.defects.insert(Defect::DropsVoteNowAndThen);
+                header.defects.insert(Defect::DropsVoteNowAndThen);
+            }
+            let expected = replay(&whole.trace, &mut SimTarget::new());
+            let mut target = SimTarget::new();
+            let mut judged = LineByLine::start(&header, &mut target);
+            let mut lines = Vec::new();
+            let figures = day.write(|line| {
+                judged.line(&line);
+                lines.push(line);
+            });
+            let streamed = judged.finish(Forms::Skipped);
+            assert_eq!(lines, whole.trace.lines, "station {index}: the same lines");
+            let closes = |wanted: fn(&evm_sim::StationAction) -> bool| {
+                lines.iter().any(|line| {
+                    matches!(&line.event, evm_conformance::trace::TraceEvent::Station { action, .. } if wanted(action))
+                })
+            };
+            match index {
+                2_802 => assert!(closes(|action| matches!(action, evm_sim::StationAction::PollAdjourned { .. }))),
+                3_371 => assert!(closes(|action| matches!(action, evm_sim::StationAction::BoothCaptured { .. }))),
+                _ => {}
+            }
+            assert_eq!((figures.votes, &figures.counts), (whole.votes, &whole.counts));
+            assert_eq!(streamed.verdict, expected.verdict, "station {index}, defective {defective}");
+            assert_eq!(streamed.findings, expected.findings, "station {index}, defective {defective}");
+            assert_eq!(streamed.account_of_votes, expected.account_of_votes);
+            assert_eq!(streamed.events, expected.events);
+            assert!(streamed.forms.is_empty() && !expected.forms.is_empty());
+            let wanted = if defective { VerdictKind::Violation } else { VerdictKind::Pass };
+            assert_eq!(expected.verdict, wanted, "station {index}: {:?}", expected.findings.first());
+        }
+    }
+}

@@ -7,7 +7,7 @@
 //! lawful machine and to catch the faulty one.
 
 use evm_conformance::replay::replay;
-use evm_conformance::target::{Observation, Readout, SimTarget, Target, TargetError};
+use evm_conformance::target::{Observation, ObservedDisplay, Readout, SimTarget, Target, TargetError};
 use evm_conformance::trace::parse_trace;
 use evm_conformance::verdict::{FindingKind, TraceOutcome, VerdictKind};
 use evm_sim::display::DisplayText;
@@ -92,7 +92,7 @@ fn total_in_any_wording_passes_and_a_breakdown_in_any_wording_is_caught() {
                 } else {
                     format!("Total votes: {}", observation.total)
                 };
-                observation.display = DisplayText::from_text(&text);
+                observation.display = ObservedDisplay::Text(DisplayText::from_text(&text));
             }
             Ok(observation)
         })

@@ -35,11 +35,11 @@ impl PollingStation {
     pub(super) fn vote_recorded(&mut self, now: Timestamp, accepted: &mut Accepted) {
         let poll = self.poll_mut();
         let phase = poll.phase;
-        let control_unit = poll.current_control_unit();
         if phase != StationPhase::Open {
             if let Some(machine) = poll.current_machine_mut() {
                 machine.votes_reported_outside_poll = machine.votes_reported_outside_poll.saturating_add(1);
             }
+            let control_unit = poll.current_control_unit();
             poll.record(Irregularity::VoteOutsidePoll { at: now, control_unit, phase }, accepted);
             return;
         }
@@ -62,6 +62,8 @@ impl PollingStation {
             }
             None => {
                 let tendered_elector = poll.tendered_in_compartment.take();
+                // The machine's name is copied into an irregularity only, never for a lawful vote.
+                let control_unit = poll.current_control_unit();
                 poll.record(
                     Irregularity::VoteWithoutPermission { at: now, control_unit, stale_enable, tendered_elector },
                     accepted,
