@@ -178,7 +178,35 @@ pub fn station_file_name(trace: &Trace) -> String {
 struct WardBallot {
     candidates: u16,
     weights: Vec<u64>,
-    weight_total: u64,
+    weight_total: Remainder,
+}
+
+/// `x % divisor` without a division, for a divisor used again and again
+/// (each elector's choice): Lemire, Kaser and Kurz, "Faster remainder by
+/// direct computation" (2019), with a 128-bit multiplier, exact for every
+/// 64-bit `x` and divisor. A hardware division is some tens of cycles.
+#[derive(Clone, Copy, Debug)]
+struct Remainder {
+    divisor: u64,
+    /// ceil(2^128 / divisor), modulo 2^128.
+    multiplier: u128,
+}
+
+impl Remainder {
+    fn new(divisor: u64) -> Remainder {
+        let divisor = divisor.max(1);
+        Remainder { divisor, multiplier: (u128::MAX / u128::from(divisor)).wrapping_add(1) }
+    }
+
+    /// `x % divisor`.
+    fn of(self, x: u64) -> u64 {
+        let fraction = self.multiplier.wrapping_mul(u128::from(x));
+        let (high, low) = ((fraction >> 64) as u64, fraction as u64);
+        let divisor = u128::from(self.divisor);
+        // (fraction × divisor) >> 128, in two 64 × 64 products (no overflow:
+        // high × divisor + a 64-bit carry < 2^128).
+        ((u128::from(high) * divisor + ((u128::from(low) * divisor) >> 64)) >> 64) as u64
+    }
 }
 
 impl WardBallot {
@@ -188,7 +216,7 @@ impl WardBallot {
         let entries = u64::from(candidates) + 1;
         let weights: Vec<u64> =
             (0..entries).map(|entry| if entry + 1 == entries { 2 } else { 5 + below(&mut ward_random, 40) }).collect();
-        let weight_total = weights.iter().sum();
+        let weight_total = Remainder::new(weights.iter().sum());
         WardBallot { candidates, weights, weight_total }
     }
 
@@ -198,7 +226,8 @@ impl WardBallot {
 
     /// The ballot entry (0-based) an elector presses.
     fn choose(&self, random: &mut SplitMix64) -> usize {
-        let mut pick = below(random, self.weight_total);
+        // `below(random, weight total)`, the same draw without a division.
+        let mut pick = self.weight_total.of(random.next_u64());
         let mut entry = 0;
         while pick >= self.weights[entry] {
             pick -= self.weights[entry];
@@ -556,5 +585,29 @@ impl<Sink: FnMut(TraceLine)> Day<Sink> {
                 },
             }),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The remainder without a division is the `%` remainder: for every
+    /// divisor a ward's weights can sum to and far beyond, at the edges of
+    /// `u64` and on a million random numbers.
+    #[test]
+    fn the_remainder_without_division_is_the_remainder() {
+        let mut random = SplitMix64::new(2026);
+        let divisors = (1..=2_000u64).chain([1 << 32, (1 << 32) + 1, u64::MAX / 3, 1 << 63, u64::MAX - 1, u64::MAX]);
+        for divisor in divisors {
+            let remainder = Remainder::new(divisor);
+            for x in [0, 1, divisor - 1, divisor, divisor.wrapping_add(1), u64::MAX - 1, u64::MAX] {
+                assert_eq!(remainder.of(x), x % divisor, "{x} % {divisor}");
+            }
+            for _ in 0..500 {
+                let x = random.next_u64();
+                assert_eq!(remainder.of(x), x % divisor, "{x} % {divisor}");
+            }
+        }
     }
 }
