@@ -30,7 +30,8 @@ pub fn bench_replay(
     }
     Ok(format!(
         "{} stations ({} votes, {} events) in {:.2} s on {} workers: {:.0} stations/s, {:.2} million events/s, peak {:.1} MB; \
-         floor (bare unit, one thread) {:.0} stations/s, ratio {:.3}; {} stations not as expected",
+         floor (the days' machine inputs through a bare unit, one thread, {} votes recorded) {:.0} stations/s, ratio {:.3}; \
+         {} stations not as expected",
         report.stations,
         report.votes,
         report.events,
@@ -39,6 +40,7 @@ pub fn bench_replay(
         report.stations_per_s,
         report.events_per_s / 1e6,
         report.peak_rss_mb,
+        report.floor_votes,
         report.floor_stations_per_s,
         report.ratio_to_floor,
         report.stations_not_as_expected

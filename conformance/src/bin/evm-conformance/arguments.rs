@@ -391,6 +391,11 @@ pub enum BenchCommand {
     },
     /// Generate and replay N synthetic stations on every core with every check on.
     ///
+    /// Each day is judged line by line as it is generated. Beside it, the floor:
+    /// every machine input of the same days (the first 500) stepped through a
+    /// bare unit on one thread, no check; the ratio is stations/s over the floor
+    /// times the workers.
+    ///
     /// Example: evm-conformance bench replay --stations 100000 --seed 1 --json replay.json
     #[command(verbatim_doc_comment)]
     Replay {
