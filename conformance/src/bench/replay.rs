@@ -92,19 +92,19 @@ impl MachinePort for InputRecorder {
     fn press(&mut self, now: Timestamp, input: Input) -> Result<Pressed, Self::Error> {
         self.steps.push(FloorStep::Press(now, input));
         self.used = true;
-        Ok(Pressed::of_reaction(&self.unit.step(now, input)))
+        MachinePort::press(&mut self.unit, now, input)
     }
 
     fn is_powered(&self) -> bool {
-        self.unit.is_powered()
+        MachinePort::is_powered(&self.unit)
     }
 
     fn attached_positions(&self) -> Vec<u8> {
-        self.unit.attached_positions()
+        MachinePort::attached_positions(&self.unit)
     }
 
     fn total(&self) -> u32 {
-        self.unit.total()
+        MachinePort::total(&self.unit)
     }
 }
 

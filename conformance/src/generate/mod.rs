@@ -306,7 +306,7 @@ fn station_day(seed: u64, index: u32, profile: ProfileName, counting: Option<Cou
 
 impl PlannedDay {
     /// About six lines an elector who comes, plus the day's frame.
-    pub fn expected_lines(&self) -> usize {
+    fn expected_lines(&self) -> usize {
         (u64::from(self.electors_assigned) * self.turnout_percent / 100 * 6 + 64) as usize
     }
 

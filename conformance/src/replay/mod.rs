@@ -172,9 +172,8 @@ fn run(trace: &Trace, target: &mut dyn Target) -> Result<TraceOutcome, TargetErr
             // A signal: stop here; the runner reports the trace `interrupted`.
             break;
         }
-        replay.line(&trace.header, line)?;
-        if let Some(reason) = replay.not_applicable.take() {
-            return Ok(TraceOutcome::not_applicable(reason));
+        if let Some(ended) = replay.judge(&trace.header, line)? {
+            return Ok(ended);
         }
     }
     Ok(replay.finish(&trace.header, Forms::Written))
@@ -196,14 +195,19 @@ pub enum Forms {
 /// trace before its first line).
 pub struct LineByLine<'header, 'target> {
     header: &'header Header,
-    replay: Option<Replay<'target>>,
-    /// The outcome, once the replay has ended before its last line.
-    ended: Option<TraceOutcome>,
+    state: Judging<'target>,
+}
+
+/// Where a replay fed line by line stands.
+enum Judging<'target> {
+    Running(Replay<'target>),
+    /// Ended before its last line (not applicable, or the target failed).
+    Ended(TraceOutcome),
 }
 
 impl<'header, 'target> LineByLine<'header, 'target> {
     pub fn start(header: &'header Header, target: &'target mut dyn Target) -> Self {
-        let ended = defects_not_carried(header, target).or_else(|| {
+        let cannot_run = defects_not_carried(header, target).or_else(|| {
             (!target.offers_test_mode()).then(|| {
                 TraceOutcome::not_applicable(format!(
                     "a trace replayed line by line needs a target with test mode; target {} keeps its own clock",
@@ -211,43 +215,36 @@ impl<'header, 'target> LineByLine<'header, 'target> {
                 ))
             })
         });
-        if ended.is_some() {
-            return LineByLine { header, replay: None, ended };
-        }
-        match Replay::start(header, target) {
-            Ok(replay) => LineByLine { header, replay: Some(replay), ended: None },
-            Err(error) => LineByLine {
-                header,
-                replay: None,
-                ended: Some(TraceOutcome::inconclusive(error.cause, error.to_string())),
+        let state = match cannot_run {
+            Some(outcome) => Judging::Ended(outcome),
+            None => match Replay::start(header, target) {
+                Ok(replay) => Judging::Running(replay),
+                Err(error) => Judging::Ended(TraceOutcome::inconclusive(error.cause, error.to_string())),
             },
-        }
+        };
+        LineByLine { header, state }
     }
 
     /// Judges the next line (lines after the replay ended are ignored, as
     /// [`replay`] stops at the line that ended it).
     pub fn line(&mut self, line: &TraceLine) {
-        let Some(replay) = self.replay.as_mut() else { return };
+        let Judging::Running(replay) = &mut self.state else { return };
         if crate::interrupt::requested() {
             // A signal: the lines after it are not judged, as in `replay`.
             return;
         }
-        let ended = match replay.line(self.header, line) {
-            Err(error) => Some(TraceOutcome::inconclusive(error.cause, error.to_string())),
-            Ok(()) => replay.not_applicable.take().map(TraceOutcome::not_applicable),
-        };
-        if ended.is_some() {
-            self.ended = ended;
-            self.replay = None;
+        match replay.judge(self.header, line) {
+            Ok(None) => {}
+            Ok(Some(ended)) => self.state = Judging::Ended(ended),
+            Err(error) => self.state = Judging::Ended(TraceOutcome::inconclusive(error.cause, error.to_string())),
         }
     }
 
     /// The outcome, after the last line.
     pub fn finish(self, forms: Forms) -> TraceOutcome {
-        match (self.ended, self.replay) {
-            (Some(outcome), _) => outcome,
-            (None, Some(replay)) => replay.finish(self.header, forms),
-            (None, None) => TraceOutcome::inconclusive(crate::target::FailureCause::Harness, "no replay".to_owned()),
+        match self.state {
+            Judging::Running(replay) => replay.finish(self.header, forms),
+            Judging::Ended(outcome) => outcome,
         }
     }
 }
@@ -276,6 +273,13 @@ impl<'target> Replay<'target> {
             machines_started: 1,
             not_applicable: None,
         })
+    }
+
+    /// Judges one line; the outcome when the replay ends there (the trace
+    /// turned out not applicable to the target).
+    fn judge(&mut self, header: &Header, line: &TraceLine) -> Result<Option<TraceOutcome>, TargetError> {
+        self.line(header, line)?;
+        Ok(self.not_applicable.take().map(TraceOutcome::not_applicable))
     }
 
     /// After the last line: the accounts, and the forms if asked for.
