@@ -12,7 +12,7 @@ use crate::trace::{Trace, TraceEvent};
 use crate::verdict::VerdictKind;
 use evm_sim::station::road::{self, MachinePort, Pressed, StationPort};
 use evm_sim::unit::Input;
-use evm_sim::{ControlUnit, ProfileName, StationAction, Timestamp};
+use evm_sim::{ControlUnit, MachineProfile, ProfileName, StationAction, Timestamp};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
@@ -122,31 +122,42 @@ impl StationPort for InputRecorder {
 /// presses by the one road (`set_up` at `machine_installed`, the mock poll,
 /// `Ballot` at `ballot_pressed`, `Total` at the opening, `Close` and the
 /// detaching at the close…) and each unit line; a new machine where the
-/// replay takes one into use. (Counting lines are not in the national
-/// replay's days.)
+/// replay takes one into use. Counting lines (not in the national
+/// replay's days) and expectations press nothing here.
 fn machine_inputs_of_the_day(trace: &Trace) -> Vec<FloorStep> {
     let header = &trace.header;
     let ballot = road::Ballot::new(&header.profile, header.candidate_count());
     let mut recorder = InputRecorder { unit: ControlUnit::new(header.profile), used: false, steps: Vec::new() };
     for line in &trace.lines {
-        let outcome = match &line.event {
+        let new_machine = match &line.event {
+            TraceEvent::NewMachine { .. } => true,
+            TraceEvent::Station { action: StationAction::MachineInstalled { .. }, .. } => recorder.used,
+            _ => false,
+        };
+        if new_machine {
+            recorder.steps.push(FloorStep::NewMachine);
+            recorder.unit = ControlUnit::new(header.profile);
+            recorder.used = false;
+        }
+        let pressed = match &line.event {
             TraceEvent::Unit(input) => road::press(&mut recorder, line.at, *input).map(|_| ()),
-            TraceEvent::Station { action, set_up, .. } => {
-                if matches!(action, StationAction::MachineInstalled { .. }) && recorder.used {
-                    recorder.steps.push(FloorStep::NewMachine);
-                    recorder.unit = ControlUnit::new(header.profile);
-                    recorder.used = false;
-                }
-                if road::touches_the_machine(action) {
-                    let set_up = set_up.as_deref().cloned().unwrap_or_default();
-                    road::act(&mut recorder, line.at, action, ballot, &set_up).map(|_| ())
-                } else {
-                    Ok(())
-                }
+            TraceEvent::PressCutBeforeBeep(input) => {
+                // The press, then the cut (as the replay does).
+                road::press(&mut recorder, line.at, *input).and_then(|_| {
+                    if MachinePort::is_powered(&recorder) {
+                        road::press(&mut recorder, line.at, Input::PowerOff).map(|_| ())
+                    } else {
+                        Ok(())
+                    }
+                })
+            }
+            TraceEvent::Station { action, set_up, .. } if road::touches_the_machine(action) => {
+                let set_up = set_up.as_deref().cloned().unwrap_or_default();
+                road::act(&mut recorder, line.at, action, ballot, &set_up).map(|_| ())
             }
             _ => Ok(()),
         };
-        let Ok(()) = outcome;
+        let Ok(()) = pressed;
     }
     recorder.steps
 }
@@ -163,16 +174,24 @@ fn floor_stations_per_s(seed: u64, profile: ProfileName, stations: u32) -> (f64,
         let trace = synthetic_station(seed, index, profile).trace;
         let steps = machine_inputs_of_the_day(&trace);
         let started = Instant::now();
-        let mut unit = ControlUnit::new(trace.header.profile);
-        for step in &steps {
-            match *step {
-                FloorStep::NewMachine => unit = ControlUnit::new(trace.header.profile),
-                FloorStep::Press(at, input) => votes += u64::from(unit.step(at, input).votes_recorded()),
-            }
-        }
+        votes += through_bare_units(trace.header.profile, &steps);
         stepping += started.elapsed();
     }
     (f64::from(stations) / stepping.as_secs_f64().max(1e-9), std::hint::black_box(votes))
+}
+
+/// Steps a day's machine inputs through fresh bare units; the votes they
+/// recorded.
+fn through_bare_units(profile: MachineProfile, steps: &[FloorStep]) -> u64 {
+    let mut unit = ControlUnit::new(profile);
+    let mut votes = 0;
+    for step in steps {
+        match *step {
+            FloorStep::NewMachine => unit = ControlUnit::new(profile),
+            FloorStep::Press(at, input) => votes += u64::from(unit.step(at, input).votes_recorded()),
+        }
+    }
+    votes
 }
 
 /// Generates and replays `options.stations` stations; `progress` gets
@@ -248,6 +267,20 @@ pub fn run_replay_bench(options: &ReplayBenchOptions, progress: impl Fn(u64, u64
 mod tests {
     use super::*;
 
+    /// The votes a day records on its machines and in its mock polls.
+    fn votes_of_the_day(station: &crate::generate::SyntheticStation) -> u64 {
+        let mock_polls: u64 = station
+            .trace
+            .lines
+            .iter()
+            .map(|line| match line.event {
+                TraceEvent::Station { action: StationAction::MockPollHeld { votes, .. }, .. } => u64::from(votes),
+                _ => 0,
+            })
+            .sum();
+        station.votes + mock_polls
+    }
+
     /// The floor runs the day: its bare units record every vote of the
     /// sample's days and of their mock polls. A floor that stepped only the
     /// unit lines (its unit never switched on) recorded none.
@@ -255,17 +288,23 @@ mod tests {
     fn the_floor_records_the_days_votes() {
         let stations = 30;
         let (_, floor_votes) = floor_stations_per_s(7, ProfileName::M2, stations);
-        let mut expected = 0u64;
-        for index in 0..stations {
-            let station = synthetic_station(7, index, ProfileName::M2);
-            expected += station.votes;
-            for line in &station.trace.lines {
-                if let TraceEvent::Station { action: StationAction::MockPollHeld { votes, .. }, .. } = line.event {
-                    expected += u64::from(votes);
-                }
-            }
-        }
+        let expected: u64 =
+            (0..stations).map(|index| votes_of_the_day(&synthetic_station(7, index, ProfileName::M2))).sum();
         assert!(expected > u64::from(stations) * 300, "the sample's days record votes: {expected}");
         assert_eq!(floor_votes, expected);
+    }
+
+    /// A day that adjourns takes a second machine (its own mock poll and
+    /// votes on it); a captured day stops at the capture. The floor follows
+    /// both (stations 2,802 and 3,371 of seed 7).
+    #[test]
+    fn the_floor_follows_an_adjourned_and_a_captured_day() {
+        for (index, machines) in [(2_802, 2), (3_371, 1)] {
+            let station = synthetic_station(7, index, ProfileName::M2);
+            let steps = machine_inputs_of_the_day(&station.trace);
+            let new_machines = steps.iter().filter(|step| matches!(step, FloorStep::NewMachine)).count();
+            assert_eq!(new_machines + 1, machines, "station {index}");
+            assert_eq!(through_bare_units(station.trace.header.profile, &steps), votes_of_the_day(&station));
+        }
     }
 }
