@@ -41,11 +41,20 @@ pub struct Observation {
 /// What the display showed after an input: the text a board sent, or the
 /// in-process model's display, whose text is written only when a check
 /// reads it (`Total` and observation points; most inputs need no text).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Two are equal when they show the same text, whichever way they came.
+#[derive(Clone, Copy, Debug)]
 pub enum ObservedDisplay {
     Text(DisplayText),
     Model(Display),
 }
+
+impl PartialEq for ObservedDisplay {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Eq for ObservedDisplay {}
 
 impl ObservedDisplay {
     /// The text on the panel.
@@ -239,4 +248,19 @@ pub trait Target {
 /// messages a person reads: never Rust's `Debug`.
 pub fn input_in_words(input: Input) -> String {
     serde_json::to_string(&input).unwrap_or_else(|_| "an input".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A board's text and the model's display showing it are the same
+    /// display; another text is not.
+    #[test]
+    fn displays_are_equal_by_what_they_show() {
+        let model = ObservedDisplay::Model(Display::Total { total: 7 });
+        assert_eq!(model, ObservedDisplay::Text(DisplayText::from_text("TOTAL 0007")));
+        assert_ne!(model, ObservedDisplay::Text(DisplayText::from_text("TOTAL 0008")));
+        assert_ne!(model, ObservedDisplay::Model(Display::Busy));
+    }
 }
