@@ -34,10 +34,18 @@ pub struct RatioTest {
     pub alpha: f64,
     /// The consumer's risk: accepting a system at p1.
     pub beta: f64,
+    /// The positions with no error after which the standard's published
+    /// criterion accepts, where it publishes one. VVSG 2002/2005 publish
+    /// 1,549,702; Wald's line for the same parameters reaches its accept
+    /// bound only at 1,549,703.1 (the standard rounded in its own
+    /// computation). The labs apply the published figure, so the test does;
+    /// the report gives both. With an error, Wald's bounds decide.
+    pub published_clean_positions_to_accept: Option<u64>,
 }
 
 impl RatioTest {
-    pub const VVSG: RatioTest = RatioTest { p0: 1e-7, p1: 2e-6, alpha: 0.05, beta: 0.05 };
+    pub const VVSG: RatioTest =
+        RatioTest { p0: 1e-7, p1: 2e-6, alpha: 0.05, beta: 0.05, published_clean_positions_to_accept: Some(1_549_702) };
 
     /// The log-likelihood ratio after `positions` with `errors` errors.
     pub fn log_likelihood_ratio(&self, positions: u64, errors: u64) -> f64 {
@@ -57,22 +65,31 @@ impl RatioTest {
 
     pub fn decide(&self, positions: u64, errors: u64) -> Decision {
         let ratio = self.log_likelihood_ratio(positions, errors);
+        let published_accept =
+            errors == 0 && self.published_clean_positions_to_accept.is_some_and(|clean| positions >= clean);
         if ratio >= self.reject_bound() {
             Decision::Reject
-        } else if ratio <= self.accept_bound() {
+        } else if ratio <= self.accept_bound() || published_accept {
             Decision::Accept
         } else {
             Decision::Continue
         }
     }
 
-    /// Positions with no error after which the test accepts: 1,549,704 for
-    /// the labs' parameters (n ≥ ln(β/(1−α)) / ln((1−p1)/(1−p0)) =
-    /// 1,549,703.1; the often-quoted 1,549,702 falls two short of the bound).
+    /// Positions with `errors` errors after which Wald's line reaches the
+    /// accept bound: 1,549,704 with none for the labs' parameters
+    /// (n ≥ ln(β/(1−α)) / ln((1−p1)/(1−p0)) = 1,549,703.1).
     pub fn positions_to_accept(&self, errors: u64) -> u64 {
         let per_clean = ((1.0 - self.p1) / (1.0 - self.p0)).ln();
         let needed = (self.accept_bound() - errors as f64 * (self.p1 / self.p0).ln()) / per_clean;
         needed.ceil().max(0.0) as u64 + errors
+    }
+
+    /// Positions with no error after which the test accepts: the published
+    /// criterion where there is one (1,549,702 for the VVSG), else Wald's.
+    pub fn positions_to_accept_with_no_error(&self) -> u64 {
+        let wald = self.positions_to_accept(0);
+        self.published_clean_positions_to_accept.map_or(wald, |published| published.min(wald))
     }
 
     /// Positions by which one error rejects (about 26,997).
@@ -83,8 +100,8 @@ impl RatioTest {
 }
 
 /// Positions the volume test runs by default: where the labs' test accepts
-/// with no error ([`RatioTest::positions_to_accept`]).
-pub const DEFAULT_POSITIONS: u64 = 1_549_704;
+/// with no error ([`RatioTest::positions_to_accept_with_no_error`]).
+pub const DEFAULT_POSITIONS: u64 = 1_549_702;
 
 /// The test's decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -145,7 +162,10 @@ pub struct VolumeReport {
     pub log_likelihood_ratio: f64,
     pub accept_bound: f64,
     pub reject_bound: f64,
+    /// The criterion applied: the published one where there is one.
     pub positions_to_accept_with_no_error: u64,
+    /// Where Wald's line alone reaches the accept bound with no error.
+    pub wald_positions_to_accept_with_no_error: u64,
     pub positions_rejecting_one_error: u64,
     pub first_error: Option<FirstError>,
     /// Endurance: ballots per failure (errors), or every ballot with none.
@@ -204,7 +224,8 @@ pub fn run_volume(
         log_likelihood_ratio: test.log_likelihood_ratio(count.positions, errors),
         accept_bound: test.accept_bound(),
         reject_bound: test.reject_bound(),
-        positions_to_accept_with_no_error: test.positions_to_accept(0),
+        positions_to_accept_with_no_error: test.positions_to_accept_with_no_error(),
+        wald_positions_to_accept_with_no_error: test.positions_to_accept(0),
         positions_rejecting_one_error: test.positions_rejecting_one_error(),
         first_error: count.first_error,
         ballots_between_failures: options.ballots_per_hour.map(|_| count.positions as f64 / errors.max(1) as f64),
@@ -391,7 +412,7 @@ pub fn summary(report: &VolumeReport) -> String {
         report.positions_per_s
     );
     text.push_str(&format!(
-        "probability-ratio test: p0 = {} (acceptable), p1 = {} (rejected), alpha = beta = {}; log-likelihood ratio {:.4}, accept at <= {:.4}, reject at >= {:.4}; with no error it accepts after {} positions, one error rejects within {}\n",
+        "probability-ratio test: p0 = {} (acceptable), p1 = {} (rejected), alpha = beta = {}; log-likelihood ratio {:.4}, accept at <= {:.4}, reject at >= {:.4}; with no error it accepts after {} positions (the standard's published criterion; Wald's line reaches the accept bound after {}), one error rejects within {}\n",
         report.test.p0,
         report.test.p1,
         report.test.alpha,
@@ -399,6 +420,7 @@ pub fn summary(report: &VolumeReport) -> String {
         report.accept_bound,
         report.reject_bound,
         report.positions_to_accept_with_no_error,
+        report.wald_positions_to_accept_with_no_error,
         report.positions_rejecting_one_error
     ));
     if let Some(first) = &report.first_error {
@@ -418,14 +440,21 @@ mod tests {
     #[test]
     fn the_labs_bounds_are_those_of_the_standard() {
         let test = RatioTest::VVSG;
-        assert_eq!(test.positions_to_accept(0), DEFAULT_POSITIONS);
-        assert_eq!(DEFAULT_POSITIONS, 1_549_704);
+        assert_eq!(test.positions_to_accept_with_no_error(), DEFAULT_POSITIONS);
+        assert_eq!(DEFAULT_POSITIONS, 1_549_702);
+        // Wald's line alone crosses the accept bound two positions later.
+        assert_eq!(test.positions_to_accept(0), 1_549_704);
         let one = test.positions_rejecting_one_error();
         assert_eq!(one, 26_997);
-        // 1,549,702 (the figure often quoted) is two positions short.
-        assert_eq!(test.decide(1_549_702, 0), Decision::Continue);
-        assert_eq!(test.decide(1_549_703, 0), Decision::Continue);
-        assert_eq!(test.decide(1_549_704, 0), Decision::Accept);
+        // The published criterion: accept after 1,549,702 clean positions.
+        assert_eq!(test.decide(1_549_701, 0), Decision::Continue);
+        assert_eq!(test.decide(1_549_702, 0), Decision::Accept);
+        // Without a published figure, Wald's bound alone decides.
+        let wald = RatioTest { published_clean_positions_to_accept: None, ..test };
+        assert_eq!(wald.decide(1_549_703, 0), Decision::Continue);
+        assert_eq!(wald.decide(1_549_704, 0), Decision::Accept);
+        // The published figure does not accept a run with an error.
+        assert_ne!(test.decide(1_549_702 + 26_997, 1), Decision::Accept);
         assert_eq!(test.decide(one, 1), Decision::Reject);
         assert_eq!(test.decide(one + 1, 1), Decision::Continue);
     }

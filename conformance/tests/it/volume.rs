@@ -6,7 +6,7 @@
 
 use evm_conformance::target::SimTarget;
 use evm_conformance::target::WireTarget;
-use evm_conformance::volume::{run_volume, Decision, VolumeOptions};
+use evm_conformance::volume::{run_volume, Decision, VolumeOptions, DEFAULT_POSITIONS};
 use evm_sim::{Defect, Defects, MachineProfile};
 
 fn options(positions: u64) -> VolumeOptions {
@@ -35,16 +35,20 @@ fn a_conforming_board_through_a_faulty_link_loses_and_doubles_nothing() {
 fn a_board_that_drops_a_vote_now_and_then_is_rejected_where_it_first_erred() {
     let defect: Defects = [Defect::DropsVoteNowAndThen].into_iter().collect();
     let mut board = WireTarget::spawn_simulated_board(None).expect("evm-sim serve --pty starts");
-    let report =
-        run_volume(&mut board, &VolumeOptions { link_faults: 0.01, defects: defect, ..options(1_549_704) }, |_| {})
-            .expect("runs");
+    let report = run_volume(
+        &mut board,
+        &VolumeOptions { link_faults: 0.01, defects: defect, ..options(DEFAULT_POSITIONS) },
+        |_| {},
+    )
+    .expect("runs");
     assert_eq!(report.decision, Decision::Reject);
     let first = report.first_error.expect("where");
     assert_eq!((first.day, first.press), (1, 41));
     assert_eq!((report.lost, report.positions), (1, 41));
     // The same board in process: the same verdict, the same place.
     let in_process =
-        run_volume(&mut SimTarget::new(), &VolumeOptions { defects: defect, ..options(1_549_704) }, |_| {}).unwrap();
+        run_volume(&mut SimTarget::new(), &VolumeOptions { defects: defect, ..options(DEFAULT_POSITIONS) }, |_| {})
+            .unwrap();
     assert_eq!(in_process.first_error.map(|first| (first.day, first.press)), Some((1, 41)));
 }
 

@@ -187,8 +187,8 @@ pub enum Command {
     /// The labs' volume test: full poll days back to back through a target,
     /// every press checked to land exactly once and every result to equal the
     /// presses, judged by the probability-ratio test (VVSG p0 = 1e-7, p1 =
-    /// 2e-6, alpha = beta = 0.05: accept after 1,549,704 positions with no
-    /// error; one error within 26,997 rejects). Endurance: --hours H --rate B presses H x B ballots at B an hour.
+    /// 2e-6, alpha = beta = 0.05: accept after 1,549,702 positions with no
+    /// error, the standard's published criterion; one error within 26,997 rejects). Endurance: --hours H --rate B presses H x B ballots at B an hour.
     ///
     /// Examples:
     ///   evm-conformance volume --target sim-pty --link-faults 0.01 --seed 11 --json v.json
