@@ -70,6 +70,10 @@ struct Replay<'target> {
     machines_started: usize,
     /// Why the trace cannot run on this target, once that shows.
     not_applicable: Option<String>,
+    /// The irregularities the papers noted for the action being applied:
+    /// one buffer for the whole trace (a fresh one for every action cost a
+    /// stalled copy of it each time).
+    noted: evm_sim::station::Accepted,
 }
 
 /// Replays `trace` against `target`.
@@ -272,6 +276,7 @@ impl<'target> Replay<'target> {
             written_accounts: std::collections::BTreeMap::new(),
             machines_started: 1,
             not_applicable: None,
+            noted: evm_sim::station::Accepted::default(),
         })
     }
 

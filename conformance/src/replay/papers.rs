@@ -92,12 +92,9 @@ impl Replay<'_> {
             if !(every || index == named.unwrap_or(0)) {
                 continue;
             }
-            match self.stations[index].apply(line.at, action) {
-                Ok(accepted) => {
-                    for irregularity in &accepted.irregularities {
-                        self.irregularity(line, irregularity);
-                    }
-                }
+            self.noted.irregularities.clear();
+            match self.stations[index].apply_noting(line.at, action, &mut self.noted) {
+                Ok(()) => self.irregularities_noted(line),
                 // A common machine's action refused for one station is the
                 // same slip for all: reported once.
                 Err(refusal) => {
@@ -477,10 +474,19 @@ impl Replay<'_> {
         };
         for index in indices {
             let Some(station) = self.stations.get_mut(index) else { continue };
-            let Ok(accepted) = station.apply(now, &fact) else { continue };
-            for irregularity in &accepted.irregularities {
-                self.irregularity(line, irregularity);
+            self.noted.irregularities.clear();
+            if station.apply_noting(now, &fact, &mut self.noted).is_ok() {
+                self.irregularities_noted(line);
             }
+        }
+    }
+
+    /// Grades the irregularities the papers just noted (`self.noted`).
+    fn irregularities_noted(&mut self, line: &TraceLine) {
+        // Rare: most actions note none.
+        for index in 0..self.noted.irregularities.len() {
+            let irregularity = self.noted.irregularities[index].clone();
+            self.irregularity(line, &irregularity);
         }
     }
 }

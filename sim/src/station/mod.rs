@@ -290,11 +290,22 @@ impl PollingStation {
     /// Applies one action at `now`. See the type's call contract.
     pub fn apply(&mut self, now: Timestamp, action: &StationAction) -> Result<Accepted, StationRefusal> {
         let mut accepted = Accepted::default();
+        self.apply_noting(now, action, &mut accepted)?;
+        Ok(accepted)
+    }
+
+    /// [`apply`](Self::apply), the irregularities the action adds pushed
+    /// onto `accepted` (a caller's, kept from one action to the next: the
+    /// hot path of a replay builds no `Accepted` per action).
+    pub fn apply_noting(
+        &mut self,
+        now: Timestamp,
+        action: &StationAction,
+        accepted: &mut Accepted,
+    ) -> Result<(), StationRefusal> {
         match action {
             StationAction::MachineInstalled { control_unit } => self.machine_installed(control_unit)?,
-            StationAction::MockPollHeld { votes, cleared } => {
-                self.mock_poll_held(now, *votes, *cleared, &mut accepted)?
-            }
+            StationAction::MockPollHeld { votes, cleared } => self.mock_poll_held(now, *votes, *cleared, accepted)?,
             StationAction::PaperSealsSupplied { first_serial, last_serial } => {
                 self.paper_seals_supplied(*first_serial, *last_serial)?
             }
@@ -303,11 +314,9 @@ impl PollingStation {
             StationAction::TenderedBallotPapersReceived { first_serial, last_serial } => {
                 self.tendered_ballot_papers_received(*first_serial, *last_serial)?
             }
-            StationAction::PollOpened { total_shown } => self.poll_opened(now, *total_shown, &mut accepted)?,
-            StationAction::ElectorArrived { elector } => self.elector_arrived(now, action, *elector, &mut accepted)?,
-            StationAction::ElectorIdentified { elector } => {
-                self.elector_identified(now, action, *elector, &mut accepted)?
-            }
+            StationAction::PollOpened { total_shown } => self.poll_opened(now, *total_shown, accepted)?,
+            StationAction::ElectorArrived { elector } => self.elector_arrived(now, action, *elector, accepted)?,
+            StationAction::ElectorIdentified { elector } => self.elector_identified(now, action, *elector, accepted)?,
             StationAction::IdentityChallenged { elector, challenger } => {
                 self.identity_challenged(action, *elector, challenger)?
             }
@@ -328,14 +337,14 @@ impl PollingStation {
             StationAction::TenderedBallotPaperRefused { elector, reason } => {
                 self.tendered_ballot_paper_refused(now, action, *elector, *reason)?
             }
-            StationAction::BallotPressed { elector } => self.ballot_pressed(now, *elector, &mut accepted)?,
-            StationAction::VoteRecorded {} => self.vote_recorded(now, &mut accepted),
-            StationAction::EnableCancelled {} => self.enable_cancelled(now, &mut accepted),
+            StationAction::BallotPressed { elector } => self.ballot_pressed(now, *elector, accepted)?,
+            StationAction::VoteRecorded {} => self.vote_recorded(now, accepted),
+            StationAction::EnableCancelled {} => self.enable_cancelled(now, accepted),
             StationAction::DecidedNotToVote { elector, cancelled_enable } => {
-                self.remark(now, action, *elector, Remark::DecidedNotToVote, *cancelled_enable, &mut accepted)?
+                self.remark(now, action, *elector, Remark::DecidedNotToVote, *cancelled_enable, accepted)?
             }
             StationAction::NotAllowedToVote { elector, cancelled_enable } => {
-                self.remark(now, action, *elector, Remark::VotingProcedureViolated, *cancelled_enable, &mut accepted)?
+                self.remark(now, action, *elector, Remark::VotingProcedureViolated, *cancelled_enable, accepted)?
             }
             StationAction::TenderedBallotPaperIssued { elector, ballot_paper, thumb_impression } => {
                 self.tendered_ballot_paper_issued(action, *elector, *ballot_paper, *thumb_impression)?
@@ -344,19 +353,13 @@ impl PollingStation {
                 self.presiding_officer_entered_compartment(now, action, *polling_agents_accompanied)?
             }
             StationAction::CloseOfPollHour {} => self.close_of_poll_hour(action)?,
-            StationAction::PollClosed { total_shown } => self.poll_closed(now, action, *total_shown, &mut accepted)?,
-            StationAction::BoothCaptured { total_shown } => {
-                self.booth_captured(now, action, *total_shown, &mut accepted)?
-            }
-            StationAction::PollAdjourned { total_shown } => {
-                self.poll_adjourned(now, action, *total_shown, &mut accepted)?
-            }
-            StationAction::MachineFailed { total_shown } => {
-                self.machine_failed(now, action, *total_shown, &mut accepted)?
-            }
+            StationAction::PollClosed { total_shown } => self.poll_closed(now, action, *total_shown, accepted)?,
+            StationAction::BoothCaptured { total_shown } => self.booth_captured(now, action, *total_shown, accepted)?,
+            StationAction::PollAdjourned { total_shown } => self.poll_adjourned(now, action, *total_shown, accepted)?,
+            StationAction::MachineFailed { total_shown } => self.machine_failed(now, action, *total_shown, accepted)?,
             StationAction::FreshPollOrdered {} => self.fresh_poll_ordered(action)?,
         }
-        Ok(accepted)
+        Ok(())
     }
 
     fn phase_refusal(&self, action: &StationAction, rule: &str) -> StationRefusal {

@@ -85,6 +85,26 @@ proptest! {
     }
 }
 
+proptest! {
+    /// `apply_noting` with one buffer for every action (the replay's hot
+    /// path) is `apply`: the same refusals, the same irregularities noted,
+    /// the same papers.
+    #[test]
+    fn applying_into_one_buffer_is_applying(actions in prop::collection::vec(any_action(), 0..300)) {
+        let mut by_apply = PollingStation::new(identity(1), ELECTORS).expect("station");
+        let mut by_noting = by_apply.clone();
+        let mut noted = evm_sim::station::Accepted::default();
+        for (index, action) in actions.iter().enumerate() {
+            let now = Timestamp::from_seconds(index as u64 * 13);
+            noted.irregularities.clear();
+            let noting = by_noting.apply_noting(now, action, &mut noted).map(|()| noted.irregularities.clone());
+            let applied = by_apply.apply(now, action).map(|accepted| accepted.irregularities);
+            prop_assert_eq!(noting, applied, "{:?}", action);
+            prop_assert_eq!(&by_noting, &by_apply);
+        }
+    }
+}
+
 /// One step of an elector-level random poll day on a conforming machine.
 #[derive(Clone, Debug)]
 enum Step {
