@@ -339,6 +339,7 @@ impl Replay<'_> {
     /// Keeps a finding. Past [`MAX_FINDINGS_PER_TRACE`] a finding of a
     /// graver grade takes the place of the last one of a milder grade, so
     /// the verdict (the gravest grade) is never milder for the cap.
+    #[cold]
     fn find(&mut self, finding: Finding) {
         if self.findings.len() < MAX_FINDINGS_PER_TRACE {
             self.findings.push(finding);
@@ -351,6 +352,7 @@ impl Replay<'_> {
         }
     }
 
+    #[cold]
     fn violation(&mut self, property: Option<Property>, line: &TraceLine, expected: String, observed: String) {
         self.find(Finding::violation(property, line.line, describe(line), expected, observed));
     }

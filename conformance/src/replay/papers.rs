@@ -108,6 +108,7 @@ impl Replay<'_> {
     }
     /// The polling party did what a rule forbids: a procedural finding,
     /// never the machine's (the machine did not do it).
+    #[cold]
     pub(super) fn station_refused(&mut self, line: &TraceLine, refusal: &StationRefusal) {
         self.find(Finding::procedural(
             refusal.property(),
@@ -120,6 +121,7 @@ impl Replay<'_> {
     }
     // Longer than 70 lines on purpose: one arm an irregularity the papers show, each graded by the
     // rule it names.
+    #[cold]
     pub(super) fn irregularity(&mut self, line: &TraceLine, irregularity: &Irregularity) {
         match irregularity {
             // A vote on an enable an officer forgot to cancel is not a
@@ -482,6 +484,7 @@ impl Replay<'_> {
     }
 
     /// Grades the irregularities the papers just noted (`self.noted`).
+    #[inline]
     fn irregularities_noted(&mut self, line: &TraceLine) {
         // Rare: most actions note none.
         for index in 0..self.noted.irregularities.len() {
