@@ -3,6 +3,7 @@
 //! schedule: its verdict is the test-mode verdict, and every finding keeps
 //! the trace's own time, not the schedule's.
 
+use crate::wrapped_target::wrapped;
 use evm_conformance::replay::replay;
 use evm_conformance::target::{Observation, Readout, SimTarget, Target, TargetError};
 use evm_conformance::trace::parse_trace;
@@ -65,28 +66,14 @@ fn a_field_target_gets_the_test_mode_verdict_with_the_trace_s_own_times() {
 
 /// The simulated unit, refusing every `Total` with a refusal of its own:
 /// a board that refuses what the reference accepts.
-struct RefusesTotal(SimTarget);
-
-impl Target for RefusesTotal {
-    fn name(&self) -> String {
-        "refuses-total".to_owned()
-    }
-    fn can_carry_defects(&self) -> bool {
-        true
-    }
-    fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
-        self.0.start_machine(profile, defects)
-    }
-    fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError> {
-        let mut observation = self.0.step(now, input)?;
+fn refuses_total() -> impl Target {
+    wrapped(|inner: &mut SimTarget, now, input| {
+        let mut observation = inner.step(now, input)?;
         if input == Input::Total {
             observation.refusal = Some(evm_sim::Refusal::ResultSealIntact);
         }
         Ok(observation)
-    }
-    fn result_readout(&mut self) -> Result<Option<Readout>, TargetError> {
-        self.0.result_readout()
-    }
+    })
 }
 
 /// No finding without a property or a rule: a refusal the reference did
@@ -100,7 +87,7 @@ fn a_refusal_the_reference_did_not_predict_names_the_rule_the_board_cited() {
     )
     .expect("a trace");
     assert_eq!(replay(&trace, &mut SimTarget::new()).verdict, evm_conformance::verdict::VerdictKind::Pass);
-    let outcome = replay(&trace, &mut RefusesTotal(SimTarget::new()));
+    let outcome = replay(&trace, &mut refuses_total());
     assert_eq!(outcome.verdict, evm_conformance::verdict::VerdictKind::Violation);
     let finding = &outcome.findings[0];
     assert_eq!((finding.line, finding.property), (9, None));
@@ -110,28 +97,14 @@ fn a_refusal_the_reference_did_not_predict_names_the_rule_the_board_cited() {
 
 /// The simulated unit, answering "accepted" to a first-level check it
 /// refused: a board that claims to ready a machine still holding votes.
-struct AcceptsEveryCheck(SimTarget);
-
-impl Target for AcceptsEveryCheck {
-    fn name(&self) -> String {
-        "accepts-every-check".to_owned()
-    }
-    fn can_carry_defects(&self) -> bool {
-        true
-    }
-    fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
-        self.0.start_machine(profile, defects)
-    }
-    fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError> {
-        let mut observation = self.0.step(now, input)?;
+fn accepts_every_check() -> impl Target {
+    wrapped(|inner: &mut SimTarget, now, input| {
+        let mut observation = inner.step(now, input)?;
         if input == Input::FirstLevelCheck {
             observation.refusal = None;
         }
         Ok(observation)
-    }
-    fn result_readout(&mut self) -> Result<Option<Readout>, TargetError> {
-        self.0.result_readout()
-    }
+    })
 }
 
 /// The first-level check erases nothing (61N: the result is kept). Lawful
@@ -149,7 +122,7 @@ fn a_first_level_check_taken_with_votes_in_memory_breaks_retain() {
     );
     let trace = parse_trace(std::path::Path::new("check.jsonl"), &text).expect("a trace");
     assert_eq!(replay(&trace, &mut SimTarget::new()).verdict, evm_conformance::verdict::VerdictKind::Pass);
-    let outcome = replay(&trace, &mut AcceptsEveryCheck(SimTarget::new()));
+    let outcome = replay(&trace, &mut accepts_every_check());
     assert_eq!(outcome.verdict, evm_conformance::verdict::VerdictKind::Violation);
     let finding = &outcome.findings[0];
     assert_eq!((finding.line, finding.property), (12, Some(evm_sim::Property::Retain)), "{finding:?}");

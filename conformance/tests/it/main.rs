@@ -21,3 +21,4 @@ mod trace_parser;
 mod unit_against_reference;
 mod volume;
 mod ward;
+mod wrapped_target;

@@ -6,13 +6,14 @@
 //! beside one that breaks the rule, so each check is shown to pass the
 //! lawful machine and to catch the faulty one.
 
+use crate::wrapped_target::wrapped;
 use evm_conformance::replay::replay;
-use evm_conformance::target::{Observation, ObservedDisplay, Readout, SimTarget, Target, TargetError};
+use evm_conformance::target::{Observation, ObservedDisplay, SimTarget, Target};
 use evm_conformance::trace::parse_trace;
 use evm_conformance::verdict::{FindingKind, TraceOutcome, VerdictKind};
 use evm_sim::display::DisplayText;
 use evm_sim::unit::{ButtonAddress, Input};
-use evm_sim::{Defects, MachineProfile, Property, RateRule, Timestamp};
+use evm_sim::{MachineProfile, Property, RateRule, Timestamp};
 
 const HEADER: &str = r#"{"trace":"evm-poll-day","version":1,"profile":"M2","polling_station":{"number":3},"candidates":["A","B","C"],"electors_assigned":10,"provenance":{"source":"hand-written"}}"#;
 
@@ -30,42 +31,6 @@ fn run(body: &str, target: &mut dyn Target) -> TraceOutcome {
 
 fn kinds(outcome: &TraceOutcome) -> Vec<(FindingKind, Option<Property>, usize)> {
     outcome.findings.iter().map(|finding| (finding.kind, finding.property, finding.line)).collect()
-}
-
-/// A target wrapping the simulated unit, rewriting what it shows or does.
-struct Wrapped<F: FnMut(&mut SimTarget, Timestamp, Input) -> Result<Observation, TargetError>> {
-    inner: SimTarget,
-    step: F,
-    announced: Option<MachineProfile>,
-    /// The profile the inner unit is really started with (None: the one asked for).
-    actual: Option<MachineProfile>,
-}
-
-impl<F: FnMut(&mut SimTarget, Timestamp, Input) -> Result<Observation, TargetError>> Target for Wrapped<F> {
-    fn name(&self) -> String {
-        "wrapped sim".into()
-    }
-    fn can_carry_defects(&self) -> bool {
-        true
-    }
-    fn announced_profile(&self) -> Option<MachineProfile> {
-        self.announced
-    }
-    fn start_machine(&mut self, profile: MachineProfile, defects: Defects) -> Result<(), TargetError> {
-        self.inner.start_machine(self.actual.unwrap_or(profile), defects)
-    }
-    fn step(&mut self, now: Timestamp, input: Input) -> Result<Observation, TargetError> {
-        (self.step)(&mut self.inner, now, input)
-    }
-    fn result_readout(&mut self) -> Result<Option<Readout>, TargetError> {
-        self.inner.result_readout()
-    }
-}
-
-fn wrapped(
-    step: impl FnMut(&mut SimTarget, Timestamp, Input) -> Result<Observation, TargetError>,
-) -> Wrapped<impl FnMut(&mut SimTarget, Timestamp, Input) -> Result<Observation, TargetError>> {
-    Wrapped { inner: SimTarget::new(), step, announced: None, actual: None }
 }
 
 fn entry(number: u16) -> ButtonAddress {

@@ -87,19 +87,24 @@ proptest! {
 
 proptest! {
     /// `apply_noting` with one buffer for every action (the replay's hot
-    /// path) is `apply`: the same refusals, the same irregularities noted,
-    /// the same papers.
+    /// path) is `apply`: the same refusals, the same papers, and the buffer
+    /// holds exactly the irregularities `apply` returned, in order — pushed
+    /// onto what it held, never cleared, and nothing from a refused action.
     #[test]
     fn applying_into_one_buffer_is_applying(actions in prop::collection::vec(any_action(), 0..300)) {
         let mut by_apply = PollingStation::new(identity(1), ELECTORS).expect("station");
         let mut by_noting = by_apply.clone();
         let mut noted = evm_sim::station::Accepted::default();
+        let mut applied_so_far = Vec::new();
         for (index, action) in actions.iter().enumerate() {
             let now = Timestamp::from_seconds(index as u64 * 13);
-            noted.irregularities.clear();
-            let noting = by_noting.apply_noting(now, action, &mut noted).map(|()| noted.irregularities.clone());
-            let applied = by_apply.apply(now, action).map(|accepted| accepted.irregularities);
-            prop_assert_eq!(noting, applied, "{:?}", action);
+            let noting = by_noting.apply_noting(now, action, &mut noted);
+            let applied = by_apply.apply(now, action);
+            prop_assert_eq!(noting.is_ok(), applied.is_ok(), "{:?}", action);
+            if let Ok(accepted) = applied {
+                applied_so_far.extend(accepted.irregularities);
+            }
+            prop_assert_eq!(&noted.irregularities, &applied_so_far, "{:?}", action);
             prop_assert_eq!(&by_noting, &by_apply);
         }
     }
